@@ -1,0 +1,46 @@
+// The import pipeline: probe every file with FFmpeg, hash it, copy it into the project's media
+// folder by content hash, make a thumbnail (images, video) and a waveform summary (audio, video
+// with sound). Runs as a job on a worker thread against a read-only view of the project; its
+// result is applied on the owner thread as one undoable AddAssetsCommand.
+// Thread-safety: run_import runs on a job worker; apply_import on the project's owner thread.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/job.h"
+#include "core/result.h"
+#include "projects/project.h"
+#include "projects/undo.h"
+
+namespace atelier::pipelines {
+
+struct ImportOptions {
+    bool copy_into_project = true;  // false: reference the file where it is (External storage)
+    int thumbnail_max_side = 256;
+    int waveform_buckets = 2048;
+};
+
+struct ImportFailure {
+    std::filesystem::path path;
+    Error error;
+};
+
+struct ImportReport {
+    std::vector<projects::AddAssetsCommand::Item> added;  // new assets, in input order
+    std::vector<std::string> duplicates;                  // uuids of existing assets matched by hash
+    std::vector<ImportFailure> failures;                  // files that could not be imported
+};
+
+// Folders are expanded recursively (hidden files skipped). A file whose hash already exists in
+// the project (or earlier in the same batch) is reported as a duplicate, not added twice.
+// Cancelled between files; files already copied stay in the media folder (content-addressed).
+Result<ImportReport> run_import(JobContext& ctx, const std::filesystem::path& project_path,
+                                const std::vector<std::filesystem::path>& inputs, const ImportOptions& opts = {});
+
+// Pushes an AddAssetsCommand for report.added (no-op when empty). Duplicates found by a
+// concurrent import are dropped here, by hash, so the same file never appears twice.
+Status apply_import(projects::Project& project, projects::UndoStack& undo, ImportReport& report);
+
+}  // namespace atelier::pipelines

@@ -1,0 +1,81 @@
+// Studio: one open project with its undo history and job queue: what the GUI and the CLI drive.
+//  - Every job is persisted in the project's jobs table as it moves (queued, running, done,
+//    failed, cancelled), so after a crash the queue is still there: open() marks what was
+//    running as interrupted, and rerun_job() starts it again from its stored parameters.
+//  - Results are applied on the owner thread: the Studio hands a closure to `post` (the GUI
+//    passes a queued-invoke to its main thread; the CLI runs the closures in drain()).
+// Thread-safety: construct, call and destroy on the owner thread. Observers fire on the owner
+// thread via `post`, except on_progress, which fires on worker threads (throttled <= 20 Hz).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/job.h"
+#include "core/result.h"
+#include "pipelines/import.h"
+#include "projects/project.h"
+#include "projects/undo.h"
+
+namespace atelier::pipelines {
+
+using PostFn = std::function<void(std::function<void()>)>;
+
+struct StudioEvents {
+    std::function<void(const JobInfo&)> on_job_state;                 // owner thread
+    std::function<void(JobId, const JobProgress&)> on_job_progress;    // worker thread
+    std::function<void(JobId, const JobPartial&)> on_job_partial;      // worker thread
+    std::function<void()> on_assets_changed;                          // owner thread
+    std::function<void(const JobInfo&, const ImportReport&)> on_import_finished;  // owner thread
+};
+
+class Studio {
+public:
+    // post == nullptr: closures queue up and run in drain() (CLI and tests).
+    static Result<std::unique_ptr<Studio>> open(const std::filesystem::path& path, PostFn post = nullptr,
+                                                size_t n_workers = 2);
+    static Result<std::unique_ptr<Studio>> create(const std::filesystem::path& path, std::string_view name = {},
+                                                  PostFn post = nullptr, size_t n_workers = 2);
+    ~Studio();  // cancels running jobs and waits for them (their rows end as cancelled)
+
+    projects::Project& project() { return *project_; }
+    projects::UndoStack& undo() { return *undo_; }
+    JobScheduler& scheduler() { return *scheduler_; }
+    void set_events(StudioEvents ev) { events_ = std::move(ev); }
+
+    JobId import_files(std::vector<std::filesystem::path> inputs, ImportOptions opts = {});
+    // A test job that runs for `duration_ms` in small steps and honours cancel; kind "sleep".
+    JobId submit_sleep(int duration_ms, std::string title = "Wait");
+    Result<JobId> rerun_job(const std::string& job_uuid);  // interrupted/failed/cancelled jobs
+    bool cancel(JobId id) { return scheduler_->cancel(id); }
+
+    // CLI/tests: run queued owner-thread closures; wait_and_drain blocks until no job is active.
+    size_t drain();
+    void wait_and_drain();
+
+    // Job uuid -> scheduler id for jobs submitted in this session (0 if unknown).
+    JobId job_id_for_uuid(const std::string& uuid) const;
+
+private:
+    Studio() = default;
+    void init(std::unique_ptr<projects::Project> p, PostFn post, size_t n_workers);
+    JobId submit(JobSpec spec, std::function<Status(JobContext&, std::shared_ptr<void>&)> fn,
+                 std::function<void(const JobInfo&, std::shared_ptr<void>&)> on_done);
+    void post(std::function<void()> fn);
+
+    std::unique_ptr<projects::Project> project_;
+    std::unique_ptr<projects::UndoStack> undo_;
+    std::unique_ptr<JobScheduler> scheduler_;
+    StudioEvents events_;
+    PostFn post_;
+    std::mutex pending_mutex_;
+    std::vector<std::function<void()>> pending_;
+    std::map<std::string, JobId> uuid_to_id_;
+};
+
+}  // namespace atelier::pipelines
