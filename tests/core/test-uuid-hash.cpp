@@ -23,7 +23,9 @@ TEST(Uuid, FormatVersionVariantAndUniqueness) {
         EXPECT_TRUE(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b') << u;
         EXPECT_TRUE(seen.insert(u).second);
         // The 48-bit millisecond prefix never goes backwards.
-        if (!prev.empty()) EXPECT_LE(prev.substr(0, 13), u.substr(0, 13));
+        if (!prev.empty()) {
+            EXPECT_LE(prev.substr(0, 13), u.substr(0, 13));
+        }
         prev = u;
     }
     EXPECT_FALSE(uuid_is_valid("not-a-uuid"));
