@@ -10,6 +10,9 @@
 
 namespace atelier::pipelines {
 
+// manifest.json "format_version"; bump when the layout changes incompatibly.
+inline constexpr int kBundleFormatVersion = 1;
+
 struct BundleOptions {
     bool zip = false;  // true: write dest as a .zip (libzip); false: dest is a new folder
 };
@@ -19,6 +22,8 @@ struct BundleReport {
     int64_t asset_count = 0;
     int64_t chat_count = 0;
     int64_t bytes_written = 0;
+    int64_t generation_count = 0;
+    int64_t missing_count = 0;  // assets whose file was gone: listed in the manifest with "missing": true
 };
 
 // dest must not exist. On failure or cancel, a partly written dest is removed.

@@ -27,10 +27,19 @@ struct ImportFailure {
     Error error;
 };
 
+// A file whose content is already in the project, or earlier in the same batch.
+struct ImportDuplicate {
+    std::filesystem::path path;  // the file that was not added
+    std::string asset_uuid;      // the asset that holds the same content
+};
+
 struct ImportReport {
     std::vector<projects::AddAssetsCommand::Item> added;  // new assets, in input order
     std::vector<std::string> duplicates;                  // uuids of existing assets matched by hash
     std::vector<ImportFailure> failures;                  // files that could not be imported
+    std::vector<ImportDuplicate> duplicate_files;         // one per skipped file (same order as duplicates)
+    int64_t files_seen = 0;                               // regular files after folder expansion
+    int64_t bytes_copied = 0;                             // bytes newly written into the media folder
 };
 
 // Folders are expanded recursively (hidden files skipped). A file whose hash already exists in
@@ -38,6 +47,9 @@ struct ImportReport {
 // Cancelled between files; files already copied stay in the media folder (content-addressed).
 Result<ImportReport> run_import(JobContext& ctx, const std::filesystem::path& project_path,
                                 const std::vector<std::filesystem::path>& inputs, const ImportOptions& opts = {});
+
+// Stable machine names of the progress stages run_import reports.
+inline constexpr const char* kImportStages[] = {"scan", "hash", "probe", "copy", "thumbnail", "waveform"};
 
 // Pushes an AddAssetsCommand for report.added (no-op when empty). Duplicates found by a
 // concurrent import are dropped here, by hash, so the same file never appears twice.

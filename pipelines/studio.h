@@ -8,6 +8,8 @@
 // thread via `post`, except on_progress, which fires on worker threads (throttled <= 20 Hz).
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -18,6 +20,7 @@
 
 #include "core/job.h"
 #include "core/result.h"
+#include "pipelines/bundle.h"
 #include "pipelines/import.h"
 #include "projects/project.h"
 #include "projects/undo.h"
@@ -32,6 +35,7 @@ struct StudioEvents {
     std::function<void(JobId, const JobPartial&)> on_job_partial;      // worker thread
     std::function<void()> on_assets_changed;                          // owner thread
     std::function<void(const JobInfo&, const ImportReport&)> on_import_finished;  // owner thread
+    std::function<void(const JobInfo&, const BundleReport&)> on_bundle_finished;  // owner thread
 };
 
 class Studio {
@@ -46,36 +50,61 @@ public:
     projects::Project& project() { return *project_; }
     projects::UndoStack& undo() { return *undo_; }
     JobScheduler& scheduler() { return *scheduler_; }
-    void set_events(StudioEvents ev) { events_ = std::move(ev); }
+    void set_events(StudioEvents ev);  // owner thread; safe while jobs run
+    // Jobs that Project::open found queued/running from a previous process (now Interrupted).
+    int interrupted_on_open() const { return project_->interrupted_on_open(); }
 
     JobId import_files(std::vector<std::filesystem::path> inputs, ImportOptions opts = {});
     // A test job that runs for `duration_ms` in small steps and honours cancel; kind "sleep".
     JobId submit_sleep(int duration_ms, std::string title = "Wait");
+    // Writes a bundle (folder, or .zip with opts.zip) of the project; kind "bundle".
+    JobId export_bundle(std::filesystem::path dest, BundleOptions opts = {});
     Result<JobId> rerun_job(const std::string& job_uuid);  // interrupted/failed/cancelled jobs
     bool cancel(JobId id) { return scheduler_->cancel(id); }
 
     // CLI/tests: run queued owner-thread closures; wait_and_drain blocks until no job is active.
     size_t drain();
     void wait_and_drain();
+    // Blocks until job `id` is final and its completion has been queued for the owner thread
+    // (call drain() next). True when final; false on timeout or an unknown id. Not for the GUI.
+    bool wait(JobId id, std::chrono::milliseconds timeout);
 
     // Job uuid -> scheduler id for jobs submitted in this session (0 if unknown).
     JobId job_id_for_uuid(const std::string& uuid) const;
 
 private:
+    struct Tracked;  // per-job bookkeeping (studio.cpp)
+    using JobBody = std::function<Status(JobContext&, std::shared_ptr<void>&)>;
+    using ApplyFn = std::function<Status(const JobInfo&, std::shared_ptr<void>&)>;
+
     Studio() = default;
     void init(std::unique_ptr<projects::Project> p, PostFn post, size_t n_workers);
-    JobId submit(JobSpec spec, std::function<Status(JobContext&, std::shared_ptr<void>&)> fn,
-                 std::function<void(const JobInfo&, std::shared_ptr<void>&)> on_done);
+    JobId submit(JobSpec spec, std::string rerun_of, JobBody body, ApplyFn apply);
+    JobId submit_import(std::vector<std::filesystem::path> inputs, ImportOptions opts, std::string rerun_of);
+    JobId submit_sleep_impl(int duration_ms, std::string title, std::string rerun_of);
+    JobId submit_bundle(std::filesystem::path dest, BundleOptions opts, std::string rerun_of);
     void post(std::function<void()> fn);
+    std::shared_ptr<Tracked> tracked(const std::string& uuid);
+    void on_state(const JobInfo& info);                       // worker threads
+    void on_progress(JobId id, const JobProgress& progress);  // worker threads
+    void finish_on_owner(JobInfo info, const std::shared_ptr<Tracked>& t);
+    StudioEvents events_snapshot();
 
     std::unique_ptr<projects::Project> project_;
     std::unique_ptr<projects::UndoStack> undo_;
     std::unique_ptr<JobScheduler> scheduler_;
+    std::mutex events_mutex_;
     StudioEvents events_;
     PostFn post_;
+    std::shared_ptr<int> alive_;      // reset first in the destructor
+    std::weak_ptr<int> alive_weak_;   // copied by closures handed to post_: no call into a dead Studio
     std::mutex pending_mutex_;
     std::vector<std::function<void()>> pending_;
+    mutable std::mutex jobs_mutex_;
+    std::condition_variable jobs_cv_;
+    std::map<std::string, std::shared_ptr<Tracked>> tracked_;  // by job uuid
     std::map<std::string, JobId> uuid_to_id_;
+    size_t outstanding_ = 0;  // submitted jobs whose final state is not yet queued for the owner
 };
 
 }  // namespace atelier::pipelines
