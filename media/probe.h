@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -33,6 +34,8 @@ struct StreamInfo {
     int64_t bit_rate = 0;
     std::string language;        // from stream metadata, may be empty
     bool attached_picture = false;  // cover art inside an audio file
+
+    bool operator==(const StreamInfo&) const = default;
 };
 
 struct MediaInfo {
@@ -49,10 +52,19 @@ struct MediaInfo {
     std::vector<StreamInfo> streams;
 
     std::string to_json() const;  // every field above, for asset metadata and --json output
+
+    bool operator==(const MediaInfo&) const = default;
 };
+
+// Reads what to_json() wrote (e.g. an asset's metadata_json). Unknown keys are ignored, missing
+// keys keep their defaults. Errors: InvalidArgument (not JSON, or a field of the wrong type or
+// out of range), naming the field. Never throws.
+Result<MediaInfo> media_info_from_json(std::string_view json);
 
 // Errors: NotFound, MediaOpenFailed (not a media file FFmpeg can read: names the file and says so),
 // MediaNoStream (no audio/video/image stream).
+// Kind: Image for image demuxers (png_pipe, jpeg_pipe, webp_pipe, image2, gif, ...); Audio when
+// every video stream is an attached picture (cover art) and there is audio; else Video.
 Result<MediaInfo> probe_file(const std::filesystem::path& path);
 
 }  // namespace atelier::media
