@@ -127,16 +127,35 @@ struct Generation {
 
 struct OpenOptions {
     bool read_only = false;  // a job's own read-only connection
+    std::string vfs_name;    // SQLite VFS to use; empty: the default (tests inject faults here)
+};
+
+// Rows outside the asset tables that point at one asset: what remove_asset() deletes or
+// unlinks besides the asset and its derived data, so undo can put it back exactly.
+struct AssetLinks {
+    std::string asset_uuid;
+    struct Output {
+        std::string generation_uuid;
+        int64_t position = 0;
+    };
+    std::vector<Output> generation_outputs;    // the asset is output `position` of a generation
+    std::vector<std::string> transcript_uuids;  // transcripts made from the asset
 };
 
 class Transaction;
 
 class Project {
 public:
-    // Creates a new project file; fails with AlreadyExists if the path exists.
-    static Result<std::unique_ptr<Project>> create(const std::filesystem::path& path, std::string_view name = {});
+    // Creates a new project file, then opens it for writing. Fails with AlreadyExists if the
+    // path exists (a zero-byte file is replaced: save dialogs pre-create one). The file appears
+    // complete or not at all. `name` defaults to the file stem.
+    static Result<std::unique_ptr<Project>> create(const std::filesystem::path& path, std::string_view name = {},
+                                                   const OpenOptions& opts = {});
     // Opens an existing file. Runs identity checks and migrations (not when read_only).
     // On open for writing, jobs left queued/running by a dead process are marked Interrupted.
+    // Errors: ProjectNotFound, ProjectNotAtelier (also for a zero-byte file), ProjectTooNew,
+    // ProjectCorrupt, ProjectReadOnly, ProjectBusy (another writer), ProjectMigrationFailed,
+    // DiskFull. A refused file is left byte-for-byte unchanged, with no -wal/-shm created.
     static Result<std::unique_ptr<Project>> open(const std::filesystem::path& path, OpenOptions opts = {});
     ~Project();
     Project(const Project&) = delete;
@@ -154,9 +173,12 @@ public:
     // ---- assets (canonical) + thumbnails/waveforms (derived)
     Status insert_asset(const Asset& asset, const AssetDerived& derived = {});
     Status remove_asset(std::string_view uuid);  // also removes its derived rows; media files stay
+                                                 // InvalidArgument while a timeline clip uses it
+    Result<AssetLinks> get_asset_links(std::string_view uuid);
+    Status restore_asset_links(const AssetLinks& links);  // after re-inserting the asset
     Result<Asset> get_asset(std::string_view uuid);
     Result<std::optional<Asset>> find_asset_by_hash(std::string_view content_hash);
-    Result<std::vector<Asset>> list_assets(const AssetFilter& filter = {});
+    Result<std::vector<Asset>> list_assets(const AssetFilter& filter = {});  // by created_at_ms, then insertion
     Result<int64_t> count_assets(const AssetFilter& filter = {});
     Status rename_asset(std::string_view uuid, std::string_view name);
     Result<std::vector<uint8_t>> get_thumbnail(std::string_view asset_uuid);  // empty if none
@@ -192,8 +214,11 @@ public:
     Status save_as(const std::filesystem::path& dest);  // SQLite backup API; copies media dir too
     Result<std::string> integrity_check();             // "ok" or SQLite's report
 
-    // RAII savepoint: rolls back unless commit() is called. Nesting is tracked.
+    // RAII savepoint: rolls back unless commit() is called. Nesting is tracked and `label` is
+    // recorded (logged if the Project dies with it open). The Transaction holds the Project's
+    // mutex until it ends, so it must be committed or destroyed on the thread that began it.
     Result<Transaction> begin(const char* label);
+    int transaction_depth() const { return tx_depth_; }  // on the thread holding a Transaction
 
     sqlite3* raw_handle() { return db_; }  // for tests and migrations only
 
@@ -220,9 +245,11 @@ public:
 private:
     friend class Project;
     Transaction(Project* p, std::string name) : project_(p), name_(std::move(name)) {}
+    Status finish(bool commit);
     Project* project_ = nullptr;
     std::string name_;
     bool done_ = false;
+    size_t depth_ = 0;  // 0 = outermost
 };
 
 }  // namespace atelier::projects

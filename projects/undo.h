@@ -42,9 +42,12 @@ public:
     size_t size() const { return done_.size(); }
     void clear();
 
-    // Groups every command pushed between begin and end into one undo step (a gesture).
+    // Groups every command pushed between begin and end into one undo step (a gesture). Each
+    // command still commits when pushed; undo reverts the whole group in one savepoint. Calls
+    // nest; only the outermost end closes the group. undo()/redo() fail while one is open.
     void begin_interaction(std::string label);
     void end_interaction();
+    bool in_interaction() const { return interaction_depth_ > 0; }
 
     // Called after every change of the stack (push/undo/redo/clear), on the owning thread.
     void set_on_changed(std::function<void()> fn) { on_changed_ = std::move(fn); }
@@ -91,6 +94,7 @@ public:
 private:
     std::vector<std::string> uuids_;
     std::vector<AddAssetsCommand::Item> saved_;
+    std::vector<AssetLinks> links_;  // parallel to saved_: generation outputs, transcripts
 };
 
 class RenameAssetCommand : public Command {
