@@ -333,6 +333,11 @@ Result<JobId> Studio::rerun_job(const std::string& job_uuid) {
 void Studio::on_state(const JobInfo& info) {
     auto t = tracked(info.spec.uuid);
     if (!t) return;
+    {
+        // The first event of a job (queued, or running if a worker raced submit()) maps its id.
+        std::lock_guard lock(jobs_mutex_);
+        tracked_by_id_.emplace(info.id, t);
+    }
     const bool is_final = job_state_is_final(info.state);
     {
         std::lock_guard lock(t->mutex);
@@ -366,9 +371,14 @@ void Studio::on_progress(JobId id, const JobProgress& progress) {
     }
     if (fn) fn(id, progress);
     // Keep the row roughly current (<= 1 write/s/job) so a crash shows how far the job got.
-    auto info = scheduler_->info(id);
-    auto t = info ? tracked(info->spec.uuid) : nullptr;
-    if (!t) return;
+    // Never touches scheduler_: during ~Studio the pointer is already null while workers finish.
+    std::shared_ptr<Tracked> t;
+    {
+        std::lock_guard lock(jobs_mutex_);
+        auto it = tracked_by_id_.find(id);
+        if (it == tracked_by_id_.end()) return;
+        t = it->second;
+    }
     std::lock_guard lock(t->mutex);
     const auto now = std::chrono::steady_clock::now();
     if (t->final_seen || now - t->last_progress_write < std::chrono::seconds(1)) return;

@@ -103,6 +103,7 @@ private:
     mutable std::mutex jobs_mutex_;
     std::condition_variable jobs_cv_;
     std::map<std::string, std::shared_ptr<Tracked>> tracked_;  // by job uuid
+    std::map<JobId, std::shared_ptr<Tracked>> tracked_by_id_;  // filled by on_state (scheduler_ may be gone)
     std::map<std::string, JobId> uuid_to_id_;
     size_t outstanding_ = 0;  // submitted jobs whose final state is not yet queued for the owner
 };

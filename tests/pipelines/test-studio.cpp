@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -66,6 +67,32 @@ TEST_F(StudioTest, DestroyingTheStudioCancelsRunningJobs) {
     studio_.reset();
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
     EXPECT_EQ(sql("SELECT state FROM jobs WHERE uuid = '" + uuid + "'"), "cancelled");
+}
+
+TEST_F(StudioTest, DestroyingTheStudioDuringAnImportIsSafeAndConsistent) {
+    for (int i = 0; i < 120; ++i) png("img-" + std::to_string(i) + ".png", 96, 96, 300 + i);
+    for (int round = 0; round < 3; ++round) {
+        std::atomic<int> progress_events{0};
+        pipelines::StudioEvents ev;
+        ev.on_job_progress = [&](JobId, const JobProgress&) { ++progress_events; };
+        studio().set_events(ev);
+        const JobId id = studio().import_files({inputs()});
+        const std::string uuid = job_uuid(studio(), id);
+        while (progress_events.load() < 2 && !studio().wait(id, std::chrono::milliseconds(1))) {
+        }
+        studio_.reset();  // workers still report progress while the scheduler shuts down
+        const std::string state = sql("SELECT state FROM jobs WHERE uuid = '" + uuid + "'");
+        if (state == "cancelled") {
+            EXPECT_EQ(sql("SELECT count(*) FROM assets"), "0");
+        } else {  // it finished first: then it was applied before the Studio closed
+            EXPECT_EQ(state, "done");
+            EXPECT_EQ(sql("SELECT count(*) FROM assets"), "120");
+        }
+        EXPECT_EQ(sql("PRAGMA integrity_check"), "ok");
+        open_studio(false);
+        EXPECT_EQ(studio().interrupted_on_open(), 0);
+        if (state == "done") break;
+    }
 }
 
 // The child opens the project, starts `submit`, waits until the row says running, writes the job
