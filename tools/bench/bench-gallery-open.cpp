@@ -21,16 +21,11 @@
 #include "projects/undo.h"
 
 using namespace atelier;
+using atelier::bench::arg_int;
 using atelier::bench::now_s;
 namespace fs = std::filesystem;
 
 namespace {
-
-int arg_int(int argc, char** argv, const char* name, int fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
-    return fallback;
-}
 
 bool build_project(const fs::path& path, const fs::path& scratch, int n) {
     const fs::path sample = scratch / "sample.png";

@@ -17,6 +17,7 @@
 #include "pipelines/studio.h"
 
 using namespace atelier;
+using atelier::bench::arg_int;
 using atelier::bench::now_s;
 namespace fs = std::filesystem;
 
@@ -50,12 +51,6 @@ Run import_once(const fs::path& dir, const fs::path& inputs, int index) {
     run.apply_seconds = now_s() - t1;
     (*studio)->set_events({});
     return run;
-}
-
-int arg_int(int argc, char** argv, const char* name, int fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
-    return fallback;
 }
 
 }  // namespace

@@ -79,6 +79,13 @@ inline std::string machine_name() {
     return model + ", " + std::to_string(std::thread::hardware_concurrency()) + " threads";
 }
 
+// The integer after `name` on the command line (e.g. --n 1000), or fallback.
+inline int arg_int(int argc, char** argv, const char* name, int fallback) {
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
+    return fallback;
+}
+
 inline double median(std::vector<double> v) {
     if (v.empty()) return 0.0;
     std::sort(v.begin(), v.end());
