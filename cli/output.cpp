@@ -123,13 +123,15 @@ void ProgressLine::update(const std::string& title, const JobProgress& p) {
     if (!enabled_) return;
     std::lock_guard lock(mutex_);
     const int pct = p.fraction < 0 ? -1 : static_cast<int>(std::lround(p.fraction * 100));
-    std::string eta = p.eta_s >= 0 ? " ETA " + std::to_string(static_cast<long>(std::ceil(p.eta_s))) + " s" : "";
+    char eta[48] = "";
+    if (pct >= 100) std::snprintf(eta, sizeof eta, " in %.1f s", p.elapsed_s);
+    else if (p.eta_s >= 0) std::snprintf(eta, sizeof eta, " ETA %ld s", static_cast<long>(std::ceil(p.eta_s)));
     if (tty_) {
         constexpr int kWidth = 24;
         std::string bar(kWidth, '.');
         for (int i = 0; i < kWidth * std::max(pct, 0) / 100; ++i) bar[static_cast<size_t>(i)] = '#';
         std::fprintf(stderr, "\r\x1b[2K%s [%s] %3d%% %s%s", title.c_str(), bar.c_str(), std::max(pct, 0),
-                     p.stage.c_str(), eta.c_str());
+                     p.stage.c_str(), eta);
         std::fflush(stderr);
         open_line_ = true;
         return;
@@ -140,7 +142,7 @@ void ProgressLine::update(const std::string& title, const JobProgress& p) {
     last_stage_ = p.stage;
     last_plain_ = now;
     if (pct < 0) std::fprintf(stderr, "%s: %s\n", title.c_str(), p.stage.c_str());
-    else std::fprintf(stderr, "%s: %d%% %s%s\n", title.c_str(), pct, p.stage.c_str(), eta.c_str());
+    else std::fprintf(stderr, "%s: %d%% %s%s\n", title.c_str(), pct, p.stage.c_str(), eta);
 }
 
 void ProgressLine::finish() {
