@@ -14,6 +14,7 @@
 #include <QMenu>
 #include <QMimeData>
 #include <QStatusBar>
+#include <QTimer>
 #include <QUrl>
 
 #include "gui/app/dialog-hooks.h"
@@ -170,7 +171,8 @@ bool MainWindow::adoptSession(std::unique_ptr<ProjectSession> session) {
     m_assets->setSession(s);
     m_jobs->setSession(s);
     m_preview->setSession(s);
-    addRecentProject(s->path());
+    // Persisting the recent list writes the settings file: keep it out of the first paint.
+    QTimer::singleShot(0, this, [path = s->path()] { addRecentProject(path); });
     setWindowTitle(tr("%1 — Atelier").arg(s->displayName()));
     m_welcome->showProject(s->displayName(), s->path(), m_assets->rowCount());
     m_gallery->setProjectOpen(true);

@@ -49,7 +49,7 @@ Theme themeFromKey(const QString& key) {
 }
 
 AppSettings AppSettings::defaults() {
-    const QJsonObject j = defaultsJson();
+    static const QJsonObject j = defaultsJson();  // a compiled-in resource: read once
     AppSettings s;
     s.modelsFolder = expandHome(j.value(QStringLiteral("models_folder")).toString(QStringLiteral("~/Atelier/Models")));
     s.device = j.value(QStringLiteral("device")).toString(QStringLiteral("cpu"));

@@ -171,7 +171,7 @@ const Asset* AssetListModel::assetAt(int row) const {
     return row >= 0 && size_t(row) < m_rows.size() ? &m_rows[size_t(row)] : nullptr;
 }
 
-bool AssetListModel::thumbnailReady(int row) const {
+bool AssetListModel::isThumbnailReady(int row) const {
     const Asset* a = assetAt(row);
     if (!a) return false;
     const QString id = QString::fromStdString(a->uuid);
@@ -193,7 +193,7 @@ QVariant AssetListModel::data(const QModelIndex& index, int role) const {
         case DurationRole: return qint64(a->duration_ms);
         case Qt::DecorationRole:
         case ThumbnailRole: return m_loader->get(QString::fromStdString(a->uuid), a->kind);
-        case ThumbnailPendingRole: return !thumbnailReady(index.row());
+        case ThumbnailPendingRole: return !isThumbnailReady(index.row());
         default: return {};
     }
 }

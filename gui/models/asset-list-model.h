@@ -56,7 +56,7 @@ public:
 
     const atelier::projects::Asset* assetAt(int row) const;
     int rowOf(const QString& uuid) const { return m_rowOf.value(uuid, -1); }
-    bool thumbnailReady(int row) const;
+    bool isThumbnailReady(int row) const;
     ThumbnailLoader* loader() const { return m_loader; }
 
 signals:

@@ -113,8 +113,11 @@ TEST(GuiSettings, RecentProjectsAreMostRecentFirstAndPruned) {
     auto w = makeWindow(&hooks);
     ASSERT_TRUE(w->newProjectAt(dir.filePath(QStringLiteral("one"))));
     ASSERT_TRUE(w->newProjectAt(dir.filePath(QStringLiteral("two"))));
-    QStringList recent = gui::recentProjects();
-    ASSERT_GE(recent.size(), 2);
+    QStringList recent;
+    ASSERT_TRUE(guitest::waitFor([&] {  // the list is written after the project is shown
+        recent = gui::recentProjects();
+        return recent.size() >= 2 && recent[0].endsWith(QStringLiteral("two.atelier"));
+    }));
     EXPECT_TRUE(recent[0].endsWith(QStringLiteral("two.atelier")));
     EXPECT_TRUE(recent[1].endsWith(QStringLiteral("one.atelier")));
     w->closeProject();
