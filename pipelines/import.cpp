@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <mutex>
 
@@ -141,11 +142,42 @@ AssetKind asset_kind_for(media::MediaKind kind) {
     return AssetKind::Invalid;
 }
 
+// A PNG that already fits the thumbnail size is its own thumbnail: same pixels, and no PNG
+// encode, which dominates the cost of small images (a 256 px encode takes several ms).
+constexpr int64_t kReuseMaxBytes = 256 * 1024;
+
+bool reuse_as_thumbnail(const media::MediaInfo& info, const media::Image& full, const ImportOptions& opts) {
+    const bool png = info.streams.size() == 1 && info.streams[0].codec == "png";
+    return png && full.width <= opts.thumbnail_max_side && full.height <= opts.thumbnail_max_side &&
+           info.size_bytes > 0 && info.size_bytes <= kReuseMaxBytes;
+}
+
+std::vector<uint8_t> read_small_file(const fs::path& path) {
+    std::vector<uint8_t> bytes;
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec || size > static_cast<uintmax_t>(kReuseMaxBytes)) return bytes;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return bytes;
+    bytes.resize(size);
+    if (std::fread(bytes.data(), 1, bytes.size(), f) != bytes.size()) bytes.clear();
+    std::fclose(f);
+    return bytes;
+}
+
 Status make_thumbnail(const media::MediaInfo& info, const ImportOptions& opts, projects::AssetDerived& d) {
     Result<media::Image> img = make_error(ErrorCode::Unsupported, "no picture");
     if (info.kind == media::MediaKind::Image) {
-        auto full = media::load_image(info.path);
+        auto full = media::load_image(info.path);  // also proves the image decodes
         if (!full.ok()) return full.error();
+        if (reuse_as_thumbnail(info, *full, opts)) {
+            d.thumbnail_png = read_small_file(info.path);
+            if (!d.thumbnail_png.empty()) {
+                d.thumbnail_width = full->width;
+                d.thumbnail_height = full->height;
+                return ok_status();
+            }
+        }
         img = media::fit_within(*full, opts.thumbnail_max_side);
     } else {
         // ~10% into a video (past fades from black), 1 s when the duration is unknown.
