@@ -12,6 +12,7 @@
 #include <QMimeData>
 #include <QTemporaryDir>
 #include <QUrl>
+#include <QWheelEvent>
 
 #include <gtest/gtest.h>
 
@@ -23,6 +24,8 @@
 #include "gui/gallery/gallery-panel.h"
 #include "gui/main-window.h"
 #include "gui/models/asset-list-model.h"
+#include "gui/preview/image-view.h"
+#include "gui/preview/preview-panel.h"
 #include "gui/session/project-session.h"
 #include "projects/project.h"
 
@@ -287,4 +290,46 @@ TEST_F(MainWindowTest, FilterByKindAndName) {
     window->gallery()->setKindFilterIndex(0);
     m->setNameFilter(QString());
     EXPECT_EQ(m->rowCount(), 3);
+}
+
+TEST_F(MainWindowTest, PreviewZoomFitAndActualSize) {
+    ASSERT_TRUE(createProject());
+    window->importPaths({guitest::writeTwoToneImage(path(QStringLiteral("big.png")), 1600, 900, Qt::red, Qt::blue)});
+    const int row = waitForThumbnail(QStringLiteral("big.png"));
+    ASSERT_GE(row, 0);
+    window->gallery()->view()->setCurrentIndex(window->assetModel()->index(row));
+    ASSERT_TRUE(waitFor([&] { return window->preview()->isFullImageLoaded(); }));
+    gui::ImageView* view = window->preview()->imageView();
+    EXPECT_EQ(view->imageSize(), QSize(1600, 900)) << "the full-resolution image replaced the thumbnail";
+    EXPECT_TRUE(view->isFit());
+    const QSize vp = view->viewport()->size();
+    EXPECT_LE(view->zoom() * 1600, vp.width() + 1);
+    EXPECT_LE(view->zoom() * 900, vp.height() + 1);
+    window->actions().actualSize->trigger();
+    EXPECT_DOUBLE_EQ(view->zoom(), 1.0);
+    EXPECT_FALSE(view->isFit());
+    window->actions().zoomIn->trigger();
+    EXPECT_NEAR(view->zoom(), 1.25, 1e-9);
+    window->actions().zoomOut->trigger();
+    window->actions().zoomOut->trigger();
+    EXPECT_NEAR(view->zoom(), 0.8, 1e-9);
+    QWheelEvent wheel(QPointF(vp.width() / 2.0, vp.height() / 2.0), view->viewport()->mapToGlobal(QPoint(10, 10)),
+                      QPoint(), QPoint(0, 120), Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(view->viewport(), &wheel);
+    EXPECT_NEAR(view->zoom(), 1.0, 1e-9) << "Ctrl+wheel zooms one step";
+    window->actions().fit->trigger();
+    EXPECT_TRUE(view->isFit());
+    EXPECT_NEAR(view->zoom(), std::min({1.0, (vp.width() - 16) / 1600.0, (vp.height() - 16) / 900.0}), 1e-9);
+}
+
+TEST_F(MainWindowTest, OpeningAProjectInUseSaysSo) {
+    ASSERT_TRUE(createProject(QStringLiteral("Shared")));
+    gui::MainWindow second;
+    auto h = std::make_unique<StubHooks>();
+    StubHooks* hooks2 = h.get();
+    second.setDialogHooks(std::move(h));
+    // Project::open refuses a second writer (ProjectBusy); the user reads what to do.
+    EXPECT_FALSE(second.openProject(path(QStringLiteral("Shared.atelier"))));
+    ASSERT_EQ(hooks2->errors.size(), 1);
+    EXPECT_TRUE(hooks2->errors[0].contains(QStringLiteral("in use"))) << hooks2->errors[0].toStdString();
 }
