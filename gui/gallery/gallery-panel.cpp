@@ -27,6 +27,7 @@ using atelier::projects::AssetKind;
 
 GalleryPanel::GalleryPanel(AssetListModel* model, QWidget* parent) : QWidget(parent), m_model(model) {
     setObjectName(QStringLiteral("galleryPanel"));
+    setAttribute(Qt::WA_StyledBackground);  // the theme gives panels their own surface
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(8, 8, 8, 4);
     layout->setSpacing(8);

@@ -15,6 +15,7 @@ namespace gui {
 
 JobQueuePanel::JobQueuePanel(JobListModel* model, QWidget* parent) : QWidget(parent), m_model(model) {
     setObjectName(QStringLiteral("jobQueuePanel"));
+    setAttribute(Qt::WA_StyledBackground);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);

@@ -33,6 +33,7 @@ static QToolButton* toolButton(QWidget* parent, const QString& tip) {
 
 PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("previewPanel"));
+    setAttribute(Qt::WA_StyledBackground);
     m_pool.setMaxThreadCount(1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

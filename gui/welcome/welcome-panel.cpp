@@ -35,6 +35,7 @@ static QWidget* centredColumn(QWidget* parent, QVBoxLayout** inner) {
 
 WelcomePanel::WelcomePanel(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("welcomePanel"));
+    setAttribute(Qt::WA_StyledBackground);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     m_stack = new QStackedWidget(this);
