@@ -181,6 +181,44 @@ double percentile(std::vector<double> v, double p) {
     return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
+struct LatencyResult {
+    std::vector<double> idle, busy;  // lateness samples, ms
+    double import_s = 0;
+    bool imported = false;
+};
+
+// Makes m distinct 64x48 PNGs (written by Qt), opens a fresh project in `w`, probes 1 s of idle
+// loop, then probes while the window imports the folder until every row and the first screen of
+// thumbnails are in.
+LatencyResult latencyDuringImport(gui::MainWindow& w, const fs::path& scratch, int m) {
+    LatencyResult r;
+    const fs::path inbox = scratch / "inbox";
+    fs::create_directories(inbox);
+    for (int i = 0; i < m; ++i) {
+        QImage img(64, 48, QImage::Format_RGB32);
+        img.fill(QColor::fromHsv(i % 360, 120 + (i / 360) % 120, 200));
+        img.setPixel(i % 64, (i / 64) % 48, 0xff000000u);  // distinct content, distinct hash
+        img.save(QString::fromStdString((inbox / ("img-" + std::to_string(i) + ".png")).string()), "PNG");
+    }
+    w.closeProject();
+    if (!w.newProjectAt(QString::fromStdString((scratch / "import.atelier").string()))) return r;
+    r.idle = probeLateness([] {
+        QEventLoop loop;
+        QTimer::singleShot(1000, &loop, &QEventLoop::quit);
+        loop.exec();
+    });
+    r.busy = probeLateness([&] {
+        const double t0 = now_s();
+        w.importPaths({QString::fromStdString(inbox.string())});
+        r.imported = runUntil([&] {
+            return w.assetModel()->rowCount() == m && w.jobModel()->activeCount() == 0 && firstScreenReady(w);
+        }, 120000);
+        r.import_s = now_s() - t0;
+    });
+    if (!r.imported) std::fprintf(stderr, "import did not finish: %d of %d rows\n", w.assetModel()->rowCount(), m);
+    return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -224,32 +262,11 @@ int main(int argc, char** argv) {
     const double open_ms = bench::median(totals), anchor_ms = bench::median(anchors);
 
     // (b) event-loop latency while importing m small images
-    const fs::path inbox = scratch.path() / "inbox";
-    fs::create_directories(inbox);
-    for (int i = 0; i < m; ++i) {
-        QImage img(64, 48, QImage::Format_RGB32);
-        img.fill(QColor::fromHsv(i % 360, 120 + (i / 360) % 120, 200));
-        img.setPixel(i % 64, (i / 64) % 48, 0xff000000u);  // distinct content, distinct hash
-        img.save(QString::fromStdString((inbox / ("img-" + std::to_string(i) + ".png")).string()), "PNG");
-    }
-    w.closeProject();
-    if (!w.newProjectAt(QString::fromStdString((scratch.path() / "import.atelier").string()))) return 1;
-    const std::vector<double> idle = probeLateness([] {
-        QEventLoop loop;
-        QTimer::singleShot(1000, &loop, &QEventLoop::quit);
-        loop.exec();
-    });
-    double import_s = 0;
-    bool imported = false;
-    const std::vector<double> busy = probeLateness([&] {
-        const double t0 = now_s();
-        w.importPaths({QString::fromStdString(inbox.string())});
-        imported = runUntil([&] {
-            return w.assetModel()->rowCount() == m && w.jobModel()->activeCount() == 0 && firstScreenReady(w);
-        }, 120000);
-        import_s = now_s() - t0;
-    });
-    if (!imported) std::fprintf(stderr, "import did not finish: %d of %d rows\n", w.assetModel()->rowCount(), m);
+    const LatencyResult lat = latencyDuringImport(w, scratch.path(), m);
+    const std::vector<double>& busy = lat.busy;
+    const std::vector<double>& idle = lat.idle;
+    const double import_s = lat.import_s;
+    const bool imported = lat.imported;
     const double maxLate = busy.empty() ? 0 : *std::max_element(busy.begin(), busy.end());
     const double idleMax = idle.empty() ? 0 : *std::max_element(idle.begin(), idle.end());
 
