@@ -296,7 +296,8 @@ Transaction::~Transaction() {
 }
 
 Status Transaction::commit() {
-    if (done_) return make_error(ErrorCode::Internal, "transaction " + name_ + " already ended");
+    if (done_)
+        return make_error(ErrorCode::Internal, project_->path_.string() + ": transaction " + name_ + " already ended");
     return finish(true);
 }
 
@@ -321,6 +322,8 @@ Status Transaction::finish(bool commit) {
         if ((!commit || !result.ok()) && sqlite3_get_autocommit(impl.db.handle) == 0) {
             Status rb = detail::exec(impl.db, "ROLLBACK TO " + name_ + "; RELEASE " + name_);
             if (!rb.ok()) ATELIER_LOG_ERROR("rollback of %s failed: %s", name_.c_str(), rb.error().message().c_str());
+            // The outermost savepoint must never stay open: later calls would run inside it.
+            if (depth_ == 0 && sqlite3_get_autocommit(impl.db.handle) == 0) (void)detail::exec(impl.db, "ROLLBACK");
         }
         impl.releasing_outer = false;
         impl.tx_labels.resize(depth_);

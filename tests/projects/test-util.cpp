@@ -1,4 +1,5 @@
-// Helpers for the projects tests (see test-util.h). Thread-safety: test-thread only.
+// Helpers for the projects tests (see test-util.h): temporary folders, snapshots, fixtures and
+// raw SQLite access that bypasses atelier_projects. Thread-safety: test-thread only.
 #include "tests/projects/test-util.h"
 
 #include <gtest/gtest.h>

@@ -1,11 +1,9 @@
-// Test-only SQLite VFS shims that wrap the default VFS to inject file-system faults:
-//   "atelier-test-full"      - xWrite fails with SQLITE_FULL once a byte budget is spent (disk full);
-//   "atelier-test-readonly"  - the main database opens read-only whatever is asked, as the unix
-//                              VFS does for a chmod 0444 file (tests run as root, where chmod
-//                              does not stop writes, so this is how the read-only path is tested);
-//   "atelier-test-rofolder"  - no new file can be created (the database itself, -wal, -shm,
-//                              journals), as in a folder with mode 0555.
-// Thread-safety: register once (idempotent); the budget is an atomic shared by all connections.
+// Test-only SQLite VFS shims over the default VFS that inject file-system faults:
+//   "atelier-test-full"     - xWrite fails with SQLITE_FULL once a byte budget is spent;
+//   "atelier-test-readonly" - the database opens read-only whatever is asked (chmod 0444 as the
+//                             unix VFS sees it; tests run as root, where chmod stops nothing);
+//   "atelier-test-rofolder" - no new file can be created (the database, -wal, -shm: a 0555 folder).
+// Thread-safety: register once (idempotent); the budget is atomic, shared by all connections.
 #pragma once
 
 #include <cstdint>
