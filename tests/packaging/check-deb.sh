@@ -59,7 +59,8 @@ if [ "$flavour" = gui ]; then
     # The MIME database tool itself must accept our type and map *.atelier to it.
     mkdir -p "$root/mimedb/packages"
     cp "$root/usr/share/mime/packages/atelier.xml" "$root/mimedb/packages/"
-    update-mime-database "$root/mimedb" || fail "update-mime-database rejected atelier.xml"
+    update-mime-database "$root/mimedb" > "$root/mime.log" 2>&1 \
+        || fail "update-mime-database rejected atelier.xml: $(cat "$root/mime.log")"
     grep -q 'application/x-atelier-project:\*\.atelier' "$root/mimedb/globs2" || fail "*.atelier glob not registered"
     grep -aq 'application/x-atelier-project' "$root/mimedb/magic" || fail "magic for .atelier not registered"
     QT_QPA_PLATFORM=offscreen "$root/usr/bin/atelier" --version | grep -q "$version" || fail "atelier --version"
