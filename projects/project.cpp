@@ -270,7 +270,7 @@ Status Project::save_as(const std::filesystem::path& dest) {
 
 // ---- transactions --------------------------------------------------------------------------------
 
-Result<Transaction> Project::begin(const char* label) {
+Result<Transaction> Project::begin(const char* label, std::source_location where) {
     impl_->mu.lock();  // held until the Transaction ends (Transaction::finish unlocks)
     size_t depth = impl_->tx_labels.size();
     std::string name = "atelier_sp" + std::to_string(depth);
@@ -279,7 +279,9 @@ Result<Transaction> Project::begin(const char* label) {
         impl_->mu.unlock();
         return std::move(st).error();
     }
-    impl_->tx_labels.emplace_back(label != nullptr ? label : "");
+    std::string file = where.file_name();
+    impl_->tx_labels.push_back(strprintf("%s (%s:%u)", label != nullptr ? label : "",
+                                         file.substr(file.find_last_of('/') + 1).c_str(), where.line()));
     tx_depth_ = static_cast<int>(impl_->tx_labels.size());
     Transaction tx(this, std::move(name));
     tx.depth_ = depth;

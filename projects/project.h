@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -214,10 +215,11 @@ public:
     Status save_as(const std::filesystem::path& dest);  // SQLite backup API; copies media dir too
     Result<std::string> integrity_check();             // "ok" or SQLite's report
 
-    // RAII savepoint: rolls back unless commit() is called. Nesting is tracked and `label` is
-    // recorded (logged if the Project dies with it open). The Transaction holds the Project's
-    // mutex until it ends, so it must be committed or destroyed on the thread that began it.
-    Result<Transaction> begin(const char* label);
+    // RAII savepoint: rolls back unless commit() is called. Nesting is tracked; `label` and the
+    // caller's file:line are recorded (logged if a stray COMMIT or the Project's end finds it
+    // open). The Transaction holds the Project's mutex until it ends, so it must be committed
+    // or destroyed on the thread that began it.
+    Result<Transaction> begin(const char* label, std::source_location where = std::source_location::current());
     int transaction_depth() const { return tx_depth_; }  // on the thread holding a Transaction
 
     sqlite3* raw_handle() { return db_; }  // for tests and migrations only

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "core/log.h"
 #include "projects/project.h"
 #include "tests/projects/test-util.h"
 
@@ -103,6 +104,8 @@ TEST(ProjectTransactions, RawCommitInsideSavepointIsRefused) {
     auto path = dir / "t.atelier";
     auto p = ap::Project::create(path);
     ASSERT_TRUE(p.ok());
+    std::vector<std::string> log;
+    atelier::log_set_sink([&](atelier::LogLevel, const std::string& line) { log.push_back(line); });
     {
         auto tx = (*p)->begin("guarded");
         ASSERT_TRUE(tx.ok());
@@ -111,6 +114,11 @@ TEST(ProjectTransactions, RawCommitInsideSavepointIsRefused) {
         EXPECT_NE(rc, SQLITE_OK) << "the commit hook turns a stray COMMIT into a rollback";
         EXPECT_EQ(raw_int(path, "SELECT count(*) FROM assets"), 0);
     }
+    atelier::log_set_sink({});
+    bool named = false;  // the log names the open savepoint and where it was begun
+    for (const std::string& line : log)
+        named = named || (line.find("guarded (test-project-transactions.cpp:") != std::string::npos);
+    EXPECT_TRUE(named);
     EXPECT_EQ((*p)->transaction_depth(), 0);
     EXPECT_EQ(*(*p)->count_assets(), 0);
     ASSERT_TRUE((*p)->insert_asset(make_asset("b.png")).ok()) << "the project stays usable";
