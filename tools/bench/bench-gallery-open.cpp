@@ -127,10 +127,10 @@ int main(int argc, char** argv) {
     const double bw = bench::memcpy_bandwidth();
     std::printf("| Benchmark | Machine | Result | Anchor (same run) | vs anchor | Hardware limit |\n");
     std::printf("|---|---|---|---|---|---|\n");
-    std::printf("| gallery open, %d assets + first %d thumbnails decoded (file %.1f MB, built in %.1f s), median of 7 "
+    std::printf("| gallery open, %d assets + first %d thumbnails decoded (file %.1f MB on %s, built in %.1f s), median of 7 "
                 "| %s | %.0f ms (open %.1f, list %.1f, thumbnails %.1f) | sqlite3 shell, same queries: %.0f ms "
                 "(start-up subtracted) | %.2fx sqlite3 | %.1f MB/s over the file = %.2f%% of memcpy %.1f GB/s |\n",
-                n, screen, bytes / 1e6, build_s, bench::machine_name().c_str(), t * 1000.0, bench::median(opens) * 1000.0,
+                n, screen, bytes / 1e6, bench::fs_type(scratch.path()).c_str(), build_s, bench::machine_name().c_str(), t * 1000.0, bench::median(opens) * 1000.0,
                 bench::median(lists) * 1000.0, bench::median(thumbs) * 1000.0, t_anchor * 1000.0, t_anchor / t,
                 bytes / t / 1e6, 100.0 * (bytes / t) / bw, bw / 1e9);
     return 0;

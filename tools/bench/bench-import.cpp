@@ -7,6 +7,7 @@
 //    by a well-optimised tool, without process start-up per file.
 // Hardware limit: bytes the import moves (read 4x: hash, probe, copy, decode; write 1x; plus
 // thumbnails) per second against single-thread memcpy bandwidth measured here.
+// The scratch folder is under $TMPDIR (default /tmp); the row names its file system.
 // usage: atelier-bench-import [--n 1000] [--side 64] [--runs 3]
 #include <cstdio>
 #include <cstring>
@@ -90,10 +91,10 @@ int main(int argc, char** argv) {
     const double moved = static_cast<double>(total_bytes) * 5.0 + static_cast<double>(last.thumb_bytes);
     std::printf("| Benchmark | Machine | Result | Anchor (same run) | vs anchor | Hardware limit |\n");
     std::printf("|---|---|---|---|---|---|\n");
-    std::printf("| import %d PNG %dx%d (%.1f KiB avg, warm cache), median of %d | %s | %.0f images/s (%.2f s; apply %.0f ms) "
+    std::printf("| import %d PNG %dx%d (%.1f KiB avg, warm cache, on %s), median of %d | %s | %.0f images/s (%.2f s; apply %.0f ms) "
                 "| cp -r + sha256sum: %.0f files/s; ffmpeg decode+encode: %.0f images/s "
                 "| %.2fx cp+sha256sum; %.2fx ffmpeg | %.1f MB/s moved = %.2f%% of memcpy %.1f GB/s |\n",
-                n, side, side, total_bytes / 1024.0 / n, runs, bench::machine_name().c_str(), rate, t,
+                n, side, side, total_bytes / 1024.0 / n, bench::fs_type(scratch.path()).c_str(), runs, bench::machine_name().c_str(), rate, t,
                 bench::median(applies) * 1000.0, t_cp > 0 ? n / t_cp : 0.0, t_ff > 0 ? n / t_ff : 0.0,
                 t_cp > 0 ? rate / (n / t_cp) : 0.0, t_ff > 0 ? rate / (n / t_ff) : 0.0, moved / t / 1e6,
                 100.0 * (moved / t) / bw, bw / 1e9);

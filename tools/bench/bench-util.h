@@ -3,6 +3,7 @@
 // limit the ratios are taken against). Benchmarks print; they never assert.
 #pragma once
 
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,6 +85,20 @@ inline int arg_int(int argc, char** argv, const char* name, int fallback) {
     for (int i = 1; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
     return fallback;
+}
+
+// The file system a path lives on ("ext4", "tmpfs", ...): file creation cost differs by 10x.
+inline std::string fs_type(const fs::path& p) {
+    struct statfs st {};
+    if (::statfs(p.c_str(), &st) != 0) return "unknown fs";
+    switch (static_cast<unsigned long>(st.f_type)) {
+        case 0xEF53: return "ext4";
+        case 0x01021994: return "tmpfs";
+        case 0x58465342: return "xfs";
+        case 0x9123683E: return "btrfs";
+        case 0x794C7630: return "overlayfs";
+        default: return "fs 0x" + std::to_string(st.f_type);
+    }
 }
 
 inline double median(std::vector<double> v) {
