@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -411,6 +412,82 @@ Result<ImportReport> run_import(JobContext& ctx, const fs::path& project_path, c
     return report;
 }
 
+namespace {
+
+// A command whose first apply() was done by a job worker (commit_import): pushing it only records
+// it. Later applies (redo) and reverts (undo) delegate to the wrapped command.
+class CommittedCommand final : public projects::Command {
+public:
+    explicit CommittedCommand(std::unique_ptr<projects::Command> inner) : inner_(std::move(inner)) {}
+    Status apply(projects::Project& project) override {
+        if (std::exchange(first_, false)) return ok_status();
+        return inner_->apply(project);
+    }
+    Status revert(projects::Project& project) override { return inner_->revert(project); }
+    std::string label() const override { return inner_->label(); }
+
+private:
+    std::unique_ptr<projects::Command> inner_;
+    bool first_ = true;
+};
+
+std::string import_label(const std::vector<AddAssetsCommand::Item>& added) {
+    return added.size() == 1 ? "Import " + added.front().asset.name
+                             : "Import " + std::to_string(added.size()) + " files";
+}
+
+int64_t unix_now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Inserts items [begin, end) in one transaction, skipping content already in the project.
+Status commit_chunk(projects::Project& project, ImportReport& report, size_t begin, size_t end, int64_t now_ms,
+                    std::vector<AddAssetsCommand::Item>& inserted) {
+    ATELIER_TRY_ASSIGN(auto tx, project.begin("import"));
+    const size_t first_new = inserted.size();
+    for (size_t i = begin; i < end; ++i) {
+        AddAssetsCommand::Item& item = report.added[i];
+        auto existing = project.find_asset_by_hash(item.asset.content_hash);
+        if (!existing.ok()) return inserted.resize(first_new), std::move(existing).error();
+        if (*existing) {
+            report.duplicates.push_back((*existing)->uuid);
+            report.duplicate_files.push_back({item.asset.source_path, (*existing)->uuid});
+            continue;
+        }
+        if (item.asset.created_at_ms == 0) item.asset.created_at_ms = now_ms;  // fixed: redo is exact
+        if (Status st = project.insert_asset(item.asset, item.derived); !st.ok())
+            return inserted.resize(first_new), std::move(st).error();
+        inserted.push_back(std::move(item));
+    }
+    if (Status st = tx.commit(); !st.ok()) return inserted.resize(first_new), std::move(st).error();
+    return ok_status();
+}
+
+}  // namespace
+
+Status commit_import(projects::Project& project, ImportReport& report) {
+    constexpr size_t kChunk = 64;
+    std::vector<AddAssetsCommand::Item> inserted;
+    const int64_t now_ms = unix_now_ms();
+    for (size_t begin = 0; begin < report.added.size(); begin += kChunk) {
+        const size_t end = std::min(begin + kChunk, report.added.size());
+        if (Status st = commit_chunk(project, report, begin, end, now_ms, inserted); !st.ok()) {
+            for (const auto& item : inserted) (void)project.remove_asset(item.asset.uuid);  // all or nothing
+            report.added.clear();
+            return st;
+        }
+    }
+    report.added = std::move(inserted);
+    return ok_status();
+}
+
+Status register_import(projects::UndoStack& undo, const ImportReport& report) {
+    if (report.added.empty()) return ok_status();
+    auto cmd = std::make_unique<AddAssetsCommand>(report.added, import_label(report.added));
+    return undo.push(std::make_unique<CommittedCommand>(std::move(cmd)));
+}
+
 Status apply_import(projects::Project& project, projects::UndoStack& undo, ImportReport& report) {
     std::vector<AddAssetsCommand::Item> keep;
     std::map<std::string, std::string> kept_uuid_by_hash;
@@ -429,9 +506,7 @@ Status apply_import(projects::Project& project, projects::UndoStack& undo, Impor
     }
     report.added = std::move(keep);
     if (report.added.empty()) return ok_status();
-    const std::string label = report.added.size() == 1 ? "Import " + report.added.front().asset.name
-                                                       : "Import " + std::to_string(report.added.size()) + " files";
-    return undo.push(std::make_unique<AddAssetsCommand>(report.added, label));
+    return undo.push(std::make_unique<AddAssetsCommand>(report.added, import_label(report.added)));
 }
 
 }  // namespace atelier::pipelines

@@ -55,4 +55,15 @@ inline constexpr const char* kImportStages[] = {"scan", "hash", "probe", "copy",
 // concurrent import are dropped here, by hash, so the same file never appears twice.
 Status apply_import(projects::Project& project, projects::UndoStack& undo, ImportReport& report);
 
+// The same in two halves, so that the owner (GUI) thread never waits on the database:
+//  - commit_import, on the job worker: inserts report.added in short transactions (64 assets
+//    each; other threads wait at most a few ms for the Project), dropping content that is
+//    already there (checked inside each transaction, so concurrent imports never duplicate).
+//    Afterwards report.added holds exactly what was inserted. On error, what this call inserted
+//    is removed again. Not cancellable: it is bounded (about 0.1 ms per asset).
+//  - register_import, on the owner thread: records those assets as one undoable command without
+//    inserting them again (undo removes them, redo re-inserts the same rows). No-op when empty.
+Status commit_import(projects::Project& project, ImportReport& report);
+Status register_import(projects::UndoStack& undo, const ImportReport& report);
+
 }  // namespace atelier::pipelines

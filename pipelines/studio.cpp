@@ -4,6 +4,9 @@
 // (a late "cancelling" cannot overwrite "cancelled"). A job with an owner-thread step (import,
 // bundle) is written "done" only after that step ran: a crash in between leaves it "running",
 // which the next open marks interrupted, so no finished-but-unapplied import is ever shown as done.
+// Imports insert their rows on the worker (commit_import) and only register the undo command on
+// the owner thread, which keeps the GUI thread free of database work (ARCHITECTURE §6 allows the
+// writer on a non-GUI thread; the Project serialises access).
 // Thread-safety: see studio.h. on_state/on_progress run on worker threads; everything posted
 // runs on the owner thread (drain()).
 #include "pipelines/studio.h"
@@ -246,15 +249,21 @@ JobId Studio::submit_import(std::vector<fs::path> inputs, ImportOptions opts, st
                                     : "Import " + std::to_string(inputs.size()) + " items";
     spec.params_json = params.dump();
     const fs::path project_path = project_->path();
-    auto body = [project_path, inputs = std::move(inputs), opts](JobContext& ctx, std::shared_ptr<void>& out) -> Status {
+    // The rows are written on the worker (commit_import, short transactions) and only recorded in
+    // the undo history on the owner thread: a 1,000-file import would otherwise block the GUI
+    // thread for ~100 ms of inserts.
+    projects::Project* project = project_.get();
+    auto body = [project, project_path, inputs = std::move(inputs), opts](JobContext& ctx,
+                                                                           std::shared_ptr<void>& out) -> Status {
         ATELIER_TRY_ASSIGN(ImportReport report, run_import(ctx, project_path, inputs, opts));
+        ATELIER_TRY(commit_import(*project, report));
         out = std::make_shared<ImportReport>(std::move(report));
         return ok_status();
     };
     auto apply = [this](const JobInfo& info, std::shared_ptr<void>& out) -> Status {
         auto report = std::static_pointer_cast<ImportReport>(out);
         if (!report) return make_error(ErrorCode::Internal, "import job finished without a report");
-        ATELIER_TRY(apply_import(*project_, *undo_, *report));
+        ATELIER_TRY(register_import(*undo_, *report));
         const StudioEvents ev = events_snapshot();
         if (ev.on_import_finished) ev.on_import_finished(info, *report);
         if (!report->added.empty() && ev.on_assets_changed) ev.on_assets_changed();

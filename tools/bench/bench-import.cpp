@@ -47,7 +47,7 @@ Run import_once(const fs::path& dir, const fs::path& inputs, int index) {
     const JobId id = (*studio)->import_files({inputs});
     (*studio)->wait(id, std::chrono::hours(1));
     const double t1 = now_s();
-    (*studio)->drain();  // applies: one AddAssetsCommand inserting every row
+    (*studio)->drain();  // the owner-thread step: records the undo command (rows were committed by the worker)
     run.seconds = now_s() - t0;
     run.apply_seconds = now_s() - t1;
     (*studio)->set_events({});
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
     const double moved = static_cast<double>(total_bytes) * 5.0 + static_cast<double>(last.thumb_bytes);
     std::printf("| Benchmark | Machine | Result | Anchor (same run) | vs anchor | Hardware limit |\n");
     std::printf("|---|---|---|---|---|---|\n");
-    std::printf("| import %d PNG %dx%d (%.1f KiB avg, warm cache, on %s), median of %d | %s | %.0f images/s (%.2f s; apply %.0f ms) "
+    std::printf("| import %d PNG %dx%d (%.1f KiB avg, warm cache, on %s), median of %d | %s | %.0f images/s (%.2f s; owner-thread step %.0f ms) "
                 "| cp -r + sha256sum: %.0f files/s; ffmpeg decode+encode: %.0f images/s "
                 "| %.2fx cp+sha256sum; %.2fx ffmpeg | %.1f MB/s moved = %.2f%% of memcpy %.1f GB/s |\n",
                 n, side, side, total_bytes / 1024.0 / n, bench::fs_type(scratch.path()).c_str(), runs, bench::machine_name().c_str(), rate, t,
