@@ -3,7 +3,9 @@
 //    failed, cancelled), so after a crash the queue is still there: open() marks what was
 //    running as interrupted, and rerun_job() starts it again from its stored parameters.
 //  - Results are applied on the owner thread: the Studio hands a closure to `post` (the GUI
-//    passes a queued-invoke to its main thread; the CLI runs the closures in drain()).
+//    passes a queued-invoke to its main thread; the CLI runs the closures in drain()). An import's
+//    rows are committed by its worker in short transactions; the owner thread only records the
+//    undo command and fires the observers, so it never waits on the database for long.
 // Thread-safety: construct, call and destroy on the owner thread. Observers fire on the owner
 // thread via `post`, except on_progress, which fires on worker threads (throttled <= 20 Hz).
 #pragma once
