@@ -11,9 +11,10 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="$ROOT/tests/media/fixtures"
 CORPUS="$ROOT/tests/fuzz/corpus"
 PY="$(command -v python3)"
-# -bitexact and one thread keep the outputs the same from run to run on one FFmpeg build.
-FF=(ffmpeg -hide_banner -loglevel error -nostdin -y -threads 1 -fflags +bitexact)
-BITEXACT=(-flags:v +bitexact -flags:a +bitexact)
+# Bit-exact muxers/encoders and one thread keep the outputs the same from run to run on one
+# FFmpeg build (BITEXACT goes with each output: ffmpeg's options apply to the next file).
+FF=(ffmpeg -hide_banner -loglevel error -nostdin -y -threads 1)
+BITEXACT=(-fflags +bitexact -flags:v +bitexact -flags:a +bitexact)
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*
@@ -85,7 +86,7 @@ SINE="aevalsrc=${SINE_AMP}*sin(2*PI*${SINE_HZ}*t)|${SINE_AMP}*sin(2*PI*${SINE_HZ
 # where a waveform must size its buckets as it goes.
 "${FF[@]}" -f lavfi -i "$SINE" "${BITEXACT[@]}" -c:a libopus -b:a 24k -f matroska - > sine-440-no-duration.mka
 # MP3 with the pattern PNG as cover art (an attached picture): still an audio file.
-"${FF[@]}" -i sine-440.mp3 -i pattern-37x23.png -map 0 -map 1 -c copy -id3v2_version 3 \
+"${FF[@]}" -i sine-440.mp3 -i pattern-37x23.png -map 0 -map 1 -c copy "${BITEXACT[@]}" -id3v2_version 3 \
     -metadata:s:v title="cover" -metadata:s:v comment="Cover (front)" -disposition:v attached_pic cover-art.mp3
 
 # Video: 1 s, 64x48, 25 fps, keyframe every 10 frames. Rows 0-15: red | green, rows 16-31:
@@ -115,7 +116,7 @@ clip_rgb | "${FF[@]}" -f rawvideo -pix_fmt rgb24 -s "${CLIP_W}x${CLIP_H}" -r "$C
 # Same streams, tagged "turn 90 degrees clockwise for display", the way phones tag portrait video
 # (ffprobe shows "rotation": -90, the display matrix's counter-clockwise angle). FFmpeg 5.1's mov
 # muxer reads the rotate tag as counter-clockwise, hence 270 here; the tests check with ffprobe.
-"${FF[@]}" -i clip-64x48.mp4 -map 0 -c copy -metadata:s:v:0 rotate=270 clip-64x48-rot90.mp4
+"${FF[@]}" -i clip-64x48.mp4 -map 0 -c copy "${BITEXACT[@]}" -metadata:s:v:0 rotate=270 clip-64x48-rot90.mp4
 # Damaged inputs: the clip cut in half (its index, the moov box, is at the end and now missing),
 # and a text file that merely claims to be an MP4.
 SIZE=$(stat -c %s clip-64x48.mp4)
