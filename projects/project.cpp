@@ -270,7 +270,7 @@ Status Project::save_as(const std::filesystem::path& dest) {
 
 // ---- transactions --------------------------------------------------------------------------------
 
-Result<Transaction> Project::begin(const char* label, std::source_location where) {
+Result<Transaction> Project::begin(const char* label, SourceLocation where) {
     impl_->mu.lock();  // held until the Transaction ends (Transaction::finish unlocks)
     size_t depth = impl_->tx_labels.size();
     std::string name = "atelier_sp" + std::to_string(depth);
@@ -281,7 +281,7 @@ Result<Transaction> Project::begin(const char* label, std::source_location where
     }
     std::string file = where.file_name();
     impl_->tx_labels.push_back(strprintf("%s (%s:%u)", label != nullptr ? label : "",
-                                         file.substr(file.find_last_of('/') + 1).c_str(), where.line()));
+                                         file.substr(file.find_last_of('/') + 1).c_str(), where.line_number()));
     tx_depth_ = static_cast<int>(impl_->tx_labels.size());
     Transaction tx(this, std::move(name));
     tx.depth_ = depth;

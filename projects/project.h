@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <source_location>
+#include "core/source-location.h"
 #include <string>
 #include <string_view>
 #include <vector>
@@ -219,7 +219,7 @@ public:
     // caller's file:line are recorded (logged if a stray COMMIT or the Project's end finds it
     // open). The Transaction holds the Project's mutex until it ends, so it must be committed
     // or destroyed on the thread that began it.
-    Result<Transaction> begin(const char* label, std::source_location where = std::source_location::current());
+    Result<Transaction> begin(const char* label, SourceLocation where = SourceLocation::current());
     int transaction_depth() const { return tx_depth_; }  // on the thread holding a Transaction
 
     sqlite3* raw_handle() { return db_; }  // for tests and migrations only
