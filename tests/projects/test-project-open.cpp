@@ -4,7 +4,11 @@
 // Decision (documented in project.h): a zero-byte file is "not a project"; only create() uses it.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <functional>
 #include <random>
 
 #include "projects/project.h"
@@ -165,33 +169,59 @@ TEST(ProjectOpen, DamagedHeaderIsCorrupt) {
     expect_refused(path, ErrorCode::ProjectCorrupt, "backup");
 }
 
+// Runs `body` as an ordinary user. As root (CI, containers), where permissions stop nothing, the
+// folder is handed to `nobody` and the body runs in a forked child that dropped to that user,
+// so real file permissions are exercised rather than skipped.
+void as_ordinary_user(const std::filesystem::path& dir, const std::function<void()>& body) {
+    if (!atelier::test::running_as_root()) {
+        body();
+        return;
+    }
+    const uid_t nobody = 65534;
+    for (auto& e : std::filesystem::recursive_directory_iterator(dir)) ASSERT_EQ(::chown(e.path().c_str(), nobody, nobody), 0);
+    ASSERT_EQ(::chown(dir.c_str(), nobody, nobody), 0);
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        if (::setgid(nobody) != 0 || ::setuid(nobody) != 0) ::_exit(3);
+        body();
+        std::fflush(nullptr);
+        ::_exit(::testing::Test::HasFailure() ? 1 : 0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "the checks run as user nobody failed (see output above)";
+    ASSERT_EQ(::chown(dir.c_str(), 0, 0), 0);  // let the TempDir clean up
+}
+
 TEST(ProjectOpen, ReadOnlyFileAsOrdinaryUser) {
-    if (atelier::test::running_as_root())
-        GTEST_SKIP() << "running as root, where chmod 0444 does not stop writes; "
-                        "ProjectFaults.ReadOnlyFileThroughVfs covers this path with a read-only VFS";
     TempDir dir;
     auto path = fixture_copy(dir);
     std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
                                            std::filesystem::perms::others_read);
-    expect_refused(path, ErrorCode::ProjectReadOnly, "Save As", false);
-    auto reader = ap::Project::open(path, {.read_only = true});
-    ASSERT_TRUE(reader.ok()) << reader.error().message();
-    EXPECT_EQ(*(*reader)->count_assets(), 3);
+    as_ordinary_user(dir.path(), [&] {
+        expect_refused(path, ErrorCode::ProjectReadOnly, "Save As", false);
+        auto reader = ap::Project::open(path, {.read_only = true});
+        ASSERT_TRUE(reader.ok()) << reader.error().message();
+        EXPECT_EQ(*(*reader)->count_assets(), 3);
+    });
 }
 
 TEST(ProjectOpen, ReadOnlyFolderAsOrdinaryUser) {
-    if (atelier::test::running_as_root())
-        GTEST_SKIP() << "running as root, where a 0555 folder does not stop writes; "
-                        "ProjectFaults.ReadOnlyFolderThroughVfs covers this path with a VFS";
     TempDir dir;
     auto path = fixture_copy(dir);
-    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
-    expect_refused(path, ErrorCode::ProjectReadOnly, "Save As", false);
-    auto reader = ap::Project::open(path, {.read_only = true});
-    ASSERT_TRUE(reader.ok()) << reader.error().message();
-    EXPECT_EQ(*(*reader)->count_assets(), 3);
-    reader->reset();
-    EXPECT_EQ(atelier::test::snapshot_folder(dir.path()).size(), 1u);
+    as_ordinary_user(dir.path(), [&] {
+        std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+        expect_refused(path, ErrorCode::ProjectReadOnly, "Save As", false);
+        auto reader = ap::Project::open(path, {.read_only = true});
+        ASSERT_TRUE(reader.ok()) << reader.error().message();
+        EXPECT_EQ(*(*reader)->count_assets(), 3);
+        reader->reset();
+        EXPECT_EQ(atelier::test::snapshot_folder(dir.path()).size(), 1u);
+        std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all);
+    });
 }
 
 TEST(ProjectOpen, SecondWriterIsBusyButReadersAreWelcome) {
