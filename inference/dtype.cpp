@@ -31,6 +31,7 @@ constexpr std::array<DTypeTraits, static_cast<size_t>(DType::Count)> kTraits = {
     {"iq2_xxs", 256, 66, true, 16},
     {"iq3_xxs", 256, 98, true, 18},
     {"mxfp4", 32, 17, true, 39},
+    {"u8", 1, 1, false, -1},
 }};
 
 }  // namespace

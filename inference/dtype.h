@@ -36,6 +36,7 @@ enum class DType : uint8_t {
     IQ2_XXS,
     IQ3_XXS,
     MXFP4,      // GGUF: 32 values, UE8M0 scale byte + 16 bytes of E2M1 pairs
+    U8,         // plain unsigned bytes (safetensors U8); no GGUF id
     Count
 };
 
