@@ -1,0 +1,95 @@
+// K-quants: dequantisation of Q2_K, Q3_K, Q4_K, Q5_K and Q6_K (layouts in quant-blocks.h), with
+// the GGUF reference's arithmetic order (sub-block scale d*sc first, then *q, then - dmin*m) so
+// results are bit-identical to it when the compiler does not contract into FMA (we never enable it
+// for these files). The Q4_K quantiser is in kquant-q4k.cpp. Thread-safety: pure functions.
+#include "inference/quant-blocks.h"
+#include "inference/quant/float-convert.h"
+#include "inference/quant/quant-internal.h"
+
+namespace atelier::infer::detail {
+
+void dequant_q2_k(const void* src, float* dst, int64_t n_blocks) {
+    const auto* b = static_cast<const BlockQ2_K*>(src);
+    for (int64_t i = 0; i < n_blocks; ++i, dst += kQK_K) {
+        const float d = f16_to_f32(b[i].d);
+        const float dmin = f16_to_f32(b[i].dmin);
+        for (int e = 0; e < kQK_K; ++e) {
+            const int h = e / 128, s = (e / 32) % 4, l = e % 32;
+            const uint8_t sc = b[i].scales[e / 16];
+            const float q = static_cast<float>((b[i].qs[32 * h + l] >> (2 * s)) & 3);
+            const float dl = d * static_cast<float>(sc & 0xF);
+            const float ml = dmin * static_cast<float>(sc >> 4);
+            dst[e] = dl * q - ml;
+        }
+    }
+}
+
+void dequant_q3_k(const void* src, float* dst, int64_t n_blocks) {
+    const auto* b = static_cast<const BlockQ3_K*>(src);
+    for (int64_t i = 0; i < n_blocks; ++i, dst += kQK_K) {
+        const float d = f16_to_f32(b[i].d);
+        float dl[16];
+        for (int j = 0; j < 16; ++j) {
+            const int lo = j < 8 ? (b[i].scales[j] & 0xF) : (b[i].scales[j - 8] >> 4);
+            const int hi = (b[i].scales[8 + j % 4] >> (2 * (j / 4))) & 3;
+            dl[j] = d * static_cast<float>((lo | (hi << 4)) - 32);
+        }
+        for (int e = 0; e < kQK_K; ++e) {
+            const int h = e / 128, s = (e / 32) % 4, l = e % 32;
+            const int low = (b[i].qs[32 * h + l] >> (2 * s)) & 3;
+            const int high = (b[i].hmask[e % 32] >> (e / 32)) & 1;
+            dst[e] = dl[e / 16] * static_cast<float>(low - (high ? 0 : 4));
+        }
+    }
+}
+
+namespace {
+
+// Q4_K and Q5_K share the scale/min layout; Q5_K adds a fifth bit from qh.
+template <class Block, bool kFifthBit>
+void dequant_q45_k(const void* src, float* dst, int64_t n_blocks) {
+    const auto* b = static_cast<const Block*>(src);
+    for (int64_t i = 0; i < n_blocks; ++i, dst += kQK_K) {
+        const float d = f16_to_f32(b[i].d);
+        const float dmin = f16_to_f32(b[i].dmin);
+        for (int sb = 0; sb < 8; ++sb) {
+            uint8_t sc, m;
+            kquant_scale_min(b[i].scales, sb, &sc, &m);
+            const float ds = d * static_cast<float>(sc);
+            const float dm = dmin * static_cast<float>(m);
+            const uint8_t* qs = b[i].qs + 32 * (sb / 2);
+            const int shift = 4 * (sb % 2);
+            for (int l = 0; l < 32; ++l) {
+                int q = (qs[l] >> shift) & 0xF;
+                if constexpr (kFifthBit) q |= ((b[i].qh[l] >> sb) & 1) << 4;
+                dst[32 * sb + l] = ds * static_cast<float>(q) - dm;
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void dequant_q4_k(const void* src, float* dst, int64_t n_blocks) {
+    dequant_q45_k<BlockQ4_K, false>(src, dst, n_blocks);
+}
+
+void dequant_q5_k(const void* src, float* dst, int64_t n_blocks) {
+    dequant_q45_k<BlockQ5_K, true>(src, dst, n_blocks);
+}
+
+void dequant_q6_k(const void* src, float* dst, int64_t n_blocks) {
+    const auto* b = static_cast<const BlockQ6_K*>(src);
+    for (int64_t i = 0; i < n_blocks; ++i, dst += kQK_K) {
+        const float d = f16_to_f32(b[i].d);
+        for (int e = 0; e < kQK_K; ++e) {
+            const int a = e / 128, r = e % 128;
+            const int low = (b[i].ql[64 * a + r % 64] >> (4 * (r / 64))) & 0xF;
+            const int high = (b[i].qh[32 * a + r % 32] >> (2 * (r / 32))) & 3;
+            const float ds = d * static_cast<float>(b[i].scales[e / 16]);
+            dst[e] = ds * static_cast<float>((low | (high << 4)) - 32);
+        }
+    }
+}
+
+}  // namespace atelier::infer::detail
