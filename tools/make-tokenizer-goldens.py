@@ -9,6 +9,8 @@
 #       where it differs; ids_bos: add_special_tokens=True (the BOS template), on every 8th line;
 #     decoded / decoded_skip: decode(ids, skip_special_tokens=False/True), only where != text.
 #   {"decode_ids", "decoded", "decoded_skip"}: arbitrary id sequences (cut UTF-8, unknown ids).
+#   {"bytes_hex", "ids"}: invalid UTF-8 input; ids = encode(bytes.decode("utf-8", "replace")), the
+#     documented C++ behaviour (each maximal invalid subpart becomes U+FFFD).
 # Usage: .venv/bin/python tools/make-tokenizer-goldens.py   (after make-tokenizer-fixtures.py)
 import json
 import pathlib
@@ -143,6 +145,15 @@ def main():
             ids = [rng.randrange(n_vocab + 3) for _ in range(rng.randint(1, 8))]
         lines.append({"decode_ids": ids, "decoded": tok.decode(ids, skip_special_tokens=False),
                       "decoded_skip": tok.decode(ids, skip_special_tokens=True)})
+    for _ in range(100):
+        raw = rng.choice(strings).encode("utf-8")
+        cut = bytearray(raw[:rng.randrange(len(raw) + 1)])
+        for _ in range(rng.randint(1, 3)):
+            cut.insert(rng.randrange(len(cut) + 1), rng.choice([0x80, 0xBF, 0xC0, 0xC1, 0xE2, 0xED, 0xF0, 0xF4,
+                                                               0xF5, 0xFF, 0x9F]))
+        cut += bytes(rng.choice([b"", b"\xe2\x82", b"\xf0\x9f\x98", b"\xed\xa0\x80", b"\xc3"]))
+        lines.append({"bytes_hex": bytes(cut).hex(),
+                      "ids": tok.encode(bytes(cut).decode("utf-8", "replace"), add_special_tokens=False).ids})
     path = FIX / "goldens.jsonl"
     with path.open("w", encoding="utf-8") as f:
         for row in lines:
