@@ -1,0 +1,34 @@
+// Internal helpers for kernels: address the r-th row of a 4-D view (rows ordered i1 fastest,
+// then i2, i3) through its byte strides, so non-contiguous views work everywhere. Header-only
+// with internal linkage (anonymous namespace), so ISA-specific translation units that include
+// it never share a COMDAT copy compiled with other flags.
+#pragma once
+
+#include <cstdint>
+
+#include "inference/tensor.h"
+
+namespace atelier::infer::cpu {
+namespace {
+
+inline char* row_ptr(const Tensor& t, int64_t r) {
+    const int64_t i1 = r % t.ne[1];
+    const int64_t i2 = (r / t.ne[1]) % t.ne[2];
+    const int64_t i3 = r / (t.ne[1] * t.ne[2]);
+    return static_cast<char*>(t.data) + i1 * t.nb[1] + i2 * t.nb[2] + i3 * t.nb[3];
+}
+
+inline float* row_f32(const Tensor& t, int64_t r) { return reinterpret_cast<float*>(row_ptr(t, r)); }
+
+// Split [0, n) into `parts` nearly equal ranges; range p is [begin, end).
+struct Range {
+    int64_t begin, end;
+};
+inline Range split_range(int64_t n, int64_t parts, int64_t p) {
+    const int64_t base = n / parts, extra = n % parts;
+    const int64_t begin = p * base + (p < extra ? p : extra);
+    return {begin, begin + base + (p < extra ? 1 : 0)};
+}
+
+}  // namespace
+}  // namespace atelier::infer::cpu
