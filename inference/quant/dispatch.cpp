@@ -40,6 +40,23 @@ void widen(const void* src, float* dst, int64_t n) {
     for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(s[i]);
 }
 
+// Byte formats decode through a 256-entry table (built once, thread-safe static init).
+struct ByteTables {
+    float e4m3[256];
+    float e8m0[256];
+    ByteTables() {
+        for (int c = 0; c < 256; ++c) {
+            e4m3[c] = e4m3_to_f32(static_cast<uint8_t>(c));
+            e8m0[c] = e8m0_to_f32(static_cast<uint8_t>(c));
+        }
+    }
+};
+
+const ByteTables& byte_tables() {
+    static const ByteTables t;
+    return t;
+}
+
 }  // namespace
 
 Status dequantize_row(DType t, const void* src, float* dst, int64_t n) {
@@ -55,8 +72,8 @@ Status dequantize_row(DType t, const void* src, float* dst, int64_t n) {
         case DType::I16: widen<int16_t>(src, dst, n); break;
         case DType::I32: widen<int32_t>(src, dst, n); break;
         case DType::I64: widen<int64_t>(src, dst, n); break;
-        case DType::F8_E4M3: convert<uint8_t>(src, dst, n, e4m3_to_f32); break;
-        case DType::F8_E8M0: convert<uint8_t>(src, dst, n, e8m0_to_f32); break;
+        case DType::F8_E4M3: convert<uint8_t>(src, dst, n, [](uint8_t c) { return byte_tables().e4m3[c]; }); break;
+        case DType::F8_E8M0: convert<uint8_t>(src, dst, n, [](uint8_t c) { return byte_tables().e8m0[c]; }); break;
         case DType::FP4_E2M1: {
             const auto* s = static_cast<const uint8_t*>(src);
             for (int64_t i = 0; i < nb; ++i) {

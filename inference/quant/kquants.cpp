@@ -13,13 +13,13 @@ void dequant_q2_k(const void* src, float* dst, int64_t n_blocks) {
     for (int64_t i = 0; i < n_blocks; ++i, dst += kQK_K) {
         const float d = f16_to_f32(b[i].d);
         const float dmin = f16_to_f32(b[i].dmin);
-        for (int e = 0; e < kQK_K; ++e) {
-            const int h = e / 128, s = (e / 32) % 4, l = e % 32;
-            const uint8_t sc = b[i].scales[e / 16];
-            const float q = static_cast<float>((b[i].qs[32 * h + l] >> (2 * s)) & 3);
+        for (int sb = 0; sb < 16; ++sb) {  // sub-block of 16: e = 16*sb + k
+            const uint8_t sc = b[i].scales[sb];
             const float dl = d * static_cast<float>(sc & 0xF);
             const float ml = dmin * static_cast<float>(sc >> 4);
-            dst[e] = dl * q - ml;
+            const uint8_t* qs = b[i].qs + 32 * (sb / 8) + 16 * (sb % 2);
+            const int shift = 2 * ((sb / 2) % 4);
+            for (int k = 0; k < 16; ++k) dst[16 * sb + k] = dl * static_cast<float>((qs[k] >> shift) & 3) - ml;
         }
     }
 }
@@ -34,11 +34,15 @@ void dequant_q3_k(const void* src, float* dst, int64_t n_blocks) {
             const int hi = (b[i].scales[8 + j % 4] >> (2 * (j / 4))) & 3;
             dl[j] = d * static_cast<float>((lo | (hi << 4)) - 32);
         }
-        for (int e = 0; e < kQK_K; ++e) {
-            const int h = e / 128, s = (e / 32) % 4, l = e % 32;
-            const int low = (b[i].qs[32 * h + l] >> (2 * s)) & 3;
-            const int high = (b[i].hmask[e % 32] >> (e / 32)) & 1;
-            dst[e] = dl[e / 16] * static_cast<float>(low - (high ? 0 : 4));
+        for (int sb = 0; sb < 16; ++sb) {  // e = 16*sb + k, e%32 = 16*(sb%2) + k
+            const uint8_t* qs = b[i].qs + 32 * (sb / 8) + 16 * (sb % 2);
+            const uint8_t* hm = b[i].hmask + 16 * (sb % 2);
+            const int shift = 2 * ((sb / 2) % 4), hbit = sb / 2;
+            for (int k = 0; k < 16; ++k) {
+                const int low = (qs[k] >> shift) & 3;
+                const int high = (hm[k] >> hbit) & 1;
+                dst[16 * sb + k] = dl[sb] * static_cast<float>(low - (high ? 0 : 4));
+            }
         }
     }
 }
@@ -82,12 +86,16 @@ void dequant_q6_k(const void* src, float* dst, int64_t n_blocks) {
     const auto* b = static_cast<const BlockQ6_K*>(src);
     for (int64_t i = 0; i < n_blocks; ++i, dst += kQK_K) {
         const float d = f16_to_f32(b[i].d);
-        for (int e = 0; e < kQK_K; ++e) {
-            const int a = e / 128, r = e % 128;
-            const int low = (b[i].ql[64 * a + r % 64] >> (4 * (r / 64))) & 0xF;
-            const int high = (b[i].qh[32 * a + r % 32] >> (2 * (r / 32))) & 3;
-            const float ds = d * static_cast<float>(b[i].scales[e / 16]);
-            dst[e] = ds * static_cast<float>((low | (high << 4)) - 32);
+        for (int sb = 0; sb < 16; ++sb) {  // e = 128*a + r, r = 16*(sb%8) + k
+            const int a = sb / 8, r0 = 16 * (sb % 8);
+            const float ds = d * static_cast<float>(b[i].scales[sb]);
+            const uint8_t* ql = b[i].ql + 64 * a + r0 % 64;
+            const uint8_t* qh = b[i].qh + 32 * a + r0 % 32;
+            const int lshift = 4 * (r0 / 64), hshift = 2 * (r0 / 32);
+            for (int k = 0; k < 16; ++k) {
+                const int q = ((ql[k] >> lshift) & 0xF) | (((qh[k] >> hshift) & 3) << 4);
+                dst[16 * sb + k] = ds * static_cast<float>(q - 32);
+            }
         }
     }
 }
