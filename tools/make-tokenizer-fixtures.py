@@ -4,6 +4,7 @@
 # like DeepSeek V3/V4's tokenizer.json (three Split regexes + ByteLevel without regex, ByteLevel
 # decoder, BOS template, added tokens), plus a GGUF holding the same vocabulary and merges as
 # tokenizer.ggml.* metadata (gguf package, no tensors). Deterministic: same files on every run.
+# Also writes the seed corpus of the tokenizer fuzz target (tests/fuzz/corpus/tokenizer/).
 # Usage: .venv/bin/python tools/make-tokenizer-fixtures.py   (then run make-tokenizer-goldens.py)
 import json
 import pathlib
@@ -111,7 +112,7 @@ def corpus_lines(rng):
     return lines
 
 
-def build_tokenizer():
+def build_tokenizer(vocab_size=3000, lines=None):
     tok = Tokenizer(models.BPE(unk_token=None, fuse_unk=False, byte_fallback=False))
     tok.normalizer = normalizers.Sequence([])  # DeepSeek V3: an empty normalizer sequence
     tok.pre_tokenizer = pre_tokenizers.Sequence(
@@ -119,10 +120,10 @@ def build_tokenizer():
         + [pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False)])
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=3000, min_frequency=2, show_progress=False,
+        vocab_size=vocab_size, min_frequency=2, show_progress=False,
         special_tokens=[AddedToken(t, special=True, normalized=False) for t in SPECIAL_TRAINED],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(corpus_lines(random.Random(20240603)), trainer=trainer)
+    tok.train_from_iterator(lines or corpus_lines(random.Random(20240603)), trainer=trainer)
     for content, special in ADDED:
         t = AddedToken(content, special=special, normalized=not special, lstrip=False, rstrip=False)
         if special:
@@ -165,6 +166,21 @@ def write_gguf(tok, path):
     w.close()
 
 
+def write_fuzz_seeds():
+    """Seeds for tests/fuzz/fuzz-tokenizer-json.cpp: a tiny tokenizer.json and some text."""
+    seeds = ROOT / "tests" / "fuzz" / "corpus" / "tokenizer"
+    seeds.mkdir(parents=True, exist_ok=True)
+    lines = corpus_lines(random.Random(7))[:300]
+    (seeds / "tiny-tokenizer.json").write_text(build_tokenizer(vocab_size=400, lines=lines).to_str(),
+                                                encoding="utf-8")
+    texts = {"text-mixed.txt": "Hello <｜User｜> 123456789 我们今天 👨‍👩‍👧‍👦 مرحبا\n\t  end",
+             "text-specials.txt": "<｜begin▁of▁sentence｜><think>x</think><｜DSML｜invoke name=\"f\">",
+             "text-spaces.txt": " \u00a0\u3000\u0085\r\n\n\n    x"}
+    for name, text in texts.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    (seeds / "text-invalid-utf8.bin").write_bytes(b"ok \xff\xfe \xe2\x82 \xed\xa0\x80 \xf0\x9f\x98")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     tok = build_tokenizer()
@@ -179,6 +195,7 @@ def main():
     (OUT / "tokenizer_config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n",
                                                encoding="utf-8")
     write_gguf(tok, OUT / "tokenizer.gguf")
+    write_fuzz_seeds()
     sizes = {p.name: p.stat().st_size for p in OUT.iterdir()}
     print(f"vocab {tok.get_vocab_size()} ids; files {sizes}")
 
