@@ -1,0 +1,260 @@
+// The op registry: every case with its odd sizes, its views and its NMSE budget + reason.
+// Budget vocabulary (NMSE = Σ(got-ref)² / Σref², ref accumulated in double):
+//   kF32     1e-9  f32 arithmetic in another order than the double reference: expected ~1e-13
+//                  for these sizes; 1e-9 leaves room for exp/erf approximations (~2 ulp).
+//   kInt8Act 3e-4  activations rounded to int8 per 32 values (d = amax/127): per-value
+//                  relative error variance ≈ (amax/127)²/12/σ² ≈ 3e-5 for Gaussian data, and a
+//                  dot product inherits it; 10x margin for blocks with outliers.
+#include <cmath>
+#include <string>
+
+#include "op-harness.h"
+
+namespace atelier::infer::optest {
+namespace {
+
+constexpr double kF32 = 1e-9;
+constexpr const char* kF32Why = "f32 vs double reference; exact up to summation order and ~2-ulp exp";
+constexpr double kInt8Act = 3e-4;
+constexpr const char* kInt8Why = "activations quantised to int8 per 32 (matvec int8 path): ~3e-5 expected";
+
+const Layout kStrided{.row_pad_bytes = 64};
+const Layout kPermuted{.row_pad_bytes = 12, .permute_batch = true};
+
+std::function<float(std::mt19937_64&)> uniform(float lo, float hi) {
+    return [lo, hi](std::mt19937_64& r) { return std::uniform_real_distribution<float>(lo, hi)(r); };
+}
+
+bool is_int8_path(DType t) { return t == DType::Q8_0 || t == DType::Q4_K || t == DType::MXFP4 || t == DType::FP4_E2M1; }
+
+void add_matmul(std::vector<OpCase>& v, DType wt, int64_t K, int64_t N, int64_t M, bool strided, DType xt = DType::F32,
+                int64_t scale_block = 0) {
+    OpCase c;
+    c.name = std::string("matmul_") + dtype_name(wt) + "_x" + dtype_name(xt) + "_K" + std::to_string(K) + "_N" +
+             std::to_string(N) + "_M" + std::to_string(M) + (scale_block ? "_blk" + std::to_string(scale_block) : "") +
+             (strided ? "_strided" : "");
+    c.types = std::string(dtype_name(wt)) + " x " + dtype_name(xt);
+    // M < 16 takes the int8 matvec path for these types; M >= 16 dequantises exactly (GEMM path).
+    const bool int8 = is_int8_path(wt) && M < 16;
+    c.max_nmse = int8 ? kInt8Act : (xt == DType::BF16 || wt == DType::BF16 ? kF32 : kF32);
+    c.why = int8 ? kInt8Why : kF32Why;
+    c.build = [=](CaseEnv& e) {
+        const Layout l = strided ? kStrided : Layout{};
+        MatMulArgs a;
+        a.w = e.input(wt, {K, N}, l);
+        a.x = e.input(xt, {K, M}, l);
+        a.y = e.output(DType::F32, {N, M}, l);
+        if (wt == DType::F8_E4M3) {
+            a.w_scale = e.e8m0({(K + scale_block - 1) / scale_block, (N + scale_block - 1) / scale_block}, 120, 132);
+            a.scale_block_k = a.scale_block_n = scale_block;
+        } else if (wt == DType::FP4_E2M1) {
+            a.w_scale = e.e8m0({K / 32, N}, 120, 132);
+            a.scale_block_k = 32, a.scale_block_n = 1;
+        }
+        e.call = {Op::MatMul, a};
+    };
+    v.push_back(std::move(c));
+}
+
+void add_matmul_cases(std::vector<OpCase>& v) {
+    for (int64_t M : {1, 3, 19}) {
+        add_matmul(v, DType::F32, 1001, 67, M, M == 3);
+        add_matmul(v, DType::F16, 1001, 67, M, M == 3);
+        add_matmul(v, DType::BF16, 1001, 67, M, M == 3);
+        add_matmul(v, DType::Q8_0, 32 * 37, 67, M, M == 3);
+        add_matmul(v, DType::Q4_K, 256 * 3, 67, M, M == 3);
+        add_matmul(v, DType::MXFP4, 32 * 37, 67, M, M == 3);
+        add_matmul(v, DType::FP4_E2M1, 32 * 37, 67, M, M == 3);
+        add_matmul(v, DType::F8_E4M3, 1000, 67, M, M == 3, DType::F32, 128);
+        add_matmul(v, DType::F8_E4M3, 1000, 67, M, false, DType::F32, 32);
+    }
+    for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::Q6_K, DType::IQ2_XXS, DType::IQ3_XXS})
+        for (int64_t M : {1, 19}) add_matmul(v, t, 512, 37, M, true);
+    add_matmul(v, DType::Q4_K, 512, 41, 2, true, DType::BF16);
+    add_matmul(v, DType::BF16, 999, 41, 17, true, DType::BF16);
+    // Batched, permuted activations [K, M, 2, 3] (nb[2] > nb[3]).
+    for (DType t : {DType::F32, DType::Q8_0}) {
+        OpCase c;
+        c.name = std::string("matmul_") + dtype_name(t) + "_batched_permuted";
+        c.types = std::string(dtype_name(t)) + " x f32";
+        c.max_nmse = t == DType::Q8_0 ? kInt8Act : kF32;
+        c.why = t == DType::Q8_0 ? kInt8Why : kF32Why;
+        c.build = [t](CaseEnv& e) {
+            MatMulArgs a;
+            a.w = e.input(t, {320, 45});
+            a.x = e.input(DType::F32, {320, 3, 2, 3}, kPermuted);
+            a.y = e.output(DType::F32, {45, 3, 2, 3}, kPermuted);
+            e.call = {Op::MatMul, a};
+        };
+        v.push_back(std::move(c));
+    }
+}
+
+OpCase simple(std::string name, std::string types, double budget, const char* why, std::function<void(CaseEnv&)> build) {
+    OpCase c;
+    c.name = std::move(name);
+    c.types = std::move(types);
+    c.max_nmse = budget;
+    c.why = why;
+    c.build = std::move(build);
+    return c;
+}
+
+void add_norm_softmax_rope(std::vector<OpCase>& v) {
+    for (int w = 0; w < 3; ++w) {  // weight f32 / bf16 / none (unweighted)
+        const char* wn[] = {"f32w", "bf16w", "unweighted"};
+        v.push_back(simple(std::string("rms_norm_") + wn[w], "f32", kF32, kF32Why, [w](CaseEnv& e) {
+            RmsNormArgs a;
+            a.x = e.input(DType::F32, {4097, 3, 2}, kStrided);
+            a.y = e.output(DType::F32, {4097, 3, 2}, kStrided);
+            if (w == 0) a.weight = e.input(DType::F32, {4097});
+            if (w == 1) a.weight = e.input(DType::BF16, {4097});
+            a.eps = 1e-6f;
+            e.call = {Op::RmsNorm, a};
+        }));
+    }
+    for (int variant = 0; variant < 4; ++variant) {  // plain, mask+scale, sink over dim1, sink over dim2 + permuted
+        const char* names[] = {"plain", "mask_scale", "sink_dim1", "sink_dim2_permuted"};
+        v.push_back(simple(std::string("softmax_") + names[variant], "f32", kF32, kF32Why, [variant](CaseEnv& e) {
+            SoftmaxArgs a;
+            const Layout l = variant == 3 ? kPermuted : kStrided;
+            a.x = e.input(DType::F32, {131, 7, 3, 2}, l, uniform(-6, 6));
+            a.y = e.output(DType::F32, {131, 7, 3, 2}, l);
+            if (variant >= 1) {
+                a.scale = 0.0883883f;
+                // causal-like mask with -inf, and row 6 fully masked (with no sink: all zeros)
+                a.mask = e.input(DType::F32, {131, 7}, {}, uniform(-1, 1));
+                auto* m = static_cast<float*>(a.mask->data);
+                for (int64_t r = 0; r < 7; ++r)
+                    for (int64_t i = 0; i < 131; ++i)
+                        if (i > 100 + 5 * r || r == 6) m[r * 131 + i] = -INFINITY;
+            }
+            if (variant == 2) a.sink = e.input(DType::F32, {7}, {}, uniform(-2, 4)), a.sink_dim = 1;
+            if (variant == 3) a.sink = e.input(DType::F32, {3}, {}, uniform(-2, 4)), a.sink_dim = 2;
+            e.call = {Op::Softmax, a};
+        }));
+    }
+    struct RopeV {
+        const char* name;
+        RopeMode mode;
+        int64_t hd, n_dims, first;
+        bool yarn, inverse;
+    };
+    for (const RopeV& rv : {RopeV{"interleaved_v4_yarn_tail", RopeMode::Interleaved, 72, 64, 8, true, false},
+                            RopeV{"interleaved_v4_inverse", RopeMode::Interleaved, 72, 64, 8, true, true},
+                            RopeV{"interleaved_partial_odd", RopeMode::Interleaved, 46, 22, 0, false, false},
+                            RopeV{"halfsplit_neox", RopeMode::HalfSplit, 80, 80, 0, false, false},
+                            RopeV{"halfsplit_partial_yarn", RopeMode::HalfSplit, 70, 36, 2, true, false}}) {
+        v.push_back(simple(std::string("rope_") + rv.name, "f32", kF32, kF32Why, [rv](CaseEnv& e) {
+            RopeArgs a;
+            a.x = e.input(DType::F32, {rv.hd, 5, 7}, kStrided);
+            a.y = e.output(DType::F32, {rv.hd, 5, 7}, kStrided);
+            a.pos = e.ids({7}, 0, 70000);
+            a.mode = rv.mode, a.n_dims = rv.n_dims, a.first_dim = rv.first, a.inverse = rv.inverse;
+            if (rv.yarn) {  // V4 compressed layers: θ 160000, factor 16, original 65536, β 32/1
+                a.freq_base = 160000.0f, a.freq_scale = 1.0f / 16, a.ext_factor = 1.0f, a.n_ctx_orig = 65536;
+            }
+            e.call = {Op::Rope, a};
+        }));
+    }
+}
+
+void add_elementwise(std::vector<OpCase>& v) {
+    for (Op op : {Op::Silu, Op::Sigmoid, Op::Softplus, Op::SqrtSoftplus}) {
+        v.push_back(simple(std::string(op_name(op)), "f32", kF32, kF32Why, [op](CaseEnv& e) {
+            UnaryArgs a;
+            a.x = e.input(DType::F32, {1003, 3}, kStrided, uniform(-30, 30));
+            a.y = e.output(DType::F32, {1003, 3}, kStrided);
+            e.call = {op, a};
+        }));
+    }
+    for (GeluApprox g : {GeluApprox::Tanh, GeluApprox::Erf}) {
+        v.push_back(simple(g == GeluApprox::Tanh ? "gelu_tanh" : "gelu_erf", "f32", kF32, kF32Why, [g](CaseEnv& e) {
+            GeluArgs a;
+            a.x = e.input(DType::F32, {1003, 3}, {}, uniform(-8, 8));
+            a.y = e.output(DType::F32, {1003, 3});
+            a.approx = g;
+            e.call = {Op::Gelu, a};
+        }));
+    }
+    for (float limit : {0.0f, 10.0f}) {
+        v.push_back(simple(limit > 0 ? "swiglu_clamp10" : "swiglu_noclamp", "f32", kF32, kF32Why, [limit](CaseEnv& e) {
+            SwiGluArgs a;
+            a.gate = e.input(DType::F32, {1003, 3}, kStrided, uniform(-15, 15));
+            a.up = e.input(DType::F32, {1003, 3}, {}, uniform(-15, 15));
+            a.y = e.output(DType::F32, {1003, 3}, kStrided);
+            a.limit = limit;
+            e.call = {Op::SwiGlu, a};
+        }));
+    }
+    for (Op op : {Op::Add, Op::Mul}) {
+        for (int b = 0; b < 3; ++b) {  // b full, b broadcast over dim 1, b scalar
+            const char* bn[] = {"full", "bcast_rows", "scalar"};
+            v.push_back(simple(std::string(op_name(op)) + "_" + bn[b], "f32", kF32, kF32Why, [op, b](CaseEnv& e) {
+                BinaryArgs a;
+                a.a = e.input(DType::F32, {1001, 3, 2}, kStrided);
+                if (b == 0) a.b = e.input(DType::F32, {1001, 3, 2});
+                if (b == 1) a.b = e.input(DType::F32, {1001, 1, 2}, kStrided);
+                if (b == 2) a.b = e.input(DType::F32, {1, 1, 1});
+                a.y = e.output(DType::F32, {1001, 3, 2}, kStrided);
+                e.call = {op, a};
+            }));
+        }
+    }
+}
+
+void add_misc(std::vector<OpCase>& v) {
+    v.push_back(simple("top_k_ties", "f32", 0.0, "indices must match exactly; values are copies", [](CaseEnv& e) {
+        TopKArgs a;
+        // values on a 0.25 grid: many exact ties, so the lower-index rule is exercised
+        a.x = e.input(DType::F32, {301, 5}, kStrided, [](std::mt19937_64& r) {
+            return std::round(std::uniform_real_distribution<float>(-3, 3)(r) * 4) / 4;
+        });
+        a.k = 17;
+        a.values = e.output(DType::F32, {17, 5});
+        a.indices = e.output(DType::I32, {17, 5}, kStrided);
+        e.call = {Op::TopK, a};
+    }));
+    for (DType t : {DType::F32, DType::BF16, DType::F16, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::MXFP4}) {
+        v.push_back(simple(std::string("get_rows_") + dtype_name(t), dtype_name(t), 0.0, "a copy after exact dequantisation",
+                           [t](CaseEnv& e) {
+                               GetRowsArgs a;
+                               a.table = e.input(t, {512, 37}, kStrided);
+                               a.ids = e.ids({11}, 0, 36);
+                               a.y = e.output(DType::F32, {512, 11}, kStrided);
+                               e.call = {Op::GetRows, a};
+                           }));
+    }
+    v.push_back(simple("add_rows_scaled_repeats", "f32", kF32, kF32Why, [](CaseEnv& e) {
+        AddRowsArgs a;
+        a.dst = e.inout({131, 9}, kStrided);
+        a.src = e.input(DType::F32, {131, 13});
+        a.ids = e.ids({13}, 0, 8);  // 13 ids into 9 rows: repeats accumulate
+        a.scale = e.input(DType::F32, {13});
+        e.call = {Op::AddRows, a};
+    }));
+    for (int64_t n : {1, 2, 64, 128, 512}) {
+        v.push_back(simple("hadamard_n" + std::to_string(n), "f32", kF32, kF32Why, [n](CaseEnv& e) {
+            HadamardArgs a;
+            a.x = e.input(DType::F32, {n, 5, 3}, kStrided);
+            a.y = e.output(DType::F32, {n, 5, 3}, kStrided);
+            e.call = {Op::Hadamard, a};
+        }));
+    }
+}
+
+}  // namespace
+
+const std::vector<OpCase>& all_cases() {
+    static const std::vector<OpCase> cases = [] {
+        std::vector<OpCase> v;
+        add_matmul_cases(v);
+        add_norm_softmax_rope(v);
+        add_elementwise(v);
+        add_misc(v);
+        return v;
+    }();
+    return cases;
+}
+
+}  // namespace atelier::infer::optest
