@@ -160,7 +160,7 @@ def main():
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     n_plain = sum("ids_plain" in r for r in lines)
     print(f"{len(strings)} strings ({n_plain} differ with specials as text), "
-          f"{len(lines) - len(strings)} decode cases -> {path} ({path.stat().st_size} bytes)")
+          f"{len(lines) - len(strings)} decode / invalid-UTF-8 cases -> {path} ({path.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":
