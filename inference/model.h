@@ -34,9 +34,9 @@ enum class ModelFormat { Invalid = 0, Gguf, Safetensors };
 const char* model_format_name(ModelFormat f);  // "gguf", "safetensors"
 
 struct LoadOptions {
-    std::stop_token stop;  // checked between tensors; a requested stop returns Cancelled
+    std::stop_token stop{};  // checked between tensors; a requested stop returns Cancelled
     // Called with fraction in [0,1] and the tensor just placed; on the loading thread.
-    std::function<void(double fraction, std::string_view tensor)> progress;
+    std::function<void(double fraction, std::string_view tensor)> progress{};
 };
 
 class Model {

@@ -137,8 +137,16 @@ void read_version_and_counts(Cursor& c, GgufHeader& h, uint64_t& n_tensors, uint
     n_tensors = c.read<uint64_t>("tensor count");
     n_kv = c.read<uint64_t>("metadata count");
     // Each key/value needs >= 13 bytes (8 key length + 4 type + 1 value); each tensor info >= 24.
-    if (n_kv > c.left() / 13) c.truncated("the header's " + std::to_string(n_kv) + " metadata entries", UINT64_MAX);
-    if (n_tensors > c.left() / 24) c.truncated("the header's " + std::to_string(n_tensors) + " tensor infos", UINT64_MAX);
+    auto check = [&](uint64_t n, uint64_t min_each, const char* what) {
+        if (n <= c.left() / min_each) return;
+        c.fail(ErrorCode::ModelTruncated,
+               "model file truncated? the header declares " + std::to_string(n) + " " + what + " (at least " +
+                   std::to_string(min_each) + " bytes each from offset " + std::to_string(c.pos()) +
+                   ") but the file has " + std::to_string(c.pos() + c.left()),
+               "the download may be incomplete, or this is not a model file");
+    };
+    check(n_kv, 13, "metadata entries");
+    check(n_tensors, 24, "tensor infos");
 }
 
 void read_metadata(Cursor& c, GgufHeader& h, uint64_t n_kv) {
