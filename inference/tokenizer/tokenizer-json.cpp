@@ -227,6 +227,33 @@ Result<TokenizerDesc> tokenizer_desc_from_json(std::string_view json_text, const
     return d;
 }
 
+Status apply_tokenizer_config(std::string_view config_json, TokenizerDesc& d) {
+    const std::string label = d.label + " (tokenizer_config.json)";
+    try {
+        const json c = json::parse(config_json.begin(), config_json.end());
+        if (!c.is_object()) return format(label, "the top level is not a JSON object");
+        for (auto [key, target] : {std::pair{"bos_token", &d.bos_id}, {"eos_token", &d.eos_id}, {"pad_token", &d.pad_id}}) {
+            if (!c.contains(key) || c[key].is_null()) continue;
+            const json& v = c[key];
+            const std::string name = v.is_string() ? v.get<std::string>() : v.value("content", std::string());
+            const TokenId id = lookup_id(d, name);
+            if (id < 0) return format(label, std::string(key) + " \"" + name + "\" is not in the vocabulary");
+            *target = id;
+        }
+        if (c.contains("add_bos_token") && c["add_bos_token"].is_boolean()) {
+            d.template_prefix.clear();
+            if (c["add_bos_token"].get<bool>() && d.bos_id >= 0) d.template_prefix.push_back(d.bos_id);
+        }
+        if (c.contains("add_eos_token") && c["add_eos_token"].is_boolean()) {
+            d.template_suffix.clear();
+            if (c["add_eos_token"].get<bool>() && d.eos_id >= 0) d.template_suffix.push_back(d.eos_id);
+        }
+    } catch (const std::exception& e) {
+        return format(label, std::string("not valid JSON: ") + e.what());
+    }
+    return ok_status();
+}
+
 Result<std::shared_ptr<const Tokenizer>> from_tokenizer_json(std::string_view json_text, const std::string& label) {
     ATELIER_TRY_ASSIGN(TokenizerDesc d, tokenizer_desc_from_json(json_text, label));
     return Tokenizer::create(std::move(d));

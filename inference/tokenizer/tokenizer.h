@@ -135,6 +135,10 @@ private:
 Result<TokenizerDesc> tokenizer_desc_from_json(std::string_view json_text, const std::string& label);
 Result<std::shared_ptr<const Tokenizer>> from_tokenizer_json(std::string_view json_text,
                                                              const std::string& label = "tokenizer.json");
+// tokenizer_config.json beside it: bos_token / eos_token / pad_token (a string or {"content"})
+// set the ids; add_bos_token / add_eos_token, when present, set the BOS/EOS template. Errors:
+// ModelFormat for bad JSON or a named token missing from the vocabulary.
+Status apply_tokenizer_config(std::string_view config_json, TokenizerDesc& desc);
 
 // GGUF metadata: tokenizer.ggml.model "gpt2", .pre (regex set by name, e.g. "deepseek-v3"),
 // .tokens, .merges, .token_type (3 control = special, 4 user-defined = added), bos/eos/pad ids,

@@ -161,6 +161,28 @@ TEST(TokenizerFrontEnds, JsonAndGgufDescribeTheSameTokens) {
     EXPECT_FALSE(a.is_special(a.token_id("<think>")));
 }
 
+// tokenizer_config.json supplies the ids tokenizer.json alone does not name (EOS, pad); with it
+// the JSON front end knows what the GGUF's metadata says, and encodes the same with add_bos.
+TEST(TokenizerFrontEnds, TokenizerConfigSetsSpecialIds) {
+    ASSERT_TRUE(gguf_tokenizer());
+    auto desc = tokenizer_desc_from_json(read_file(fixture_path("tokenizer.json")), "tokenizer.json");
+    ASSERT_TRUE(desc.ok()) << desc.error().message();
+    ASSERT_TRUE(apply_tokenizer_config(read_file(fixture_path("tokenizer_config.json")), *desc).ok());
+    auto tok = Tokenizer::create(std::move(*desc));
+    ASSERT_TRUE(tok.ok()) << tok.error().message();
+    EXPECT_EQ((*tok)->bos_id(), gguf_tokenizer()->bos_id());
+    EXPECT_EQ((*tok)->eos_id(), gguf_tokenizer()->eos_id());
+    EXPECT_EQ((*tok)->pad_id(), gguf_tokenizer()->pad_id());
+    EXPECT_EQ((*tok)->eos_id(), (*tok)->token_id("<｜end▁of▁sentence｜>"));
+    for (const Golden& g : goldens()) {
+        if (g.ids_bos) {
+            ASSERT_EQ((*tok)->encode(g.text, {.add_bos = true}), *g.ids_bos) << "line " << g.line;
+        }
+    }
+    TokenizerDesc empty;
+    EXPECT_EQ(apply_tokenizer_config("{\"eos_token\": \"<nope>\"}", empty).error().code, ErrorCode::ModelFormat);
+}
+
 TEST(TokenizerThreads, ConcurrentEncodeAgreesWithGoldens) {
     ASSERT_TRUE(json_tokenizer());
     std::vector<std::thread> threads;
