@@ -1,7 +1,7 @@
 // Kernel benchmarks (issue 3 "Speed"): in one run, with one thread count,
 //  (a) STREAM-like copy and triad bandwidth: the memory limit;
 //  (b) matvec (decode) on 4096 x 14336 weights, rotating three copies (> L3): GB/s of weight bytes
-//      and the ratio to the measured copy bandwidth (target >= 80%);
+//      and the ratio to the measured copy bandwidth (target >= 80%) and to a read-only sum;
 //  (c) matmul (prefill) M = 512: GFLOP/s and the ratio to the peak FMA rate of the cores used
 //      (cores x measured GHz x 2 FMA pipes x lanes x 2; target >= 50%);
 //  (d) OpenBLAS sgemm on the same shape as an anchor for f32.
@@ -58,7 +58,7 @@ double measure_ghz() {
 }
 
 struct Stream {
-    double copy_gbs = 0, triad_gbs = 0;
+    double copy_gbs = 0, triad_gbs = 0, read_gbs = 0;  // read: a sum over one array (read-only, like matvec)
 };
 
 Stream measure_stream(ThreadPool* pool, int n_threads) {
@@ -84,6 +84,18 @@ Stream measure_stream(ThreadPool* pool, int n_threads) {
             for (size_t i = lo; i < hi; ++i) pa[i] = pb[i] + 3.0f * pc[i];
         });
         s.triad_gbs = std::max(s.triad_gbs, 3.0 * n * 4 / (now_s() - t0) / 1e9);
+        float sums[64] = {};
+        t0 = now_s();
+        par([&](size_t lo, size_t hi) {
+            float acc[16] = {};
+            for (size_t i = lo; i + 16 <= hi; i += 16)
+                for (int j = 0; j < 16; ++j) acc[j] += pb[i + j];
+            float t = 0;
+            for (float v : acc) t += v;
+            sums[lo * 64 / n] = t;
+        });
+        s.read_gbs = std::max(s.read_gbs, 1.0 * n * 4 / (now_s() - t0) / 1e9);
+        if (sums[0] == 12345.0f) std::printf(" ");  // keep the sum alive
     }
     return s;
 }
@@ -169,6 +181,7 @@ int main(int argc, char** argv) {
     std::printf("| kernel | variant | shape | time | rate | hardware limit | ratio |\n|---|---|---|---|---|---|---|\n");
     std::printf("| STREAM copy | - | 3 x 256 MiB | - | %.1f GB/s | - | - |\n", bw.copy_gbs);
     std::printf("| STREAM triad | - | 3 x 256 MiB | - | %.1f GB/s | - | - |\n", bw.triad_gbs);
+    std::printf("| STREAM-like read (sum) | - | 256 MiB | - | %.1f GB/s | - | - |\n", bw.read_gbs);
 
     std::mt19937 rng(7);
     const int64_t K = 4096, N = 14336;
@@ -179,9 +192,10 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 3; ++i) ws.push_back(std::make_unique<Weight>(t, K, N, rng));
         const double sec = time_matmul(s, ws, x1, y1, 30);
         const double gbs = static_cast<double>(ws[0]->bytes()) / sec / 1e9;
-        std::printf("| matvec %s | %s | %lldx%lld (%.0f MB, 3 copies) | %.2f ms | %.1f GB/s | copy %.1f GB/s | %.0f%% |\n",
+        std::printf("| matvec %s | %s | %lldx%lld (%.0f MB, 3 copies) | %.2f ms | %.1f GB/s | copy %.1f / read %.1f GB/s | %.0f%% / %.0f%% |\n",
                     dtype_name(t), cpu_variant_name(cpu->variant_for(Op::MatMul, {t, DType::F32, DType::F32})), (long long)K,
-                    (long long)N, ws[0]->bytes() / 1e6, sec * 1e3, gbs, bw.copy_gbs, 100 * gbs / bw.copy_gbs);
+                    (long long)N, ws[0]->bytes() / 1e6, sec * 1e3, gbs, bw.copy_gbs, bw.read_gbs, 100 * gbs / bw.copy_gbs,
+                    100 * gbs / bw.read_gbs);
     }
 
     const int64_t M = 512, Nm = 4096;
