@@ -24,6 +24,7 @@ constexpr const char* kHelp =
     "  project bundle PATH DEST [--zip]           write a folder or .zip with every asset and a manifest\n"
     "  project rerun PATH JOB_UUID                rerun an interrupted, failed or cancelled job\n"
     "  demo [--out DIR] [--no-video]             make inputs and a project, and show what works\n"
+    "  model info FILE|DIR [--ctx N] [--tensors] architecture, parameters, types, memory plan of a model\n"
     "  COMMAND --help                             usage of one command\n"
     "\n"
     "options for every command:\n"
@@ -36,8 +37,8 @@ constexpr const char* kHelp =
     "exit codes:\n"
     "  0    success\n"
     "  1    usage error: unknown command or option, missing argument\n"
-    "  2    input problem: a file or folder is missing, unreadable or not media (import: some files\n"
-    "       could not be imported, the others were)\n"
+    "  2    input problem: a file or folder is missing, unreadable, not media or not a valid model\n"
+    "       (import: some files could not be imported, the others were)\n"
     "  3    project refused: not an Atelier project, made by a newer Atelier, damaged, read-only or busy\n"
     "  4    a job failed\n"
     "  5    disk full\n"
@@ -73,6 +74,11 @@ int main(int argc, char** argv) {
     if (cmd == "--version" || cmd == "-V") return print_version(json);
     install_interrupt_handler();
     if (cmd == "demo") return cmd_demo(Argv(args.begin() + 1, args.end()));
+    if (cmd == "model") {
+        if (args.size() >= 2 && args[1] == "info") return cmd_model_info(Argv(args.begin() + 2, args.end()));
+        return usage_error(args.size() < 2 ? "missing command after 'model' (try 'model info')"
+                                           : "unknown command 'model " + args[1] + "'", json);
+    }
     if (cmd != "project") return usage_error("unknown command '" + cmd + "'", json);
     if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
         std::fputs(kHelp, args.size() < 2 ? stderr : stdout);

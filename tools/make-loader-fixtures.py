@@ -15,6 +15,7 @@ usage: .venv/bin/python tools/make-loader-fixtures.py
 - st-special/: BF16, F8_E4M3 and F8_E8M0 tensors. numpy has none of these dtypes, so this file is
   assembled by hand here (8-byte length + JSON header + data) following the safetensors format.
 Each safetensors folder has expected.json: {tensor: {dtype, shape (HF order), sha256}}.
+Also the fuzz seeds in tests/fuzz/corpus/gguf and corpus/safetensors (formats in the fuzz targets).
 """
 import hashlib
 import json
@@ -199,10 +200,45 @@ def make_special():
     write_json(os.path.join(d, "expected.json"), {"tensors": expect, "metadata": {"format": "pt"}})
 
 
+def make_corpus():
+    gdir = os.path.join(ROOT, "tests", "fuzz", "corpus", "gguf")
+    sdir = os.path.join(ROOT, "tests", "fuzz", "corpus", "safetensors")
+    os.makedirs(gdir, exist_ok=True)
+    os.makedirs(sdir, exist_ok=True)
+    with open(os.path.join(OUT, "tiny.gguf"), "rb") as f:
+        tiny = f.read()
+    with open(os.path.join(gdir, "tiny.gguf"), "wb") as f:
+        f.write(tiny)
+    w = gguf.GGUFWriter(os.path.join(gdir, "minimal.gguf"), "llama")
+    w.add_block_count(1)
+    w.add_key_value("tokenizer.ggml.tokens", ["a", "b"], VT.ARRAY)
+    w.add_tensor("token_embd.weight", np.arange(8, dtype=np.float32).reshape(2, 4))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    with open(os.path.join(gdir, "header-only.gguf"), "wb") as f:
+        f.write(b"GGUF" + struct.pack("<IQQ", 3, 0, 0))
+    for name, sub in (("single", "st-single"), ("special", "st-special")):
+        with open(os.path.join(OUT, sub, "model.safetensors"), "rb") as f:
+            data = f.read()
+        with open(os.path.join(sdir, name), "wb") as f:
+            f.write(b"\x00" + data)
+    shard_path = os.path.join(OUT, "st-sharded", "model-00001-of-00002.safetensors")
+    with open(shard_path, "rb") as f:
+        shard = f.read()
+    n = struct.unpack("<Q", shard[:8])[0]
+    names = [k for k in json.loads(shard[8:8 + n]) if k != "__metadata__"]
+    index = json.dumps({"weight_map": {k: "a.safetensors" for k in names}}).encode()
+    with open(os.path.join(sdir, "sharded"), "wb") as f:
+        f.write(b"\x01" + struct.pack("<H", len(index)) + index + shard)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     make_gguf()
     make_safetensors()
     make_special()
+    make_corpus()
     total = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(OUT) for f in fs)
     print(f"fixtures written to {OUT} ({total} bytes)")

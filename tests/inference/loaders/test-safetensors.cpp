@@ -69,11 +69,10 @@ TEST(Safetensors, SpecialDtypesLoad) {
 }
 
 std::vector<uint8_t> st_file(const std::string& header_json, size_t data_bytes) {
-    std::vector<uint8_t> b(8);
+    std::vector<uint8_t> b(8 + header_json.size() + data_bytes, 0x11);
     const uint64_t n = header_json.size();
     std::memcpy(b.data(), &n, 8);
-    b.insert(b.end(), header_json.begin(), header_json.end());
-    b.resize(b.size() + data_bytes, 0x11);
+    std::memcpy(b.data() + 8, header_json.data(), header_json.size());
     return b;
 }
 
