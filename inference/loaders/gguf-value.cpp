@@ -78,22 +78,19 @@ bool gguf_type_is_integer(GgufType t) {
 }
 
 GgufValue GgufValue::make_uint(GgufType type, uint64_t v) {
-    GgufValue r;
-    if (!gguf_type_is_integer(type) || is_signed(type)) return r;
-    r.type_ = type;
-    uint8_t bytes[8];
-    std::memcpy(bytes, &v, 8);
-    r.u_ = load_bits(type, bytes);
-    return r;
+    return gguf_type_is_integer(type) && !is_signed(type) ? make_integer(type, v) : GgufValue{};
 }
 
 GgufValue GgufValue::make_int(GgufType type, int64_t v) {
+    return is_signed(type) ? make_integer(type, static_cast<uint64_t>(v)) : GgufValue{};
+}
+
+GgufValue GgufValue::make_integer(GgufType type, uint64_t bits) {
     GgufValue r;
-    if (!is_signed(type)) return r;
     r.type_ = type;
     uint8_t bytes[8];
-    std::memcpy(bytes, &v, 8);
-    r.u_ = load_bits(type, bytes);
+    std::memcpy(bytes, &bits, 8);
+    r.u_ = load_bits(type, bytes);  // truncates to the width, sign-extends signed types
     return r;
 }
 

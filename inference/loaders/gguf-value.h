@@ -66,6 +66,7 @@ public:
     bool operator==(const GgufValue& o) const;
 
 private:
+    static GgufValue make_integer(GgufType type, uint64_t bits);
     GgufType type_ = GgufType::Invalid;
     GgufType elem_ = GgufType::Invalid;
     uint64_t u_ = 0;  // unsigned ints, and signed ints as two's complement; bool as 0/1

@@ -174,10 +174,13 @@ void read_tensor_info(Cursor& c, GgufTensorInfo& t, uint64_t index) {
     const uint32_t n_dims = c.read<uint32_t>(what + " (n_dims)");
     if (n_dims > 4) c.fail(ErrorCode::ModelFormat, what + " has " + std::to_string(n_dims) + " dimensions (expected at most 4)");
     t.n_dims = static_cast<int>(n_dims);
+    // The product of the non-zero dims must fit: then every partial product of ne fits too
+    // (a zero dim would otherwise hide an overflowing product of the others).
     int64_t n_elems = 1;
     for (uint32_t d = 0; d < n_dims; ++d) {
         const uint64_t ne = c.read<uint64_t>(what + " (shape)");
-        if (ne > static_cast<uint64_t>(INT64_MAX) || __builtin_mul_overflow(n_elems, static_cast<int64_t>(ne), &n_elems))
+        const int64_t factor = ne ? static_cast<int64_t>(ne) : 1;
+        if (ne > static_cast<uint64_t>(INT64_MAX) || __builtin_mul_overflow(n_elems, factor, &n_elems))
             c.fail(ErrorCode::ModelFormat, what + " has an impossible shape (its element count overflows)");
         t.ne[d] = static_cast<int64_t>(ne);
     }
@@ -193,7 +196,7 @@ void read_tensor_info(Cursor& c, GgufTensorInfo& t, uint64_t index) {
         c.fail(ErrorCode::ModelFormat, what + " has " + std::to_string(t.ne[0]) + " values per row, not a whole number of " +
                                            dtype_name(t.type) + " blocks of " + std::to_string(dtype_traits(t.type).block_elems));
     int64_t bytes = 0;
-    if (__builtin_mul_overflow(*row, t.ne[1] * t.ne[2] * t.ne[3] /* <= n_elems: no overflow */, &bytes))
+    if (__builtin_mul_overflow(*row, t.ne[1] * t.ne[2] * t.ne[3] /* fits: see above */, &bytes))
         c.fail(ErrorCode::ModelFormat, what + " has an impossible size (overflows)");
     t.size_bytes = static_cast<uint64_t>(bytes);
 }

@@ -85,7 +85,9 @@ Result<SafetensorsTensorInfo> parse_entry(const std::string& name, const json& e
         if (!d.is_number_unsigned() || d.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
             return format_error(label, what + " has a shape entry that is not a non-negative integer");
         const int64_t v = static_cast<int64_t>(d.get<uint64_t>());
-        if (__builtin_mul_overflow(n_elems, v, &n_elems)) return format_error(label, what + " has a shape whose size overflows");
+        // Non-zero dims only: a zero dim must not hide an overflowing product of the others.
+        if (__builtin_mul_overflow(n_elems, v ? v : 1, &n_elems))
+            return format_error(label, what + " has a shape whose size overflows");
         t.ne[sh->size() - 1 - i] = v;
     }
     auto row = dtype_row_bytes(t.type, t.ne[0]);

@@ -195,6 +195,9 @@ TEST(GgufBad, TensorOffsetsAndShapes) {
     Bytes overflow;
     overflow.header(3, 1, 0).tensor("t", {1ull << 32, 1ull << 32}, 0, 0).pad_to(32);
     expect_error(overflow, ErrorCode::ModelFormat, "overflows");
+    Bytes zero_hides;  // 0 elements, but ne[1] * ne[2] alone overflows
+    zero_hides.header(3, 1, 0).tensor("t", {0, 1ull << 32, 1ull << 32}, 0, 0).pad_to(32);
+    expect_error(zero_hides, ErrorCode::ModelFormat, "overflows");
     Bytes blocks;  // q8_0 needs multiples of 32 values per row
     blocks.header(3, 1, 0).tensor("t", {33}, 8, 0).pad_to(32).raw(std::vector<uint8_t>(64, 0));
     expect_error(blocks, ErrorCode::ModelFormat, "not a whole number of q8_0 blocks of 32");

@@ -112,6 +112,8 @@ TEST(SafetensorsBad, HeaderLengthJsonAndEntries) {
                ErrorCode::ModelUnsupported, "5 dimensions");
     expect_bad(st_file(R"({"t": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 4]}})", 4),
                ErrorCode::ModelFormat, "overflows");
+    expect_bad(st_file(R"({"t": {"dtype": "F32", "shape": [4294967296, 4294967296, 0], "data_offsets": [0, 0]}})", 0),
+               ErrorCode::ModelFormat, "overflows");
     expect_bad(st_file(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
                           "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 12),
                ErrorCode::ModelFormat, "tensors a and b overlap");
