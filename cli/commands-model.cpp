@@ -62,10 +62,10 @@ json tensor_json(const infer::Tensor& t) {
     return json{{"name", t.name}, {"type", infer::dtype_name(t.type)}, {"shape", shape}, {"bytes", t.n_bytes()}};
 }
 
-void print_human(const infer::Model& m, const infer::MemoryPlan& plan, bool list_tensors) {
-    std::printf("Model %s\n  format:       %s\n  architecture: %s\n  parameters:   %s (%lld)\n  tensors:      %zu\n"
+void print_human(const std::string& path, const infer::Model& m, const infer::MemoryPlan& plan, bool list_tensors) {
+    std::printf("Model %s (%zu file%s)\n  format:       %s\n  architecture: %s\n  parameters:   %s (%lld)\n  tensors:      %zu\n"
                 "  size:         %s\n  types:\n",
-                m.files().empty() ? "" : m.files().front().c_str(), infer::model_format_name(m.format()),
+                path.c_str(), m.files().size(), m.files().size() == 1 ? "" : "s", infer::model_format_name(m.format()),
                 m.architecture().empty() ? "(not stated)" : m.architecture().c_str(), count_text(m.parameter_count()).c_str(),
                 static_cast<long long>(m.parameter_count()), m.tensors().size(),
                 human_size(static_cast<int64_t>(m.total_bytes())).c_str());
@@ -106,7 +106,7 @@ int cmd_model_info(const Argv& argv) {
     const infer::Model& m = **model;
     const infer::MemoryPlan plan = infer::plan_memory(m.summary(), req, infer::system_info());
     if (!cli.json) {
-        print_human(m, plan, args.has("--tensors"));
+        print_human(args.positional[0], m, plan, args.has("--tensors"));
         return kExitOk;
     }
     json types = json::object();
