@@ -22,13 +22,6 @@ constexpr const char* kInfoUsage =
     "  architecture, parameter count, bytes per type, tensor count, and whether it fits in this\n"
     "  machine's memory at a context of N tokens (default 4096). --tensors lists every tensor.\n";
 
-// A bad model file is an input problem (exit 2), like a bad media file.
-int report_model_error(const Cli& cli, const Error& e) {
-    const bool model_file = e.code == ErrorCode::ModelFormat || e.code == ErrorCode::ModelTruncated ||
-                            e.code == ErrorCode::ModelUnsupported;
-    return model_file ? report_error(cli, e, kExitInput) : report_error(cli, e);
-}
-
 std::string count_text(int64_t n) {
     char buf[32];
     if (n >= 1'000'000'000) std::snprintf(buf, sizeof buf, "%.2fB", static_cast<double>(n) / 1e9);
@@ -102,7 +95,7 @@ int cmd_model_info(const Argv& argv) {
                             kExitUsage);
     req.n_ctx = n_ctx;
     auto model = infer::load_model(args.positional[0]);
-    if (!model.ok()) return report_model_error(cli, model.error());
+    if (!model.ok()) return report_error(cli, model.error());
     const infer::Model& m = **model;
     const infer::MemoryPlan plan = infer::plan_memory(m.summary(), req, infer::system_info());
     if (!cli.json) {

@@ -34,7 +34,10 @@ int exit_code_for(const Error& e) {
         case ErrorCode::MediaOpenFailed:
         case ErrorCode::MediaNoStream:
         case ErrorCode::MediaDecodeFailed:
-        case ErrorCode::MediaUnsupported: return kExitInput;
+        case ErrorCode::MediaUnsupported:
+        case ErrorCode::ModelFormat:
+        case ErrorCode::ModelTruncated:
+        case ErrorCode::ModelUnsupported: return kExitInput;
         default: return kExitJobFailed;
     }
 }
