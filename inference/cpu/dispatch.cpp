@@ -36,6 +36,14 @@ constexpr std::array kTable = {
     K(SwiGlu, Avx2, avx2, swiglu),
     K(Add, Avx2, avx2, binary),
     K(Mul, Avx2, avx2, binary),
+    K(Sigmoid, Avx2, avx2, activation),
+    K(Softplus, Avx2, avx2, activation),
+    K(SqrtSoftplus, Avx2, avx2, activation),
+    K(Gelu, Avx2, avx2, activation),
+    K(Hadamard, Avx2, avx2, hadamard),
+    K(GetRows, Avx2, avx2, get_rows),
+    K(AddRows, Avx2, avx2, add_rows),
+    K(TopK, Avx2, avx2, topk),
     // AVX-512 (+VNNI, +BF16).
     K(MatMul, Avx512, avx512, matmul),
     K(RmsNorm, Avx512, avx512, rms_norm),
@@ -45,6 +53,14 @@ constexpr std::array kTable = {
     K(SwiGlu, Avx512, avx512, swiglu),
     K(Add, Avx512, avx512, binary),
     K(Mul, Avx512, avx512, binary),
+    K(Sigmoid, Avx512, avx512, activation),
+    K(Softplus, Avx512, avx512, activation),
+    K(SqrtSoftplus, Avx512, avx512, activation),
+    K(Gelu, Avx512, avx512, activation),
+    K(Hadamard, Avx512, avx512, hadamard),
+    K(GetRows, Avx512, avx512, get_rows),
+    K(AddRows, Avx512, avx512, add_rows),
+    K(TopK, Avx512, avx512, topk),
 };
 
 #undef K

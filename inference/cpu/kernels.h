@@ -47,6 +47,11 @@ ATELIER_CPU_KERNEL(avx2, rope)
 ATELIER_CPU_KERNEL(avx2, unary)  // Silu
 ATELIER_CPU_KERNEL(avx2, swiglu)
 ATELIER_CPU_KERNEL(avx2, binary)
+ATELIER_CPU_KERNEL(avx2, activation)  // Sigmoid, Softplus, SqrtSoftplus, Gelu (misc-ops.inc)
+ATELIER_CPU_KERNEL(avx2, hadamard)
+ATELIER_CPU_KERNEL(avx2, get_rows)  // f32, f16, bf16, Q8_0 tables
+ATELIER_CPU_KERNEL(avx2, add_rows)
+ATELIER_CPU_KERNEL(avx2, topk)
 
 ATELIER_CPU_KERNEL(avx512, matmul)
 ATELIER_CPU_KERNEL(avx512, rms_norm)
@@ -55,7 +60,18 @@ ATELIER_CPU_KERNEL(avx512, rope)
 ATELIER_CPU_KERNEL(avx512, unary)
 ATELIER_CPU_KERNEL(avx512, swiglu)
 ATELIER_CPU_KERNEL(avx512, binary)
+ATELIER_CPU_KERNEL(avx512, activation)  // Sigmoid, Softplus, SqrtSoftplus, Gelu (misc-ops.inc)
+ATELIER_CPU_KERNEL(avx512, hadamard)
+ATELIER_CPU_KERNEL(avx512, get_rows)  // f32, f16, bf16, Q8_0 tables
+ATELIER_CPU_KERNEL(avx512, add_rows)
+ATELIER_CPU_KERNEL(avx512, topk)
 
 #undef ATELIER_CPU_KERNEL
+
+namespace ref {
+// GetRows/AddRows id check shared by every variant (ref/get-rows.cpp): each id in [0, n_rows),
+// else InvalidArgument naming `what`, the id and its position. Checked before anything is written.
+Status check_row_ids(const Tensor& ids, int64_t n_rows, const char* what);
+}  // namespace ref
 
 }  // namespace atelier::infer::cpu

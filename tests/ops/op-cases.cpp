@@ -7,7 +7,11 @@
 //                  dot product inherits it; 10x margin for blocks with outliers.
 //   kBf16Gemm 2e-5 the AVX-512 GEMM path (M >= 16) rounds activations and non-f32/f16 weights to
 //                  bf16 (relative error uniform in ±2^-9: variance 1.3e-6 each), ~3e-6 expected.
+//   kUlps    1e-12 f32 SIMD activations/transforms (misc-ops.inc): per-value relative error of a
+//                  few ulp (Cephes exp/log1p ~2 ulp, A&S 7.1.26 erf |Δ| <= 1.5e-7 absolute, log2(n)
+//                  Hadamard roundings) gives NMSE ~ (4·6e-8)² ≈ 6e-14; measured <= 1.2e-14.
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "op-harness.h"
@@ -21,6 +25,12 @@ constexpr double kInt8Act = 3e-4;
 constexpr const char* kInt8Why = "activations quantised to int8 per 32 (matvec int8 path): ~3e-5 expected";
 constexpr double kBf16Gemm = 2e-5;
 constexpr const char* kBf16Why = "avx512 GEMM path (M >= 16) rounds activations and weights to bf16: ~3e-6 expected";
+
+// Per-op reasons for kUlps (the derivation is in the vocabulary above).
+constexpr double kUlps = 1e-12;
+constexpr const char* kActWhy = "f32 Cephes exp/log1p (~2 ulp) + divide/sqrt: NMSE ~1e-15 measured";
+constexpr const char* kErfWhy = "A&S 7.1.26 erf, |d erf| <= 1.5e-7: NMSE <= (0.75e-7)^2·E[x²]/E[gelu²] ~ 1e-14";
+constexpr const char* kFwhtWhy = "f32 fast Walsh-Hadamard: log2(n) roundings per output, NMSE ~ log2(n)·eps²/4 <= 1e-14";
 
 const Layout kStrided{.row_pad_bytes = 64};
 const Layout kPermuted{.row_pad_bytes = 12, .permute_batch = true};
@@ -166,7 +176,7 @@ void add_norm_softmax_rope(std::vector<OpCase>& v) {
 
 void add_elementwise(std::vector<OpCase>& v) {
     for (Op op : {Op::Silu, Op::Sigmoid, Op::Softplus, Op::SqrtSoftplus}) {
-        v.push_back(simple(std::string(op_name(op)), "f32", kF32, kF32Why, [op](CaseEnv& e) {
+        v.push_back(simple(std::string(op_name(op)), "f32", op == Op::Silu ? kF32 : kUlps, op == Op::Silu ? kF32Why : kActWhy, [op](CaseEnv& e) {
             UnaryArgs a;
             a.x = e.input(DType::F32, {1003, 3}, kStrided, uniform(-30, 30));
             a.y = e.output(DType::F32, {1003, 3}, kStrided);
@@ -174,7 +184,7 @@ void add_elementwise(std::vector<OpCase>& v) {
         }));
     }
     for (GeluApprox g : {GeluApprox::Tanh, GeluApprox::Erf}) {
-        v.push_back(simple(g == GeluApprox::Tanh ? "gelu_tanh" : "gelu_erf", "f32", kF32, kF32Why, [g](CaseEnv& e) {
+        v.push_back(simple(g == GeluApprox::Tanh ? "gelu_tanh" : "gelu_erf", "f32", kUlps, g == GeluApprox::Tanh ? kActWhy : kErfWhy, [g](CaseEnv& e) {
             GeluArgs a;
             a.x = e.input(DType::F32, {1003, 3}, {}, uniform(-8, 8));
             a.y = e.output(DType::F32, {1003, 3});
@@ -208,6 +218,76 @@ void add_elementwise(std::vector<OpCase>& v) {
     }
 }
 
+// GetRows of n_ids random ids from a strided [n, rows] table of type t.
+OpCase get_rows_case(std::string name, DType t, int64_t n, int64_t rows, int64_t n_ids) {
+    return simple(std::move(name), dtype_name(t), 0.0, "a copy after exact dequantisation", [=](CaseEnv& e) {
+        GetRowsArgs a;
+        a.table = e.input(t, {n, rows}, kStrided);
+        a.ids = e.ids({n_ids}, 0, static_cast<int32_t>(rows - 1));
+        a.y = e.output(DType::F32, {n, n_ids}, kStrided);
+        e.call = {Op::GetRows, a};
+    });
+}
+
+// Odd sizes and edge values for the SIMD variants (tails shorter than a vector, ±inf/large
+// inputs, k = n, NaN in TopK, repeated ids, no scale, permuted Hadamard rows).
+void add_misc_edges(std::vector<OpCase>& v) {
+    const float inf = std::numeric_limits<float>::infinity();
+    auto wide = [inf](std::mt19937_64& r) {  // ±120 with 2% +inf and 2% -inf
+        const float u = std::uniform_real_distribution<float>(0, 1)(r);
+        return u < 0.02f ? inf : u < 0.04f ? -inf : std::uniform_real_distribution<float>(-120, 120)(r);
+    };
+    for (Op op : {Op::Sigmoid, Op::Softplus, Op::SqrtSoftplus}) {
+        v.push_back(simple(std::string(op_name(op)) + "_wide_inf_tail5", "f32", kUlps, kActWhy, [op, wide](CaseEnv& e) {
+            UnaryArgs a;
+            a.x = e.input(DType::F32, {5, 7, 3}, kPermuted, wide);
+            a.y = e.output(DType::F32, {5, 7, 3}, kPermuted);
+            e.call = {op, a};
+        }));
+    }
+    for (GeluApprox g : {GeluApprox::Tanh, GeluApprox::Erf}) {
+        v.push_back(simple(g == GeluApprox::Tanh ? "gelu_tanh_wide_strided" : "gelu_erf_wide_strided", "f32", kUlps,
+                           g == GeluApprox::Tanh ? kActWhy : kErfWhy, [g](CaseEnv& e) {
+                               GeluArgs a;
+                               a.x = e.input(DType::F32, {37, 9}, kStrided, uniform(-60, 60));
+                               a.y = e.output(DType::F32, {37, 9}, kStrided);
+                               a.approx = g;
+                               e.call = {Op::Gelu, a};
+                           }));
+    }
+    v.push_back(simple("hadamard_n256_permuted_scale", "f32", kUlps, kFwhtWhy, [](CaseEnv& e) {
+        HadamardArgs a;
+        a.x = e.input(DType::F32, {256, 3, 2, 3}, kPermuted);
+        a.y = e.output(DType::F32, {256, 3, 2, 3}, kPermuted);
+        a.scale = 0.37f;
+        e.call = {Op::Hadamard, a};
+    }));
+    for (int64_t k : {1, 37}) {  // k = n: a full sort; NaN and ±inf ranks
+        v.push_back(simple("top_k_nan_inf_k" + std::to_string(k), "f32", 0.0, "indices must match exactly; values are copies",
+                           [k, inf](CaseEnv& e) {
+                               TopKArgs a;
+                               a.x = e.input(DType::F32, {37, 4}, {}, [inf](std::mt19937_64& r) {
+                                   const float u = std::uniform_real_distribution<float>(0, 1)(r);
+                                   if (u < 0.1f) return std::numeric_limits<float>::quiet_NaN();
+                                   if (u < 0.15f) return u < 0.125f ? inf : -inf;
+                                   return std::round(std::uniform_real_distribution<float>(-2, 2)(r) * 2) / 2;
+                               });
+                               a.k = k;
+                               a.indices = e.output(DType::I32, {k, 4});
+                               e.call = {Op::TopK, a};
+                           }));
+    }
+    for (DType t : {DType::F32, DType::BF16, DType::F16})  // a row length with a scalar tail; 9 ids into 5 rows
+        v.push_back(get_rows_case(std::string("get_rows_odd_") + dtype_name(t), t, 1001, 5, 9));
+    v.push_back(simple("add_rows_unscaled_odd", "f32", kF32, kF32Why, [](CaseEnv& e) {
+        AddRowsArgs a;
+        a.dst = e.inout({7, 3});
+        a.src = e.input(DType::F32, {7, 6}, kStrided);
+        a.ids = e.ids({6}, 0, 2);
+        e.call = {Op::AddRows, a};
+    }));
+}
+
 void add_misc(std::vector<OpCase>& v) {
     v.push_back(simple("top_k_ties", "f32", 0.0, "indices must match exactly; values are copies", [](CaseEnv& e) {
         TopKArgs a;
@@ -220,16 +300,8 @@ void add_misc(std::vector<OpCase>& v) {
         a.indices = e.output(DType::I32, {17, 5}, kStrided);
         e.call = {Op::TopK, a};
     }));
-    for (DType t : {DType::F32, DType::BF16, DType::F16, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::MXFP4}) {
-        v.push_back(simple(std::string("get_rows_") + dtype_name(t), dtype_name(t), 0.0, "a copy after exact dequantisation",
-                           [t](CaseEnv& e) {
-                               GetRowsArgs a;
-                               a.table = e.input(t, {512, 37}, kStrided);
-                               a.ids = e.ids({11}, 0, 36);
-                               a.y = e.output(DType::F32, {512, 11}, kStrided);
-                               e.call = {Op::GetRows, a};
-                           }));
-    }
+    for (DType t : {DType::F32, DType::BF16, DType::F16, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::MXFP4})
+        v.push_back(get_rows_case(std::string("get_rows_") + dtype_name(t), t, 512, 37, 11));
     v.push_back(simple("add_rows_scaled_repeats", "f32", kF32, kF32Why, [](CaseEnv& e) {
         AddRowsArgs a;
         a.dst = e.inout({131, 9}, kStrided);
@@ -238,8 +310,8 @@ void add_misc(std::vector<OpCase>& v) {
         a.scale = e.input(DType::F32, {13});
         e.call = {Op::AddRows, a};
     }));
-    for (int64_t n : {1, 2, 64, 128, 512}) {
-        v.push_back(simple("hadamard_n" + std::to_string(n), "f32", kF32, kF32Why, [n](CaseEnv& e) {
+    for (int64_t n : {1, 2, 4, 8, 16, 64, 128, 512, 4096}) {  // 4/8/16: below/at one vector
+        v.push_back(simple("hadamard_n" + std::to_string(n), "f32", kUlps, kFwhtWhy, [n](CaseEnv& e) {
             HadamardArgs a;
             a.x = e.input(DType::F32, {n, 5, 3}, kStrided);
             a.y = e.output(DType::F32, {n, 5, 3}, kStrided);
@@ -257,6 +329,7 @@ const std::vector<OpCase>& all_cases() {
         add_norm_softmax_rope(v);
         add_elementwise(v);
         add_misc(v);
+        add_misc_edges(v);
         return v;
     }();
     return cases;

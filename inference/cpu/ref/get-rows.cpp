@@ -7,9 +7,8 @@
 #include "inference/quant.h"
 
 namespace atelier::infer::cpu::ref {
-namespace {
 
-Status check_ids(const Tensor& ids, int64_t n_rows, const char* what) {
+Status check_row_ids(const Tensor& ids, int64_t n_rows, const char* what) {
     const auto* id = static_cast<const int32_t*>(ids.data);
     for (int64_t i = 0; i < ids.ne[0]; ++i)
         if (id[i] < 0 || id[i] >= n_rows)
@@ -20,15 +19,13 @@ Status check_ids(const Tensor& ids, int64_t n_rows, const char* what) {
     return ok_status();
 }
 
-}  // namespace
-
 bool get_rows_supports(const OpTypes& t) {
     return ref::matmul_supports({t.src0, DType::F32, DType::F32}) && t.src1 == DType::I32 && t.dst == DType::F32;
 }
 
 Status get_rows(const OpCall& call, ExecContext&) {
     const auto& a = std::get<GetRowsArgs>(call.args);
-    ATELIER_TRY(check_ids(*a.ids, a.table->ne[1], "get_rows"));
+    ATELIER_TRY(check_row_ids(*a.ids, a.table->ne[1], "get_rows"));
     const auto* id = static_cast<const int32_t*>(a.ids->data);
     for (int64_t i = 0; i < a.ids->ne[0]; ++i)
         ATELIER_TRY(dequantize_row(a.table->type, static_cast<const char*>(a.table->data) + id[i] * a.table->nb[1],
@@ -40,7 +37,7 @@ bool add_rows_supports(const OpTypes& t) { return t.src0 == DType::F32 && t.src1
 
 Status add_rows(const OpCall& call, ExecContext&) {
     const auto& a = std::get<AddRowsArgs>(call.args);
-    ATELIER_TRY(check_ids(*a.ids, a.dst->ne[1], "add_rows"));
+    ATELIER_TRY(check_row_ids(*a.ids, a.dst->ne[1], "add_rows"));
     const auto* id = static_cast<const int32_t*>(a.ids->data);
     for (int64_t i = 0; i < a.ids->ne[0]; ++i) {
         const float s = a.scale ? static_cast<const float*>(a.scale->data)[i] : 1.0f;
