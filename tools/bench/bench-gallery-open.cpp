@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "bench-assets.h"
 #include "bench-util.h"
 #include "core/uuid.h"
 #include "media/image.h"
@@ -35,30 +36,14 @@ bool build_project(const fs::path& path, const fs::path& scratch, int n) {
     if (!info.ok() || !thumb.ok()) return false;
     auto project = projects::Project::create(path, "gallery bench");
     if (!project.ok()) return false;
-    std::vector<projects::AddAssetsCommand::Item> items(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) {
-        auto& a = items[static_cast<size_t>(i)].asset;
-        a.uuid = uuid_v7();
-        a.kind = projects::AssetKind::Image;
-        a.name = "photo-" + std::to_string(i) + ".png";
-        char hash[40];
-        std::snprintf(hash, sizeof hash, "%032x", i + 1);
-        a.content_hash = hash;
-        a.size_bytes = info->size_bytes;
-        a.storage = projects::AssetStorage::MediaFile;
-        a.rel_path = a.content_hash.substr(0, 2) + "/" + a.content_hash + ".png";
-        a.mime = info->mime;
-        a.container = info->container;
-        a.width = info->width;
-        a.height = info->height;
-        a.metadata_json = info->to_json();
-        auto& d = items[static_cast<size_t>(i)].derived;
-        d.thumbnail_png = *thumb;
-        d.thumbnail_width = 256;
-        d.thumbnail_height = 160;
-    }
-    projects::UndoStack undo(**project);
-    const Status st = undo.push(std::make_unique<projects::AddAssetsCommand>(std::move(items), "bench"));
+    projects::Asset like;
+    like.size_bytes = info->size_bytes;
+    like.mime = info->mime;
+    like.container = info->container;
+    like.width = info->width;
+    like.height = info->height;
+    like.metadata_json = info->to_json();
+    const Status st = bench::fill_synthetic_images(**project, n, like, *thumb, 256, 160);
     if (!st.ok()) std::fprintf(stderr, "insert failed: %s\n", st.error().message().c_str());
     return st.ok();
 }

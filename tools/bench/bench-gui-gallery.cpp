@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench-assets.h"
 #include "bench-util.h"
 #include "core/uuid.h"
 #include "gui/app/theme.h"
@@ -77,29 +78,13 @@ bool buildProject(const fs::path& path, int n) {
     auto thumb = media::encode_png(media::fit_within(pipelines::demo::gradient_image(1920, 1200, 7), 256));
     auto project = projects::Project::create(path, "gui gallery bench");
     if (!thumb.ok() || !project.ok()) return false;
-    std::vector<projects::AddAssetsCommand::Item> items(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) {
-        auto& a = items[static_cast<size_t>(i)].asset;
-        a.uuid = uuid_v7();
-        a.kind = projects::AssetKind::Image;
-        a.name = "photo-" + std::to_string(i) + ".png";
-        char hash[40];
-        std::snprintf(hash, sizeof hash, "%032x", i + 1);
-        a.content_hash = hash;
-        a.size_bytes = 800000;
-        a.storage = projects::AssetStorage::MediaFile;
-        a.rel_path = a.content_hash.substr(0, 2) + "/" + a.content_hash + ".png";
-        a.mime = "image/png";
-        a.container = "png_pipe";
-        a.width = 1920;
-        a.height = 1200;
-        auto& d = items[static_cast<size_t>(i)].derived;
-        d.thumbnail_png = *thumb;
-        d.thumbnail_width = 256;
-        d.thumbnail_height = 160;
-    }
-    projects::UndoStack undo(**project);
-    return undo.push(std::make_unique<projects::AddAssetsCommand>(std::move(items), "bench")).ok();
+    projects::Asset like;
+    like.size_bytes = 800000;
+    like.mime = "image/png";
+    like.container = "png_pipe";
+    like.width = 1920;
+    like.height = 1200;
+    return bench::fill_synthetic_images(**project, n, like, *thumb, 256, 160).ok();
 }
 
 // Rows whose cells intersect the gallery viewport (rows are laid out in order).
