@@ -22,6 +22,7 @@ const char* error_code_name(ErrorCode code) {
         case ErrorCode::ModelTruncated: return "model_truncated";
         case ErrorCode::ModelUnsupported: return "model_unsupported";
         case ErrorCode::DeviceFailed: return "device_failed";
+        case ErrorCode::ContextFull: return "context_full";
         case ErrorCode::MediaOpenFailed: return "media_open_failed";
         case ErrorCode::MediaNoStream: return "media_no_stream";
         case ErrorCode::MediaDecodeFailed: return "media_decode_failed";

@@ -37,6 +37,7 @@ enum class ErrorCode : int32_t {
     ModelTruncated = 2001,
     ModelUnsupported = 2002,
     DeviceFailed = 2003,
+    ContextFull = 2004,  // a sequence reached its context length
 
     // media
     MediaOpenFailed = 3000,
