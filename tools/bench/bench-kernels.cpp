@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench-stream.h"
 #include "core/thread-pool.h"
 #include "inference/cpu-features.h"
 #include "inference/cpu/cpu-backend.h"
@@ -27,6 +28,8 @@
 
 using namespace atelier;
 using namespace atelier::infer;
+using atelier::bench::measure_stream;
+using atelier::bench::Stream;
 
 namespace {
 
@@ -55,49 +58,6 @@ double measure_ghz() {
         best = std::max(best, 8.0 * static_cast<double>(iters) / (now_s() - t0) / 1e9);
     }
     return best;
-}
-
-struct Stream {
-    double copy_gbs = 0, triad_gbs = 0, read_gbs = 0;  // read: a sum over one array (read-only, like matvec)
-};
-
-Stream measure_stream(ThreadPool* pool, int n_threads) {
-    const size_t n = size_t{64} << 20;  // 64 Mi floats = 256 MiB per array
-    Buf a(n * 4), b(n * 4), c(n * 4);
-    auto* pa = static_cast<float*>(a.data);
-    auto* pb = static_cast<float*>(b.data);
-    auto* pc = static_cast<float*>(c.data);
-    for (size_t i = 0; i < n; ++i) pb[i] = 1.0f, pc[i] = 2.0f;
-    auto par = [&](auto&& fn) {
-        const size_t parts = static_cast<size_t>(n_threads);
-        auto body = [&](size_t p) { fn(n * p / parts, n * (p + 1) / parts); };
-        if (pool) pool->parallel_for(parts, body);
-        else body(0);
-    };
-    Stream s;
-    for (int rep = 0; rep < 5; ++rep) {
-        double t0 = now_s();
-        par([&](size_t lo, size_t hi) { std::memcpy(pa + lo, pb + lo, (hi - lo) * 4); });
-        s.copy_gbs = std::max(s.copy_gbs, 2.0 * n * 4 / (now_s() - t0) / 1e9);
-        t0 = now_s();
-        par([&](size_t lo, size_t hi) {
-            for (size_t i = lo; i < hi; ++i) pa[i] = pb[i] + 3.0f * pc[i];
-        });
-        s.triad_gbs = std::max(s.triad_gbs, 3.0 * n * 4 / (now_s() - t0) / 1e9);
-        float sums[64] = {};
-        t0 = now_s();
-        par([&](size_t lo, size_t hi) {
-            float acc[16] = {};
-            for (size_t i = lo; i + 16 <= hi; i += 16)
-                for (int j = 0; j < 16; ++j) acc[j] += pb[i + j];
-            float t = 0;
-            for (float v : acc) t += v;
-            sums[lo * 64 / n] = t;
-        });
-        s.read_gbs = std::max(s.read_gbs, 1.0 * n * 4 / (now_s() - t0) / 1e9);
-        if (sums[0] == 12345.0f) std::printf(" ");  // keep the sum alive
-    }
-    return s;
 }
 
 // A [K, N] weight of type t: 64 distinct quantised rows repeated (generation stays fast).
