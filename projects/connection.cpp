@@ -85,18 +85,25 @@ void release_writer_lock(const std::filesystem::path& db_path, int fd) {
     ::close(fd);
 }
 
-Status mark_interrupted(const Db& db, int& count) {
+// Jobs, generations and streaming messages left by a dead writer become interrupted. A message
+// keeps the text committed while it streamed. Each UPDATE is idempotent, so a crash between them
+// is finished by the next open.
+Status mark_interrupted(const Db& db, int& count, int& messages) {
     ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "UPDATE jobs SET state = 'interrupted', finished_at_ms = ? "
                                                  "WHERE state IN ('queued', 'running', 'cancelling')"));
     s.bind(1, now_ms());
     ATELIER_TRY(s.run());
     count = static_cast<int>(changes(db));
     if (count > 0) ATELIER_LOG_INFO("%s: %d job(s) marked interrupted", db.path.string().c_str(), count);
+    ATELIER_TRY(exec(db, "UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running', 'cancelling')"));
+    ATELIER_TRY(exec(db, "UPDATE messages SET state = 'interrupted' WHERE state = 'streaming'"));
+    messages = static_cast<int>(changes(db));
+    if (messages > 0) ATELIER_LOG_INFO("%s: %d streaming message(s) marked interrupted", db.path.string().c_str(), messages);
     return ok_status();
 }
 
 // Writer set-up after the file was opened read-write: migrate, then the connection settings.
-Status prepare_writer(const Db& db, int schema_version, int& interrupted) {
+Status prepare_writer(const Db& db, int schema_version, int& interrupted, int& interrupted_messages) {
     if (sqlite3_db_readonly(db.handle, "main") == 1) return read_only_error(db.path, "the file cannot be written");
     if (schema_version < kSchemaVersion)
         ATELIER_TRY(run_migrations(db.handle, db.path, schema_version, kSchemaVersion));
@@ -105,7 +112,7 @@ Status prepare_writer(const Db& db, int schema_version, int& interrupted) {
         return make_error(ErrorCode::ProjectSql, db.path.string() + ": could not switch to WAL (journal_mode " + mode + ")",
                           "the file system may not support shared memory; move the project to a local disk");
     ATELIER_TRY(exec(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON"));
-    return mark_interrupted(db, interrupted);
+    return mark_interrupted(db, interrupted, interrupted_messages);
 }
 
 Result<sqlite3*> try_open_reader(const std::filesystem::path& path, const char* query, const std::string& vfs) {
@@ -146,7 +153,8 @@ Connection::Connection(Connection&& other) noexcept
       handle_(std::exchange(other.handle_, nullptr)),
       lock_fd_(std::exchange(other.lock_fd_, -1)),
       read_only_(other.read_only_),
-      interrupted_(other.interrupted_) {}
+      interrupted_(other.interrupted_),
+      interrupted_messages_(other.interrupted_messages_) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
     if (this != &other) {
@@ -156,6 +164,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         lock_fd_ = std::exchange(other.lock_fd_, -1);
         read_only_ = other.read_only_;
         interrupted_ = other.interrupted_;
+        interrupted_messages_ = other.interrupted_messages_;
     }
     return *this;
 }
@@ -191,7 +200,7 @@ Result<Connection> Connection::open(const std::filesystem::path& path, const Ope
                              opts.vfs_name.empty() ? nullptr : opts.vfs_name.c_str());
     if (rc != SQLITE_OK) return sqlite_error(rc, c.handle_, path, "opening for writing");
     configure_common(c.handle_);
-    Status st = prepare_writer(Db{c.handle_, path}, facts.schema_version, c.interrupted_);
+    Status st = prepare_writer(Db{c.handle_, path}, facts.schema_version, c.interrupted_, c.interrupted_messages_);
     if (!st.ok()) return std::move(st).error();
     return c;
 }

@@ -27,11 +27,12 @@ public:
     sqlite3* handle() const { return handle_; }
     bool read_only() const { return read_only_; }
     int interrupted_on_open() const { return interrupted_; }
+    int interrupted_messages_on_open() const { return interrupted_messages_; }
 
     // The sequence: inspect (never writes) -> refuse foreign/newer/damaged files -> for writers:
     // check the file and folder are writable, take the writer lock, open read-write, migrate in
     // one transaction, set WAL/synchronous=NORMAL/foreign_keys/busy_timeout, and turn jobs left
-    // queued/running/cancelling into interrupted. Readers open SQLITE_OPEN_READONLY.
+    // queued/running/cancelling (and streaming messages) into interrupted. Readers open SQLITE_OPEN_READONLY.
     static Result<Connection> open(const std::filesystem::path& path, const OpenOptions& opts);
     // Builds the file under a temporary name in the same folder (schema installed, WAL set), then
     // moves it into place, so `path` is either absent or a complete project. An existing
@@ -45,6 +46,7 @@ private:
     int lock_fd_ = -1;
     bool read_only_ = false;
     int interrupted_ = 0;
+    int interrupted_messages_ = 0;
 };
 
 // Save-As, step 1: a complete copy of `src` (backup API, WAL set) in a temporary file beside

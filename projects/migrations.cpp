@@ -22,10 +22,32 @@ namespace {
 
 // ---- the registry: one entry per schema version after v1, in order ---------------------------
 // A future entry looks like (see docs/dev/HOWTO-add-migration.md):
-//   {1, "add clips.speed", [](sqlite3* db) { return exec_sql(db, "ALTER TABLE clips ADD ..."); }},
+//   {2, "add clips.speed", [](sqlite3* db) { return exec_sql(db, "ALTER TABLE clips ADD ..."); }},
+// v1 -> v2: chat branching, streaming state, reasoning and provenance (schema.sql documents each
+// column). The new columns are appended, so a migrated file has the same columns, in the same
+// order, as one installed from schema.sql. v1 conversations become one path: each message's
+// parent is the one before it, and the chat shows its last message.
+Status chat_branches_v2(sqlite3* db) {
+    return exec_sql(db,
+        "ALTER TABLE chats ADD COLUMN system_prompt TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE chats ADD COLUMN settings_json TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings_json));"
+        "ALTER TABLE chats ADD COLUMN current_leaf_uuid TEXT REFERENCES messages(uuid) ON DELETE SET NULL;"
+        "ALTER TABLE messages ADD COLUMN parent_uuid TEXT REFERENCES messages(uuid) ON DELETE CASCADE;"
+        "ALTER TABLE messages ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('streaming', 'done', "
+        "'stopped', 'failed', 'interrupted'));"
+        "ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE messages ADD COLUMN generation_uuid TEXT REFERENCES generations(uuid) ON DELETE SET NULL;"
+        "CREATE INDEX messages_by_parent ON messages(parent_uuid);"
+        "CREATE INDEX messages_by_generation ON messages(generation_uuid);"
+        "UPDATE messages SET parent_uuid = (SELECT p.uuid FROM messages p WHERE p.chat_uuid = messages.chat_uuid "
+        "AND p.seq < messages.seq ORDER BY p.seq DESC LIMIT 1);"
+        "UPDATE chats SET current_leaf_uuid = (SELECT m.uuid FROM messages m WHERE m.chat_uuid = chats.uuid "
+        "ORDER BY m.seq DESC LIMIT 1);");
+}
+
 const std::vector<MigrationStep>& registry() {
     static const std::vector<MigrationStep> steps = {
-        // (none yet: schema v1 is the first released version)
+        {1, "chat branches, message state, reasoning and provenance", chat_branches_v2},
     };
     return steps;
 }

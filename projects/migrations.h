@@ -25,7 +25,7 @@ struct MigrationStep {
     std::function<Status(sqlite3* db)> apply;
 };
 
-// The registered steps, ordered by from_version (empty while only schema v1 exists).
+// The registered steps, ordered by from_version (one per schema version after v1).
 std::span<const MigrationStep> migration_steps();
 
 // Upgrades `db` (the file at `path`, named in errors) from `from_version` to `to_version` in one

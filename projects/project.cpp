@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/uuid.h"
 #include "projects/asset-store.h"
+#include "projects/chat-store.h"
 #include "projects/connection.h"
 #include "projects/record-store.h"
 #include "projects/sqlite-util.h"
@@ -76,6 +77,7 @@ Result<std::unique_ptr<Project>> Project::open(const std::filesystem::path& path
     p->path_ = path;
     p->read_only_ = conn.read_only();
     p->interrupted_on_open_ = conn.interrupted_on_open();
+    p->interrupted_messages_on_open_ = conn.interrupted_messages_on_open();
     p->db_ = conn.handle();
     p->impl_->db = detail::Db{conn.handle(), path};
     p->impl_->conn = std::move(conn);
@@ -197,6 +199,38 @@ Result<Chat> Project::create_chat(std::string_view title, std::string_view model
     return impl_->write(*this, "create chat", [&](const detail::Db& db) { return detail::create_chat(db, title, model); });
 }
 
+Result<Chat> Project::get_chat(std::string_view uuid) {
+    return impl_->read([&](const detail::Db& db) { return detail::get_chat(db, uuid); });
+}
+
+Status Project::update_chat(const Chat& chat) {
+    return impl_->write(*this, "update chat", [&](const detail::Db& db) { return detail::update_chat(db, chat); });
+}
+
+Status Project::delete_chat(std::string_view uuid) {
+    return impl_->write(*this, "delete chat", [&](const detail::Db& db) { return detail::delete_chat(db, uuid); });
+}
+
+Result<Message> Project::insert_message(const NewMessage& m) {
+    return impl_->write(*this, "insert message", [&](const detail::Db& db) { return detail::insert_message(db, m); });
+}
+
+Result<Message> Project::get_message(std::string_view uuid) {
+    return impl_->read([&](const detail::Db& db) { return detail::get_message(db, uuid); });
+}
+
+Status Project::update_message_text(std::string_view uuid, std::string_view content, std::string_view reasoning,
+                                    MessageState state) {
+    return impl_->write(*this, "update message", [&](const detail::Db& db) {
+        return detail::update_message_text(db, uuid, content, reasoning, state);
+    });
+}
+
+Status Project::set_current_leaf(std::string_view chat_uuid, std::string_view leaf_uuid) {
+    return impl_->write(*this, "choose branch",
+                        [&](const detail::Db& db) { return detail::set_current_leaf(db, chat_uuid, leaf_uuid); });
+}
+
 Result<Message> Project::add_message(std::string_view chat_uuid, std::string_view role, std::string_view content) {
     return impl_->write(*this, "add message",
                         [&](const detail::Db& db) { return detail::add_message(db, chat_uuid, role, content); });
@@ -212,6 +246,16 @@ Result<std::vector<Message>> Project::list_messages(std::string_view chat_uuid) 
 
 Status Project::insert_generation(const Generation& gen) {
     return impl_->write(*this, "insert generation", [&](const detail::Db& db) { return detail::insert_generation(db, gen); });
+}
+
+Status Project::update_generation(std::string_view uuid, std::string_view status, std::string_view timings_json) {
+    return impl_->write(*this, "update generation", [&](const detail::Db& db) {
+        return detail::update_generation(db, uuid, status, timings_json);
+    });
+}
+
+Result<Generation> Project::get_generation(std::string_view uuid) {
+    return impl_->read([&](const detail::Db& db) { return detail::get_generation(db, uuid); });
 }
 
 Result<std::vector<Generation>> Project::list_generations() {

@@ -27,7 +27,7 @@ struct sqlite3;
 namespace atelier::projects {
 
 inline constexpr int32_t kApplicationId = 0x41544C52;  // 'ATLR'
-inline constexpr int kSchemaVersion = 1;               // newest schema this build writes
+inline constexpr int kSchemaVersion = 2;               // newest schema this build writes
 inline constexpr const char* kFileExtension = ".atelier";
 
 enum class AssetKind { Invalid = 0, Image, Audio, Video, Text, Other };
@@ -100,15 +100,39 @@ struct Chat {
     std::string title;
     std::string model;
     int64_t created_at_ms = 0;
+    std::string system_prompt;          // empty: none
+    std::string settings_json = "{}";   // model, thinking, sampling (schema.sql); "{}": defaults
+    std::string current_leaf_uuid;      // the branch shown ends here; empty: the newest path
 };
+
+// A message's life (schema v2). Interrupted: its writer died while streaming (set on open).
+enum class MessageState { Invalid = 0, Streaming, Done, Stopped, Failed, Interrupted };
+const char* message_state_name(MessageState state);  // "streaming", "done", "stopped", "failed", "interrupted"
+std::optional<MessageState> message_state_from_name(std::string_view name);
 
 struct Message {
     std::string uuid;
     std::string chat_uuid;
-    int64_t seq = 0;
+    int64_t seq = 0;      // creation order within the chat, from 1
     std::string role;     // "system", "user", "assistant", "tool"
-    std::string content;
+    std::string content;  // an assistant's answer (its reasoning is apart)
     int64_t created_at_ms = 0;
+    std::string parent_uuid;       // empty: first message of the chat; siblings are branches
+    MessageState state = MessageState::Done;
+    std::string reasoning;         // thinking text; empty when none
+    std::string generation_uuid;   // provenance of a generated message; empty when typed
+};
+
+// What insert_message adds. uuid empty: a new UUIDv7; state Invalid: Done.
+struct NewMessage {
+    std::string uuid;
+    std::string chat_uuid;
+    std::string parent_uuid;  // empty: a first message (a root)
+    std::string role;
+    std::string content;
+    std::string reasoning;
+    MessageState state = MessageState::Done;
+    std::string generation_uuid;
 };
 
 struct Generation {
@@ -167,6 +191,8 @@ public:
     bool read_only() const { return read_only_; }
     // Number of jobs that open() found queued/running and marked Interrupted.
     int interrupted_on_open() const { return interrupted_on_open_; }
+    // Number of messages that open() found streaming and marked Interrupted (text kept).
+    int interrupted_messages_on_open() const { return interrupted_messages_on_open_; }
 
     Result<ProjectInfo> info();
     Status set_name(std::string_view name);
@@ -197,14 +223,32 @@ public:
     Result<JobRecord> get_job(std::string_view uuid);
     Result<std::vector<JobRecord>> list_jobs();
 
-    // ---- chats
+    // ---- chats (messages form a tree; a chat shows the path root -> current_leaf_uuid)
     Result<Chat> create_chat(std::string_view title, std::string_view model = {});
+    Result<Chat> get_chat(std::string_view uuid);
+    // Writes title, model, system_prompt, settings_json (valid JSON) and current_leaf_uuid (a
+    // message of this chat, or empty). ProjectObjectNotFound for an unknown chat or leaf.
+    Status update_chat(const Chat& chat);
+    Status delete_chat(std::string_view uuid);  // with its messages; generations stay
+    // Appends to the branch shown (parent: the current leaf, else the newest message) and makes
+    // the new message the current leaf.
     Result<Message> add_message(std::string_view chat_uuid, std::string_view role, std::string_view content);
+    // Adds a message under m.parent_uuid (which must belong to the same chat) and makes it the
+    // chat's current leaf. InvalidArgument for a bad role or a parent from another chat.
+    Result<Message> insert_message(const NewMessage& m);
+    Result<Message> get_message(std::string_view uuid);
+    // The streaming write: the text so far and the state, in one UPDATE (one commit).
+    Status update_message_text(std::string_view uuid, std::string_view content, std::string_view reasoning,
+                               MessageState state);
+    Status set_current_leaf(std::string_view chat_uuid, std::string_view leaf_uuid);  // empty: newest path
     Result<std::vector<Chat>> list_chats();
-    Result<std::vector<Message>> list_messages(std::string_view chat_uuid);
+    Result<std::vector<Message>> list_messages(std::string_view chat_uuid);  // every branch, by seq
 
     // ---- generations (provenance)
     Status insert_generation(const Generation& gen);
+    // Final status (a job state name) and timings of a generation recorded while it ran.
+    Status update_generation(std::string_view uuid, std::string_view status, std::string_view timings_json);
+    Result<Generation> get_generation(std::string_view uuid);
     Result<std::vector<Generation>> list_generations();
 
     // ---- settings (project-scoped key -> JSON text)
@@ -232,6 +276,7 @@ private:
     std::filesystem::path path_;
     bool read_only_ = false;
     int interrupted_on_open_ = 0;
+    int interrupted_messages_on_open_ = 0;
     int tx_depth_ = 0;
     struct Impl;
     std::unique_ptr<Impl> impl_;

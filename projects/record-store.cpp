@@ -1,6 +1,6 @@
-// The project row, jobs, chats/messages, generations and settings: the SQL behind those parts
-// of Project's API. Invariants: job and generation states are job_state_name() strings;
-// message seq numbers are 1, 2, 3... per chat; settings hold valid JSON (CHECK json_valid).
+// The project row, jobs, generations and settings: the SQL behind those parts of Project's API
+// (chats and messages: chat-store.cpp). Invariants: job and generation states are
+// job_state_name() strings; settings hold valid JSON (CHECK json_valid).
 // Thread-safety: callers hold the Project's mutex (see record-store.h).
 #include "projects/record-store.h"
 
@@ -50,11 +50,33 @@ double clamp_progress(double p) {
     return p > 1.0 ? 1.0 : p;
 }
 
-Result<bool> chat_exists(const Db& db, std::string_view chat_uuid) {
-    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "SELECT 1 FROM chats WHERE uuid = ?"));
-    s.bind(1, chat_uuid);
-    return s.step();
+constexpr const char* kGenerationColumns =
+    "uuid, kind, model, model_hash, params_json, seed, status, timings_json, app_version, job_uuid, created_at_ms";
+
+// One generation row (kGenerationColumns) and its outputs (`outputs` bound to nothing yet).
+Result<Generation> read_generation(const Stmt& s, Stmt& outputs) {
+    Generation g;
+    g.uuid = s.col_text(0);
+    g.kind = s.col_text(1);
+    g.model = s.col_text(2);
+    g.model_hash = s.col_text(3);
+    g.params_json = s.col_text(4);
+    g.seed = s.col_int(5);
+    g.status = s.col_text(6);
+    g.timings_json = s.col_text(7);
+    g.app_version = s.col_text(8);
+    g.job_uuid = s.col_text(9);
+    g.created_at_ms = s.col_int(10);
+    outputs.reset().bind(1, g.uuid);
+    for (;;) {
+        ATELIER_TRY_ASSIGN(bool row, outputs.step());
+        if (!row) break;
+        g.output_asset_uuids.push_back(outputs.col_text(0));
+    }
+    return g;
 }
+
+constexpr const char* kOutputsSql = "SELECT asset_uuid FROM generation_outputs WHERE generation_uuid = ? ORDER BY position";
 
 }  // namespace
 
@@ -146,58 +168,6 @@ Result<std::vector<JobRecord>> list_jobs(const Db& db) {
     return out;
 }
 
-// ---- chats ----------------------------------------------------------------------------------------
-
-Result<Chat> create_chat(const Db& db, std::string_view title, std::string_view model) {
-    Chat c{uuid_v7(), std::string(title), std::string(model), now_ms()};
-    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "INSERT INTO chats(uuid, title, model, created_at_ms) VALUES (?, ?, ?, ?)"));
-    s.bind(1, c.uuid).bind(2, c.title).bind(3, c.model).bind(4, c.created_at_ms);
-    ATELIER_TRY(s.run());
-    return c;
-}
-
-Result<Message> add_message(const Db& db, std::string_view chat_uuid, std::string_view role, std::string_view content) {
-    if (role != "system" && role != "user" && role != "assistant" && role != "tool")
-        return invalid(db, "unknown message role '" + std::string(role) + "' (system, user, assistant or tool)");
-    ATELIER_TRY_ASSIGN(bool exists, chat_exists(db, chat_uuid));
-    if (!exists) return object_not_found(db, "chat", chat_uuid);
-    Message m{uuid_v7(), std::string(chat_uuid), 0, std::string(role), std::string(content), now_ms()};
-    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "INSERT INTO messages(uuid, chat_uuid, seq, role, content, created_at_ms) "
-                                                 "VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages "
-                                                 "WHERE chat_uuid = ?2), ?3, ?4, ?5) RETURNING seq"));
-    s.bind(1, m.uuid).bind(2, m.chat_uuid).bind(3, m.role).bind(4, m.content).bind(5, m.created_at_ms);
-    ATELIER_TRY_ASSIGN(bool row, s.step());
-    if (row) m.seq = s.col_int(0);
-    ATELIER_TRY(s.run());  // RETURNING rows must be stepped to completion
-    return m;
-}
-
-Result<std::vector<Chat>> list_chats(const Db& db) {
-    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "SELECT uuid, title, model, created_at_ms FROM chats ORDER BY created_at_ms, rowid"));
-    std::vector<Chat> out;
-    for (;;) {
-        ATELIER_TRY_ASSIGN(bool row, s.step());
-        if (!row) break;
-        out.push_back(Chat{s.col_text(0), s.col_text(1), s.col_text(2), s.col_int(3)});
-    }
-    return out;
-}
-
-Result<std::vector<Message>> list_messages(const Db& db, std::string_view chat_uuid) {
-    ATELIER_TRY_ASSIGN(bool exists, chat_exists(db, chat_uuid));
-    if (!exists) return object_not_found(db, "chat", chat_uuid);
-    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "SELECT uuid, chat_uuid, seq, role, content, created_at_ms FROM messages "
-                                                 "WHERE chat_uuid = ? ORDER BY seq"));
-    s.bind(1, chat_uuid);
-    std::vector<Message> out;
-    for (;;) {
-        ATELIER_TRY_ASSIGN(bool row, s.step());
-        if (!row) break;
-        out.push_back(Message{s.col_text(0), s.col_text(1), s.col_int(2), s.col_text(3), s.col_text(4), s.col_int(5)});
-    }
-    return out;
-}
-
 // ---- generations ----------------------------------------------------------------------------------
 
 Status insert_generation(const Db& db, const Generation& g) {
@@ -219,34 +189,36 @@ Status insert_generation(const Db& db, const Generation& g) {
     return ok_status();
 }
 
+Status update_generation(const Db& db, std::string_view uuid, std::string_view status, std::string_view timings_json) {
+    if (!job_state_from_name(status)) return invalid(db, "generation " + std::string(uuid) + ": unknown status '" + std::string(status) + "'");
+    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "UPDATE generations SET status = ?, timings_json = ? WHERE uuid = ?"));
+    s.bind(1, status).bind(2, timings_json.empty() ? std::string_view("{}") : timings_json).bind(3, uuid);
+    Status st = s.run();
+    if (!st.ok() && st.error().code == ErrorCode::InvalidArgument)
+        return invalid(db, "generation " + std::string(uuid) + ": timings are not valid JSON");
+    if (!st.ok()) return st;
+    if (changes(db) == 0) return object_not_found(db, "generation", uuid);
+    return ok_status();
+}
+
+Result<Generation> get_generation(const Db& db, std::string_view uuid) {
+    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, std::string("SELECT ") + kGenerationColumns + " FROM generations WHERE uuid = ?"));
+    ATELIER_TRY_ASSIGN(Stmt o, Stmt::prepare(db, kOutputsSql));
+    s.bind(1, uuid);
+    ATELIER_TRY_ASSIGN(bool row, s.step());
+    if (!row) return object_not_found(db, "generation", uuid);
+    return read_generation(s, o);
+}
+
 Result<std::vector<Generation>> list_generations(const Db& db) {
-    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "SELECT uuid, kind, model, model_hash, params_json, seed, status, timings_json, "
-                                                 "app_version, job_uuid, created_at_ms FROM generations "
-                                                 "ORDER BY created_at_ms, rowid"));
-    ATELIER_TRY_ASSIGN(Stmt o, Stmt::prepare(db, "SELECT asset_uuid FROM generation_outputs WHERE generation_uuid = ? "
-                                                 "ORDER BY position"));
+    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, std::string("SELECT ") + kGenerationColumns +
+                                                     " FROM generations ORDER BY created_at_ms, rowid"));
+    ATELIER_TRY_ASSIGN(Stmt o, Stmt::prepare(db, kOutputsSql));
     std::vector<Generation> out;
     for (;;) {
         ATELIER_TRY_ASSIGN(bool row, s.step());
         if (!row) break;
-        Generation g;
-        g.uuid = s.col_text(0);
-        g.kind = s.col_text(1);
-        g.model = s.col_text(2);
-        g.model_hash = s.col_text(3);
-        g.params_json = s.col_text(4);
-        g.seed = s.col_int(5);
-        g.status = s.col_text(6);
-        g.timings_json = s.col_text(7);
-        g.app_version = s.col_text(8);
-        g.job_uuid = s.col_text(9);
-        g.created_at_ms = s.col_int(10);
-        o.reset().bind(1, g.uuid);
-        for (;;) {
-            ATELIER_TRY_ASSIGN(bool orow, o.step());
-            if (!orow) break;
-            g.output_asset_uuids.push_back(o.col_text(0));
-        }
+        ATELIER_TRY_ASSIGN(Generation g, read_generation(s, o));
         out.push_back(std::move(g));
     }
     return out;

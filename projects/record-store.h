@@ -1,5 +1,5 @@
-// Internal to atelier_projects: SQL for the project row, jobs, chats/messages, generations and
-// settings. Project wraps each mutating call in a savepoint and holds its mutex.
+// Internal to atelier_projects: SQL for the project row, jobs, generations and settings
+// (chats and messages: chat-store.h). Project wraps each mutating call in a savepoint and holds its mutex.
 // Thread-safety: whoever holds the Project's mutex.
 #pragma once
 
@@ -24,12 +24,9 @@ Status update_job_state(const Db& db, std::string_view uuid, JobState state, dou
 Result<JobRecord> get_job(const Db& db, std::string_view uuid);
 Result<std::vector<JobRecord>> list_jobs(const Db& db);
 
-Result<Chat> create_chat(const Db& db, std::string_view title, std::string_view model);
-Result<Message> add_message(const Db& db, std::string_view chat_uuid, std::string_view role, std::string_view content);
-Result<std::vector<Chat>> list_chats(const Db& db);
-Result<std::vector<Message>> list_messages(const Db& db, std::string_view chat_uuid);
-
 Status insert_generation(const Db& db, const Generation& gen);
+Status update_generation(const Db& db, std::string_view uuid, std::string_view status, std::string_view timings_json);
+Result<Generation> get_generation(const Db& db, std::string_view uuid);
 Result<std::vector<Generation>> list_generations(const Db& db);
 
 Status set_setting(const Db& db, std::string_view key, std::string_view value_json);

@@ -1,4 +1,4 @@
--- Atelier project file, schema version 1 (PRAGMA user_version = 1).
+-- Atelier project file, schema version 2 (PRAGMA user_version = 2).
 -- The single source of truth: embedded into atelier_projects at build time (embed-schema.cmake)
 -- and read by tools/make-project-fixtures.py. Executed once, inside one transaction, when a
 -- project is created; PRAGMA application_id (0x41544C52, 'ATLR') and user_version are set by the
@@ -90,23 +90,54 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_by_state ON jobs(state);
 
--- Chats with a language model.
+-- Chats with a language model. Messages form a tree (parent_uuid): editing a user message or
+-- regenerating an answer adds a sibling, so every earlier branch is kept. The chat shows one path,
+-- root to current_leaf_uuid (schema v2).
 CREATE TABLE chats (
     uuid                TEXT PRIMARY KEY,       -- chat identity
     title               TEXT NOT NULL DEFAULT '',  -- display title
     model               TEXT NOT NULL DEFAULT '',  -- model file name or id used by default
-    created_at_ms       INTEGER NOT NULL        -- when the chat was started
+    created_at_ms       INTEGER NOT NULL,       -- when the chat was started
+    system_prompt       TEXT NOT NULL DEFAULT '',  -- (v2) system text sent before the first turn;
+                                                -- empty: none
+    settings_json       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings_json)),
+                                                -- (v2) how answers are made: {"model": path,
+                                                -- "thinking": bool, "sampling": {"temperature",
+                                                -- "top_p", "top_k", "min_p", "repeat_penalty",
+                                                -- "seed", "max_tokens"}}; '{}': app defaults
+    current_leaf_uuid   TEXT REFERENCES messages(uuid) ON DELETE SET NULL
+                                                -- (v2) last message of the branch shown; NULL:
+                                                -- follow the newest child from the root
 );
 
 CREATE TABLE messages (
     uuid                TEXT PRIMARY KEY,       -- message identity
     chat_uuid           TEXT NOT NULL REFERENCES chats(uuid) ON DELETE CASCADE,  -- owning chat
-    seq                 INTEGER NOT NULL CHECK (seq >= 1),  -- order within the chat, from 1
+    seq                 INTEGER NOT NULL CHECK (seq >= 1),  -- creation order within the chat, from 1
     role                TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
-    content             TEXT NOT NULL,          -- the text (UTF-8), including tool-call markup
+    content             TEXT NOT NULL,          -- the text (UTF-8), including tool-call markup;
+                                                -- for an assistant: the answer, reasoning apart
     created_at_ms       INTEGER NOT NULL,       -- when it was added
+    parent_uuid         TEXT REFERENCES messages(uuid) ON DELETE CASCADE,
+                                                -- (v2) the message this one answers or follows;
+                                                -- NULL for the first message of a chat. Siblings
+                                                -- (same parent) are alternative branches.
+    state               TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('streaming', 'done', 'stopped',
+                                                                      'failed', 'interrupted')),
+                                                -- (v2) 'streaming' while a model writes it (content
+                                                -- is committed as it grows); 'stopped' by the user;
+                                                -- 'failed'; 'interrupted': the process died while
+                                                -- streaming (set when the file is next opened).
+                                                -- The text so far is kept in every case.
+    reasoning           TEXT NOT NULL DEFAULT '',  -- (v2) the model's thinking text (thinking mode);
+                                                -- empty when none
+    generation_uuid     TEXT REFERENCES generations(uuid) ON DELETE SET NULL,
+                                                -- (v2) provenance of a generated message; NULL for
+                                                -- typed ones
     UNIQUE (chat_uuid, seq)
 );
+CREATE INDEX messages_by_parent ON messages(parent_uuid);
+CREATE INDEX messages_by_generation ON messages(generation_uuid);
 
 -- Provenance of everything a model produced.
 CREATE TABLE generations (
@@ -116,11 +147,16 @@ CREATE TABLE generations (
     model_hash          TEXT NOT NULL DEFAULT '',  -- content hash of the model file(s)
     params_json         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(params_json)),
                                                 -- every parameter, including quantisation
+                                                -- (chat: model path and files, numerics, thinking,
+                                                -- sampling, max_tokens, n_ctx, prompt_tokens)
     seed                INTEGER NOT NULL DEFAULT 0,  -- RNG seed that makes the run repeatable
     status              TEXT NOT NULL CHECK (status IN ('queued', 'running', 'cancelling', 'done',
                                                         'failed', 'cancelled', 'interrupted')),
     timings_json        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(timings_json)),
                                                 -- load/prefill/decode times, tokens per second
+                                                -- (chat: load_ms, prefill_tokens, prefill_ms,
+                                                -- prefill_tokens_per_s, decode_tokens, decode_ms,
+                                                -- decode_tokens_per_s, stop_reason)
     app_version         TEXT NOT NULL DEFAULT '',  -- Atelier version that ran it
     job_uuid            TEXT REFERENCES jobs(uuid) ON DELETE SET NULL,  -- the job; NULL if none
     created_at_ms       INTEGER NOT NULL        -- when it was recorded

@@ -28,7 +28,8 @@ def u(n):
 
 T0 = 1_700_000_000_000  # 2023-11-14T22:13:20Z, in Unix ms
 
-PROJECT = (1, u(1), "Fixture v1", T0, "0.1.0")
+VERSION = header_constant("kSchemaVersion")
+PROJECT = (1, u(1), f"Fixture v{VERSION}", T0, "0.1.0")
 BLOBS = [("0123456789abcdef0123456789abcdef", 5, b"hello", T0)]
 ASSETS = [
     # uuid, kind, name, content_hash, size_bytes, storage, rel_path, source_path, mime, container,
@@ -49,14 +50,28 @@ JOBS = [
     (u(22), "transcribe", "Transcribe clip.mp4 again", "{}", "running", 0.25, "asr", "", "", T0 + 26, T0 + 27, 0, u(21)),
     (u(23), "speak", "Speak", "{}", "queued", 0.0, "", "", "", T0 + 28, 0, 0, None),
 ]
-CHATS = [(u(30), "First chat", "deepseek-v4-flash", T0 + 30)]
+# Schema v2: chats carry a system prompt, settings and the branch shown; messages form a tree.
+# Chat 30: system 31 -> user 32 -> assistant 33 (done) and 36 (regenerated, left streaming by a
+# "crash": opening marks it interrupted, text kept); user 34 is an edit of 32 (a sibling branch)
+# answered by 35 (stopped, with reasoning). The chat shows the branch ending at 35.
+SETTINGS_JSON = '{"model":"/models/tiny-v4.gguf","thinking":true,"sampling":{"temperature":0.6,"seed":7}}'
+CHATS = [(u(30), "First chat", "deepseek-v4-flash", T0 + 30, "You are helpful.", SETTINGS_JSON, u(35))]
 MESSAGES = [
-    (u(31), u(30), 1, "system", "You are helpful.", T0 + 31),
-    (u(32), u(30), 2, "user", "Hello?", T0 + 32),
-    (u(33), u(30), 3, "assistant", "Hi! How can I help?", T0 + 33),
+    # uuid, chat_uuid, seq, role, content, created_at_ms, parent_uuid, state, reasoning, generation_uuid
+    (u(31), u(30), 1, "system", "You are helpful.", T0 + 31, None, "done", "", None),
+    (u(32), u(30), 2, "user", "Hello?", T0 + 32, u(31), "done", "", None),
+    (u(33), u(30), 3, "assistant", "Hi! How can I help?", T0 + 33, u(32), "done", "", u(41)),
+    (u(34), u(30), 4, "user", "Hello there?", T0 + 34, u(31), "done", "", None),
+    (u(35), u(30), 5, "assistant", "General", T0 + 35, u(34), "stopped", "The user quotes a film.", u(42)),
+    (u(36), u(30), 6, "assistant", "Hello! Wha", T0 + 36, u(32), "streaming", "", u(43)),
 ]
+CHAT_PARAMS = '{"model":"/models/tiny-v4.gguf","thinking":false,"sampling":{"temperature":0.6,"top_p":0.95,"seed":7}}'
 GENERATIONS = [(u(40), "speak", "tts-small", "dd" * 16, '{"voice":"a"}', 42, "done", '{"total_ms":900}', "0.1.0",
-                u(20), T0 + 40)]
+                u(20), T0 + 40),
+               (u(41), "chat", "tiny-v4.gguf", "ee" * 16, CHAT_PARAMS, 7, "done",
+                '{"prefill_tokens":12,"decode_tokens":6,"decode_tokens_per_s":30.0}', "0.1.0", None, T0 + 41),
+               (u(42), "chat", "tiny-v4.gguf", "ee" * 16, CHAT_PARAMS, 8, "cancelled", "{}", "0.1.0", None, T0 + 42),
+               (u(43), "chat", "tiny-v4.gguf", "ee" * 16, CHAT_PARAMS, 9, "running", "{}", "0.1.0", None, T0 + 43)]
 GENERATION_OUTPUTS = [(u(40), 0, u(11))]
 TRANSCRIPTS = [(u(50), u(12), None, "en", "clip.mp4 transcript", T0 + 50)]
 SEGMENTS = [(u(51), u(50), 0, 0, 1200, "", "Hello there."), (u(52), u(50), 1, 1300, 2500, "", "General Kenobi.")]
@@ -79,7 +94,7 @@ TABLES = [
 
 
 def main():
-    version = header_constant("kSchemaVersion")
+    version = VERSION
     app_id = header_constant("kApplicationId")
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default=str(ROOT / "tests" / "projects" / "fixtures" / f"v{version}.atelier"))
@@ -91,6 +106,7 @@ def main():
     db.execute("PRAGMA foreign_keys = ON")
     db.executescript((ROOT / "projects" / "schema.sql").read_text())
     db.execute("BEGIN")
+    db.execute("PRAGMA defer_foreign_keys = ON")  # chats.current_leaf_uuid points at later rows
     for table, rows in TABLES:
         for row in rows:
             db.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", row)

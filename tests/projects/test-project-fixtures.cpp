@@ -61,6 +61,23 @@ atelier::Status add_speed(sqlite3* db) {
     return ap::exec_sql(db, "ALTER TABLE clips ADD COLUMN speed REAL NOT NULL DEFAULT 1.0");
 }
 
+// The registered steps followed by `extra` (synthetic steps past the newest version).
+std::vector<ap::MigrationStep> real_steps_then(std::initializer_list<ap::MigrationStep> extra) {
+    std::vector<ap::MigrationStep> steps(ap::migration_steps().begin(), ap::migration_steps().end());
+    steps.insert(steps.end(), extra);
+    return steps;
+}
+
+// Foreign keys and indexes of every table, as SQLite reports them.
+std::string describe_links(const std::filesystem::path& db) {
+    return raw_text(db, "SELECT group_concat(x, ' ') FROM (SELECT t.name || '.' || f.\"from\" || '->' || f.\"table\" || '.' || "
+                        "f.\"to\" || ':' || f.on_delete AS x FROM sqlite_schema t, pragma_foreign_key_list(t.name) f "
+                        "WHERE t.type = 'table' ORDER BY t.name, f.\"from\")") +
+           " | " +
+           raw_text(db, "SELECT group_concat(x, ' ') FROM (SELECT tbl_name || '.' || name AS x FROM sqlite_schema "
+                        "WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name)");
+}
+
 }  // namespace
 
 TEST(ProjectFixtures, EveryFixtureOpensAndMigrates) {
@@ -196,16 +213,17 @@ TEST(ProjectMigrations, RegistryHasOneStepPerVersion) {
 
 TEST(ProjectMigrations, SyntheticStepUpgradesACopyOfV1) {
     TempDir dir;
-    auto path = atelier::test::fixture_copy(dir);
-    const ap::MigrationStep steps[] = {{1, "add clips.speed", add_speed}};
+    auto path = atelier::test::fixture_copy(dir, "p.atelier", 1);
+    const int next = ap::kSchemaVersion + 1;
+    const auto steps = real_steps_then({{ap::kSchemaVersion, "add clips.speed", add_speed}});
     sqlite3* db = open_raw(path);
-    ASSERT_TRUE(ap::run_migrations(db, path, 1, 2, steps).ok());
+    ASSERT_TRUE(ap::run_migrations(db, path, 1, next, steps).ok());
     sqlite3_close(db);
-    EXPECT_EQ(raw_int(path, "PRAGMA user_version"), 2);
+    EXPECT_EQ(raw_int(path, "PRAGMA user_version"), next);
     EXPECT_EQ(raw_int(path, "SELECT count(*) FROM pragma_table_info('clips') WHERE name = 'speed'"), 1);
     EXPECT_EQ(raw_int(path, "SELECT sum(speed) FROM clips"), 2) << "existing rows kept, with the default";
     EXPECT_EQ(raw_text(path, "PRAGMA integrity_check"), "ok");
-    // A file at v2 is newer than this build: the real opening sequence refuses it untouched.
+    // A file past kSchemaVersion is newer than this build: the opening sequence refuses it untouched.
     auto before = atelier::test::read_bytes(path);
     auto p = ap::Project::open(path);
     ASSERT_FALSE(p.ok());
@@ -215,11 +233,12 @@ TEST(ProjectMigrations, SyntheticStepUpgradesACopyOfV1) {
 
 TEST(ProjectMigrations, FailingStepRollsBackLeavingTheFileUnchanged) {
     TempDir dir;
-    auto path = atelier::test::fixture_copy(dir);
+    auto path = atelier::test::fixture_copy(dir, "p.atelier", 1);
     auto before = atelier::test::snapshot_folder(dir.path());
-    const ap::MigrationStep steps[] = {{1, "add clips.speed", add_speed}, {2, "explodes", fail_step}};
+    const auto steps = real_steps_then({{ap::kSchemaVersion, "add clips.speed", add_speed},
+                                        {ap::kSchemaVersion + 1, "explodes", fail_step}});
     sqlite3* db = open_raw(path);
-    auto st = ap::run_migrations(db, path, 1, 3, steps);
+    auto st = ap::run_migrations(db, path, 1, ap::kSchemaVersion + 2, steps);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::ProjectMigrationFailed);
     EXPECT_NE(st.error().detail.find("explodes"), std::string::npos) << st.error().detail;
@@ -229,11 +248,13 @@ TEST(ProjectMigrations, FailingStepRollsBackLeavingTheFileUnchanged) {
     sqlite3_close(db);
     EXPECT_TRUE(atelier::test::snapshot_folder(dir.path()) == before) << "byte-for-byte, no -wal/-shm left";
     EXPECT_EQ(raw_int(path, "SELECT count(*) FROM pragma_table_info('clips') WHERE name = 'speed'"), 0);
+    EXPECT_EQ(raw_int(path, "SELECT count(*) FROM pragma_table_info('messages') WHERE name = 'parent_uuid'"), 0)
+        << "the real v1->v2 step that ran first was rolled back too";
 }
 
 TEST(ProjectMigrations, MissingStepOrForeignKeyDamageRollsBack) {
     TempDir dir;
-    auto path = atelier::test::fixture_copy(dir);
+    auto path = atelier::test::fixture_copy(dir, "p.atelier", 1);
     auto before = atelier::test::snapshot_folder(dir.path());
     sqlite3* db = open_raw(path);
     const ap::MigrationStep only_first[] = {{1, "add clips.speed", add_speed}};
@@ -252,4 +273,71 @@ TEST(ProjectMigrations, MissingStepOrForeignKeyDamageRollsBack) {
     sqlite3_close(db);
     EXPECT_TRUE(atelier::test::snapshot_folder(dir.path()) == before);
     EXPECT_EQ(raw_int(path, "SELECT count(*) FROM chats"), 1);
+}
+
+// v1 -> v2 (chat branches): the migrated v1 fixture has exactly the columns, foreign keys and
+// indexes of a fresh v2 file, and its conversation became one path with every message done.
+TEST(ProjectMigrations, V1ToV2ChatTreeFromTheCommittedFixture) {
+    TempDir dir;
+    auto path = atelier::test::fixture_copy(dir, "p.atelier", 1);
+    ASSERT_EQ(raw_int(path, "PRAGMA user_version"), 1);
+    {
+        auto p = ap::Project::open(path);
+        ASSERT_TRUE(p.ok()) << p.error().message();
+        EXPECT_EQ((*p)->interrupted_messages_on_open(), 0);
+    }
+    ASSERT_TRUE(ap::Project::create(dir / "fresh.atelier").ok());
+    EXPECT_EQ(describe_schema(path), describe_schema(dir / "fresh.atelier"));
+    EXPECT_EQ(describe_links(path), describe_links(dir / "fresh.atelier"));
+    // Independent facts through SQLite: parents chain by seq, states and defaults.
+    EXPECT_EQ(raw_text(path, "SELECT group_concat(seq || ':' || ifnull(parent_uuid, '-') || ':' || state || ':' || "
+                             "reasoning || ':' || ifnull(generation_uuid, '-'), ' ') FROM (SELECT * FROM messages ORDER BY seq)"),
+              "1:-:done::- 2:" + fx(31) + ":done::- 3:" + fx(32) + ":done::-");
+    EXPECT_EQ(raw_text(path, "SELECT system_prompt || '|' || settings_json || '|' || current_leaf_uuid FROM chats"),
+              "|{}|" + fx(33));
+    EXPECT_EQ(raw_text(path, "PRAGMA foreign_key_check"), "");
+    auto p = ap::Project::open(path);
+    ASSERT_TRUE(p.ok());
+    auto path_msgs = (*p)->list_messages(fx(30));
+    ASSERT_EQ(path_msgs->size(), 3u);
+    EXPECT_EQ((*path_msgs)[2].parent_uuid, fx(32));
+    EXPECT_EQ((*path_msgs)[2].state, ap::MessageState::Done);
+    auto added = (*p)->add_message(fx(30), "user", "and now?");
+    ASSERT_TRUE(added.ok());
+    EXPECT_EQ(added->parent_uuid, fx(33)) << "appends to the branch shown";
+    EXPECT_EQ((*p)->get_chat(fx(30))->current_leaf_uuid, added->uuid);
+}
+
+// The v2 fixture (written by tools/make-project-fixtures.py with Python's sqlite3): branches,
+// states, reasoning and provenance read back; the message left streaming becomes interrupted
+// with its text, and so does its running generation.
+TEST(ProjectFixtures, V2ChatBranchesReadBackAndStreamingBecomesInterrupted) {
+    TempDir dir;
+    auto path = dir / "v2.atelier";
+    atelier::test::copy_file(atelier::test::fixture_path("v2.atelier"), path);
+    ASSERT_EQ(raw_text(path, "SELECT state FROM messages WHERE uuid = '" + fx(36) + "'"), "streaming");
+    auto opened = ap::Project::open(path);
+    ASSERT_TRUE(opened.ok()) << opened.error().message();
+    ap::Project& p = **opened;
+    EXPECT_EQ(p.interrupted_messages_on_open(), 1);
+    auto chat = p.get_chat(fx(30));
+    ASSERT_TRUE(chat.ok());
+    EXPECT_EQ(chat->system_prompt, "You are helpful.");
+    EXPECT_EQ(chat->current_leaf_uuid, fx(35));
+    EXPECT_NE(chat->settings_json.find("\"thinking\":true"), std::string::npos) << chat->settings_json;
+    auto msgs = p.list_messages(fx(30));
+    ASSERT_EQ(msgs->size(), 6u);
+    EXPECT_EQ((*msgs)[3].parent_uuid, fx(31)) << "the edited user message is a sibling of the first";
+    EXPECT_EQ((*msgs)[4].state, ap::MessageState::Stopped);
+    EXPECT_EQ((*msgs)[4].reasoning, "The user quotes a film.");
+    EXPECT_EQ((*msgs)[4].generation_uuid, fx(42));
+    EXPECT_EQ((*msgs)[5].state, ap::MessageState::Interrupted);
+    EXPECT_EQ((*msgs)[5].content, "Hello! Wha");
+    EXPECT_EQ(p.get_generation(fx(43))->status, "interrupted");
+    EXPECT_EQ(p.get_generation(fx(41))->status, "done");
+    EXPECT_EQ(p.get_generation(fx(41))->seed, 7);
+    opened->reset();
+    EXPECT_EQ(raw_text(path, "SELECT state || ':' || content FROM messages WHERE uuid = '" + fx(36) + "'"),
+              "interrupted:Hello! Wha");
+    EXPECT_EQ(raw_text(path, "PRAGMA integrity_check"), "ok");
 }

@@ -61,9 +61,9 @@ void copy_file(const std::filesystem::path& from, const std::filesystem::path& t
     std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
 }
 
-std::filesystem::path fixture_copy(const TempDir& dir, const std::string& name) {
+std::filesystem::path fixture_copy(const TempDir& dir, const std::string& name, int version) {
     auto path = dir / name;
-    atelier::test::copy_file(fixture_path("v1.atelier"), path);
+    atelier::test::copy_file(fixture_path("v" + std::to_string(version) + ".atelier"), path);
     return path;
 }
 

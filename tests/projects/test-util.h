@@ -36,8 +36,10 @@ FolderSnapshot snapshot_folder(const std::filesystem::path& dir);
 
 std::filesystem::path fixture_path(const std::string& name);  // tests/projects/fixtures/<name>
 void copy_file(const std::filesystem::path& from, const std::filesystem::path& to);
-// A copy of fixtures/v1.atelier named `name` in `dir`; returns its path.
-std::filesystem::path fixture_copy(const TempDir& dir, const std::string& name = "p.atelier");
+// A copy of fixtures/v<version>.atelier (default: the newest schema) named `name` in `dir`;
+// returns its path.
+std::filesystem::path fixture_copy(const TempDir& dir, const std::string& name = "p.atelier",
+                                   int version = projects::kSchemaVersion);
 
 // Raw SQLite (not our code). Opened read-write without creating; closed after each call.
 int64_t raw_int(const std::filesystem::path& db, const std::string& sql);
