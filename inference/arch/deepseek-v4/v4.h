@@ -3,6 +3,15 @@
 // functions of each sublayer (deepseek-v4.md §3.1-3.7). Only v4-model.cpp is seen from outside,
 // through load_causal_lm (inference/lm.h).
 // Thread-safety: Config and Weights are immutable after load; a V4State belongs to one thread.
+//
+// Changes since the first version (all additive; nothing the attention code uses was changed):
+//  - Linear::out_bf16: released numerics round this product's output to bf16 (linear() does it).
+//  - Attention::wo_a_group: o_groups row views of wo_a, one Linear per output group (§3.3.7).
+//  - Ctx::ws: reusable scratch buffers (Workspace; slots 32..47 are the attention code's).
+//  - round_bf16(), matmul_raw(), mhc_head(), make_causal_lm(), V4State::cfg().
+//  - Cancel contract (V4State snapshots before each layer's attention_forward and restores on
+//    cancel/error): attention_forward may write only the window slots of the fed positions,
+//    compressed / index_keys rows >= n_entries (and n_entries), and comp / index_comp.
 #pragma once
 
 #include <array>
@@ -76,6 +85,9 @@ struct Linear {
     // Released numerics: the reference quantises this product's activations to FP8 (per 128
     // along K) because the released weight is FP8/FP4 (deepseek-v4.md §3.12.3; not wo_a).
     bool act_fp8 = false;
+    // Released numerics: the reference returns this product in bf16 (every FP8/FP4/bf16 product
+    // except the fp32 compressor projections); linear() rounds y to bf16 when set.
+    bool out_bf16 = false;
     int64_t in() const { return w ? w->ne[0] : 0; }
     int64_t out() const { return w ? w->ne[1] : 0; }
 };
@@ -100,6 +112,9 @@ struct Attention {             // §3.3
     int64_t ratio = 0;                 // compress ratio of this layer: 0, 4 or 128
     Compressor compressor;             // ratio > 0
     Indexer indexer;                   // ratio == 4
+    // wo_a split by output group: o_groups views [n_heads*head_dim/o_groups, o_lora_rank] of
+    // wo_a's rows g*o_lora_rank.. (scales sliced alike); z_g = wo_a_group[g]·concat_g.
+    std::vector<Linear> wo_a_group;
 };
 
 struct Expert {
@@ -144,6 +159,22 @@ struct Weights {
 // against cfg. Errors: ModelFormat naming the tensor and the expected shape/type.
 Result<Weights> bind_weights(const Model& model, const Config& cfg);
 
+// Reusable scratch buffers for the forward functions: a slot grows to the largest size asked
+// and never shrinks, so decode allocates nothing after the first token. A span stays valid until
+// the same slot is asked for more. Slots 0..31: model, mHC, MoE, linear; 32..47: attention,
+// compressor, indexer. (Session::scratch() is reset by every Session::run, so it cannot hold
+// buffers across ops.)
+class Workspace {
+public:
+    static constexpr int kSlots = 48;
+    std::span<float> f32(int slot, size_t n);
+    std::span<int32_t> i32(int slot, size_t n);
+
+private:
+    std::array<std::vector<float>, kSlots> f_;
+    std::array<std::vector<int32_t>, kSlots> i_;
+};
+
 // ---- per-sequence caches (§3.11) -------------------------------------------------------------
 // Stored as f32 in this implementation (documented in docs/dev/deepseek-v4.md with the bytes).
 struct CompressorState {       // the partial group (and, ratio 4, the previous group) of a and s
@@ -157,21 +188,55 @@ struct LayerCache {
     std::vector<float> index_keys;      // [n_entries][index_head_dim] (ratio 4)
     CompressorState comp, index_comp;
     int64_t n_entries = 0;
+
+    // attention engineer: added init/reset/bytes/bytes_per_token/bytes_fixed (attention.cpp).
+    // Sizes the ring and compressor states for a layer of compress ratio `ratio` and reserves the
+    // entries for n_ctx positions (decode never reallocates), then reset(). OutOfMemory on failure.
+    Status init(const Config& cfg, int64_t ratio, int64_t n_ctx);
+    // An empty sequence: no entries, ring zeroed, compressor kv = 0 and score = -inf (§3.12 item 5).
+    void reset();
+    uint64_t bytes() const;  // bytes held now (f32 storage, entries counted as filled)
+    // f32 storage: bytes that grow per token (entries, rounded up) and fixed bytes per sequence.
+    static uint64_t bytes_per_token(const Config& cfg, int64_t ratio);
+    static uint64_t bytes_fixed(const Config& cfg, int64_t ratio);
 };
 
 class V4State final : public LmState {
 public:
+    // Sizes every layer's cache for n_ctx positions; check init_status() (OutOfMemory) before use.
     V4State(const Config& cfg, int64_t n_ctx, std::unique_ptr<Session> session);
+    const Status& init_status() const { return init_status_; }
     void reset() override;
     uint64_t cache_bytes() const override;
     Session& session() { return *session_; }
+    const Config& cfg() const { return *cfg_; }
     std::vector<LayerCache>& layers() { return layers_; }
     void advance(int64_t n) { n_past_ += n; }
+    Workspace& workspace() { return ws_; }
+
+    // Rollback for cancel and errors (the contract at the top of this file): begin_call() forgets
+    // earlier saves; save_layer() keeps what attention_forward of `layer` may overwrite when it
+    // feeds positions [pos0, pos0+T); restore_saved() puts every saved layer back.
+    void begin_call() { n_saved_ = 0; }
+    void save_layer(int layer, int64_t pos0, int64_t T);
+    void restore_saved();
 
 private:
+    struct Saved {
+        int layer = -1;
+        int64_t pos0 = 0, T = 0, n_entries = 0;
+        size_t compressed_size = 0, index_keys_size = 0;
+        std::vector<float> window;  // the ring slots of the fed positions (at most `window` rows)
+        bool states = false;        // comp / index_comp saved (only when the call emits an entry)
+        CompressorState comp, index_comp;
+    };
     const Config* cfg_;
     std::unique_ptr<Session> session_;
     std::vector<LayerCache> layers_;
+    Status init_status_;
+    Workspace ws_;
+    std::vector<Saved> saved_;  // one per layer, reused between calls
+    size_t n_saved_ = 0;
 };
 
 // ---- sublayer forward functions --------------------------------------------------------------
@@ -180,7 +245,15 @@ struct Ctx {
     const Config& cfg;
     Numerics numerics;
     Session& session;
+    Workspace* ws = nullptr;  // null: functions allocate their own scratch (tests)
 };
+
+// In place: round each value to the nearest bf16 (ties to even), as torch's .to(bfloat16).
+void round_bf16(std::span<float> x);
+
+// y = W·x through Session MatMul with no activation quantisation and no output rounding:
+// x [T][in] -> y [T][out], both contiguous f32.
+Status matmul_raw(Ctx& c, const Linear& l, const float* x, int64_t T, float* y);
 
 // y = W·x for T tokens: x [T][in] -> y [T][out]; applies released-mode activation FP8 quant.
 Status linear(Ctx& c, const Linear& l, std::span<const float> x, int64_t T, std::span<float> y);
@@ -199,5 +272,11 @@ Status mhc_pre(Ctx& c, const Mhc& h, std::span<const float> streams, int64_t T, 
 // §3.2: post-step, in place: streams'_k = post_k·f + Σ_j comb[j][k]·streams_j.
 void mhc_post(const Config& cfg, std::span<float> streams, std::span<const float> f, std::span<const float> post,
               std::span<const float> comb, int64_t T);
+// §3.7: the head collapse: streams [T][hc][dim] -> y [T][dim] = Σ_i pre_i·X_i with
+// pre = sigmoid(hc_head_scale·m + hc_head_base) + hc_eps (bf16-rounded in released numerics).
+Status mhc_head(Ctx& c, const Weights& w, std::span<const float> streams, int64_t T, std::span<float> y);
+
+// The CausalLm of a deepseek_v4 / deepseek4 model (load_causal_lm dispatches here).
+Result<std::shared_ptr<const CausalLm>> make_causal_lm(std::shared_ptr<const Model> model, const LmLoadOptions& options);
 
 }  // namespace atelier::infer::v4

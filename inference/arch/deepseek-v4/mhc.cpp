@@ -1,0 +1,163 @@
+// DeepSeek V4 manifold-constrained hyper-connections (deepseek-v4.md §3.2, §3.7): the pre-step
+// (mixes = (φ·x̄)·rsqrt(mean x̄² + eps), pre/post gates, 20 Sinkhorn rounds on the 4x4 comb), the
+// post-step that replaces the residual add, and the head collapse. All mixing maths is fp32 as in
+// the reference; the projection φ·x̄ runs through Session MatMul. In released numerics the
+// collapsed sublayer input is rounded to bf16 (the streams are bf16 in the reference).
+// Thread-safety: one thread per Ctx; work is split over the session's pool by token.
+#include <cmath>
+#include <vector>
+
+#include "inference/arch/deepseek-v4/v4.h"
+
+namespace atelier::infer::v4 {
+namespace {
+
+constexpr int kSlotMixes = 1;
+constexpr int64_t kTokensPerTask = 8;
+
+inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+// rsqrt(mean(x²) + eps) over n values (accumulated in double, rounded once).
+float rms_scale(const float* x, int64_t n, float eps) {
+    double ss = 0;
+    for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+    const float mean = static_cast<float>(ss / static_cast<double>(n));
+    return 1.0f / std::sqrt(mean + eps);
+}
+
+// comb (hc x hc, row j = source stream, column k = destination) -> doubly stochastic.
+void sinkhorn(float* comb, int64_t hc, int64_t iters, float eps) {
+    float col[16];
+    for (int64_t j = 0; j < hc; ++j) {  // softmax over each row, + eps
+        float* r = comb + j * hc;
+        float mx = r[0];
+        for (int64_t k = 1; k < hc; ++k) mx = std::max(mx, r[k]);
+        float sum = 0;
+        for (int64_t k = 0; k < hc; ++k) sum += (r[k] = std::exp(r[k] - mx));
+        for (int64_t k = 0; k < hc; ++k) r[k] = r[k] / sum + eps;
+    }
+    auto col_norm = [&] {
+        for (int64_t k = 0; k < hc; ++k) {
+            col[k] = 0;
+            for (int64_t j = 0; j < hc; ++j) col[k] += comb[j * hc + k];
+        }
+        for (int64_t j = 0; j < hc; ++j)
+            for (int64_t k = 0; k < hc; ++k) comb[j * hc + k] /= col[k] + eps;
+    };
+    col_norm();
+    for (int64_t it = 1; it < iters; ++it) {
+        for (int64_t j = 0; j < hc; ++j) {
+            float* r = comb + j * hc;
+            float sum = 0;
+            for (int64_t k = 0; k < hc; ++k) sum += r[k];
+            for (int64_t k = 0; k < hc; ++k) r[k] /= sum + eps;
+        }
+        col_norm();
+    }
+}
+
+// mixes [T][n_mix] = fn · streams (fp32), into the workspace (or `local`).
+Result<float*> project(Ctx& c, const Tensor& fn, std::span<const float> streams, int64_t T, std::vector<float>& local) {
+    const int64_t K = fn.ne[0], n_mix = fn.ne[1];
+    if (static_cast<int64_t>(streams.size()) < T * K)
+        return make_error(ErrorCode::InvalidArgument, "v4 mHC: streams hold fewer than T*hc*dim values", "report this bug");
+    float* mixes = nullptr;
+    if (c.ws) {
+        mixes = c.ws->f32(kSlotMixes, static_cast<size_t>(T * n_mix)).data();
+    } else {
+        local.resize(static_cast<size_t>(T * n_mix));
+        mixes = local.data();
+    }
+    ATELIER_TRY(matmul_raw(c, Linear{.w = &fn}, streams.data(), T, mixes));
+    return mixes;
+}
+
+// y[t] = Σ_i pre_i·X_i, rounded to bf16 in released numerics.
+void collapse(const float* x, const float* pre, int64_t hc, int64_t d, bool bf16, float* y) {
+    for (int64_t e = 0; e < d; ++e) {
+        float acc = 0;
+        for (int64_t i = 0; i < hc; ++i) acc += pre[i] * x[i * d + e];
+        y[e] = acc;
+    }
+    if (bf16) round_bf16({y, static_cast<size_t>(d)});
+}
+
+}  // namespace
+
+Status mhc_pre(Ctx& c, const Mhc& h, std::span<const float> streams, int64_t T, std::span<float> y,
+               std::span<float> post, std::span<float> comb) {
+    const Config& cfg = c.cfg;
+    const int64_t hc = cfg.hc_mult, d = cfg.dim, n_mix = (2 + hc) * hc;
+    if (static_cast<int64_t>(y.size()) < T * d || static_cast<int64_t>(post.size()) < T * hc ||
+        static_cast<int64_t>(comb.size()) < T * hc * hc || h.fn->ne[1] != n_mix)
+        return make_error(ErrorCode::InvalidArgument, "v4 mhc_pre: output spans too small", "report this bug");
+    std::vector<float> local;
+    ATELIER_TRY_ASSIGN(float* mixes, project(c, *h.fn, streams, T, local));
+    const float* s = static_cast<const float*>(h.scale->data);
+    const float* b = static_cast<const float*>(h.base->data);
+    const bool bf16 = c.numerics == Numerics::Released;
+    auto token = [&](int64_t t) {
+        const float* x = streams.data() + t * hc * d;
+        float* m = mixes + t * n_mix;
+        const float r = rms_scale(x, hc * d, cfg.norm_eps);
+        for (int64_t i = 0; i < n_mix; ++i) m[i] *= r;
+        float pre[16];
+        for (int64_t i = 0; i < hc; ++i) {
+            pre[i] = sigmoid(m[i] * s[0] + b[i]) + cfg.hc_eps;
+            post[static_cast<size_t>(t * hc + i)] = 2.0f * sigmoid(m[hc + i] * s[1] + b[hc + i]);
+        }
+        float* cm = comb.data() + t * hc * hc;
+        for (int64_t i = 0; i < hc * hc; ++i) cm[i] = m[2 * hc + i] * s[2] + b[2 * hc + i];
+        sinkhorn(cm, hc, cfg.hc_sinkhorn_iters, cfg.hc_eps);
+        collapse(x, pre, hc, d, bf16, y.data() + t * d);
+    };
+    const int64_t tasks = (T + kTokensPerTask - 1) / kTokensPerTask;
+    parallel_for(c.session.context(), tasks, [&](int64_t k) {
+        for (int64_t t = k * kTokensPerTask; t < std::min(T, (k + 1) * kTokensPerTask); ++t) token(t);
+    });
+    return ok_status();
+}
+
+void mhc_post(const Config& cfg, std::span<float> streams, std::span<const float> f, std::span<const float> post,
+              std::span<const float> comb, int64_t T) {
+    const int64_t hc = cfg.hc_mult, d = cfg.dim;
+    thread_local std::vector<float> r;  // one token's streams before the update
+    r.resize(static_cast<size_t>(hc * d));
+    for (int64_t t = 0; t < T; ++t) {
+        float* x = streams.data() + t * hc * d;
+        std::copy(x, x + hc * d, r.begin());
+        const float* ft = f.data() + t * d;
+        const float* pt = post.data() + t * hc;
+        const float* ct = comb.data() + t * hc * hc;
+        for (int64_t k = 0; k < hc; ++k) {
+            float* out = x + k * d;
+            for (int64_t e = 0; e < d; ++e) {
+                float acc = 0;  // Σ_j comb[j][k]·R_j, then + post_k·f (the reference's order)
+                for (int64_t j = 0; j < hc; ++j) acc += ct[j * hc + k] * r[static_cast<size_t>(j * d + e)];
+                out[e] = pt[k] * ft[e] + acc;
+            }
+        }
+    }
+}
+
+Status mhc_head(Ctx& c, const Weights& w, std::span<const float> streams, int64_t T, std::span<float> y) {
+    const Config& cfg = c.cfg;
+    const int64_t hc = cfg.hc_mult, d = cfg.dim;
+    if (static_cast<int64_t>(y.size()) < T * d)
+        return make_error(ErrorCode::InvalidArgument, "v4 mhc_head: output span too small", "report this bug");
+    std::vector<float> local;
+    ATELIER_TRY_ASSIGN(float* mixes, project(c, *w.hc_head_fn, streams, T, local));
+    const float s = static_cast<const float*>(w.hc_head_scale->data)[0];
+    const float* b = static_cast<const float*>(w.hc_head_base->data);
+    const bool bf16 = c.numerics == Numerics::Released;
+    parallel_for(c.session.context(), T, [&](int64_t t) {
+        const float* x = streams.data() + t * hc * d;
+        const float r = rms_scale(x, hc * d, cfg.norm_eps);
+        float pre[16];
+        for (int64_t i = 0; i < hc; ++i) pre[i] = sigmoid(mixes[t * hc + i] * r * s + b[i]) + cfg.hc_eps;
+        collapse(x, pre, hc, d, bf16, y.data() + t * d);
+    });
+    return ok_status();
+}
+
+}  // namespace atelier::infer::v4

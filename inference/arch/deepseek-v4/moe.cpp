@@ -1,0 +1,168 @@
+// DeepSeek V4 mixture of experts (deepseek-v4.md §3.6): fp32 gate logits, sqrt(softplus) scores,
+// selection by top-k of (score + bias) or by the token's tid2eid row on hash layers (ties: the
+// lower expert index), weights renormalised over the chosen experts × route_scale, clamped SwiGLU
+// with the routing weight applied before W2, and the shared expert with the same clamp. Tokens are
+// grouped per expert so each expert runs one MatMul over its tokens; routed experts are read from
+// the mapped file in place. Released numerics round where the reference holds bf16.
+// Thread-safety: one thread per Ctx; the MatMuls split over the session's pool.
+#include <cstring>
+#include <vector>
+
+#include "inference/arch/deepseek-v4/v4.h"
+#include "inference/quant.h"
+
+namespace atelier::infer::v4 {
+namespace {
+
+// Workspace slots (v4.h: 0..31 are the model's).
+enum : int { kScores = 8, kBiased, kWeights, kXq, kXe, kGate, kUp, kH, kOut, kAcc, kScale };
+enum : int { kIdx = 8, kOrder, kCount, kFill };
+
+struct Buf {  // a workspace span, or a local vector when the Ctx has no workspace
+    std::vector<float> local;
+    float* p = nullptr;
+    float* get(Ctx& c, int slot, int64_t n) {
+        if (c.ws) return p = c.ws->f32(slot, static_cast<size_t>(n)).data();
+        local.resize(static_cast<size_t>(n));
+        return p = local.data();
+    }
+};
+struct IBuf {
+    std::vector<int32_t> local;
+    int32_t* get(Ctx& c, int slot, int64_t n) {
+        if (c.ws) return c.ws->i32(slot, static_cast<size_t>(n)).data();
+        local.resize(static_cast<size_t>(n));
+        return local.data();
+    }
+};
+
+Result<Tensor> view(const float* p, int64_t ne0, int64_t ne1) {
+    return Tensor::wrap(DType::F32, {ne0, ne1}, const_cast<float*>(p));
+}
+
+// Routing: idx [T][K] expert ids and w [T][K] weights.
+Status route(Ctx& c, const Moe& m, std::span<const int32_t> tokens, const float* x, int64_t T, int32_t* idx, float* w) {
+    const Config& cfg = c.cfg;
+    const int64_t E = cfg.n_routed_experts, K = cfg.n_active_experts;
+    Buf scores, biased;
+    float* s = scores.get(c, kScores, T * E);
+    ATELIER_TRY(matmul_raw(c, Linear{.w = m.gate}, x, T, s));  // fp32 logits
+    ATELIER_TRY_ASSIGN(Tensor st, view(s, E, T));
+    ATELIER_TRY(c.session.run(OpCall{Op::SqrtSoftplus, UnaryArgs{.x = &st, .y = &st}}));
+    if (m.tid2eid) {
+        for (int64_t t = 0; t < T; ++t) {
+            const int32_t tok = tokens[static_cast<size_t>(t)];
+            if (tok < 0 || tok >= m.tid2eid->ne[1])
+                return make_error(ErrorCode::InvalidArgument, "v4 moe: token id " + std::to_string(tok) + " is outside the vocabulary",
+                                  "pass ids below vocab_size");
+            std::memcpy(idx + t * K, m.tid2eid->row<int32_t>(tok), static_cast<size_t>(K) * sizeof(int32_t));
+        }
+    } else {
+        float* bsc = biased.get(c, kBiased, T * E);
+        const float* bias = static_cast<const float*>(m.bias->data);
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t e = 0; e < E; ++e) bsc[t * E + e] = s[t * E + e] + bias[e];  // selection only
+        ATELIER_TRY_ASSIGN(Tensor bt, view(bsc, E, T));
+        ATELIER_TRY_ASSIGN(Tensor it, Tensor::wrap(DType::I32, {K, T}, idx));
+        ATELIER_TRY(c.session.run(OpCall{Op::TopK, TopKArgs{.x = &bt, .indices = &it, .k = K}}));
+    }
+    for (int64_t t = 0; t < T; ++t) {
+        float sum = 0;
+        for (int64_t k = 0; k < K; ++k) sum += (w[t * K + k] = s[t * E + idx[t * K + k]]);
+        for (int64_t k = 0; k < K; ++k) w[t * K + k] = w[t * K + k] / sum * cfg.route_scale;
+    }
+    return ok_status();
+}
+
+// One SwiGLU expert over n rows of xq [n][dim] (already FP8-quantised in released numerics):
+// out [n][dim] = W2·(scale_i · silu(min(W1x, L)) · clamp(W3x, ±L)). scale may be null (shared).
+Status expert(Ctx& c, const Expert& ex, const float* xq, int64_t n, const float* scale, float* out) {
+    const int64_t f = ex.w1.out();
+    const bool released = c.numerics == Numerics::Released;
+    Buf g, u, h;
+    float* gp = g.get(c, kGate, n * f);
+    float* up = u.get(c, kUp, n * f);
+    float* hp = h.get(c, kH, n * f);
+    ATELIER_TRY(matmul_raw(c, ex.w1, xq, n, gp));
+    ATELIER_TRY(matmul_raw(c, ex.w3, xq, n, up));
+    if (released) {  // the FP8/FP4 products return bf16
+        round_bf16({gp, static_cast<size_t>(n * f)});
+        round_bf16({up, static_cast<size_t>(n * f)});
+    }
+    ATELIER_TRY_ASSIGN(Tensor gt, view(gp, f, n));
+    ATELIER_TRY_ASSIGN(Tensor ut, view(up, f, n));
+    ATELIER_TRY_ASSIGN(Tensor ht, view(hp, f, n));
+    ATELIER_TRY(c.session.run(OpCall{Op::SwiGlu, SwiGluArgs{.gate = &gt, .up = &ut, .y = &ht, .limit = c.cfg.swiglu_limit}}));
+    if (scale)
+        for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = 0; j < f; ++j) hp[i * f + j] *= scale[i];  // the routing weight, before W2
+    if (released) {  // .to(bf16), then W2's own FP8 activation quantisation
+        round_bf16({hp, static_cast<size_t>(n * f)});
+        ATELIER_TRY(fake_quant_fp8_act(hp, n * f, 128));
+    }
+    ATELIER_TRY(matmul_raw(c, ex.w2, hp, n, out));
+    if (released) round_bf16({out, static_cast<size_t>(n * c.cfg.dim)});
+    return ok_status();
+}
+
+}  // namespace
+
+Status moe_forward(Ctx& c, const Moe& m, int layer, std::span<const int32_t> tokens, std::span<const float> x,
+                   int64_t T, std::span<float> out) {
+    (void)layer;
+    const Config& cfg = c.cfg;
+    const int64_t E = cfg.n_routed_experts, K = cfg.n_active_experts, d = cfg.dim;
+    if (static_cast<int64_t>(tokens.size()) < T || static_cast<int64_t>(x.size()) < T * d ||
+        static_cast<int64_t>(out.size()) < T * d)
+        return make_error(ErrorCode::InvalidArgument, "v4 moe_forward: spans too small for " + std::to_string(T) + " tokens",
+                          "report this bug");
+    if (T == 0) return ok_status();
+    IBuf ib, ob, cb, fb;
+    Buf wb, xqb, xeb, ob2, accb, scb;
+    int32_t* idx = ib.get(c, kIdx, T * K);
+    float* w = wb.get(c, kWeights, T * K);
+    ATELIER_TRY(route(c, m, tokens, x.data(), T, idx, w));
+
+    // Every expert product quantises the same activations: do it once.
+    const float* xq = x.data();
+    if (c.numerics == Numerics::Released) {
+        float* q = xqb.get(c, kXq, T * d);
+        std::memcpy(q, x.data(), static_cast<size_t>(T * d) * sizeof(float));
+        ATELIER_TRY(fake_quant_fp8_act(q, T * d, 128));
+        xq = q;
+    }
+    // Group (token, slot) pairs by expert, tokens ascending within an expert.
+    int32_t* count = cb.get(c, kCount, E + 1);
+    std::fill(count, count + E + 1, 0);
+    for (int64_t i = 0; i < T * K; ++i) ++count[idx[i] + 1];
+    for (int64_t e = 0; e < E; ++e) count[e + 1] += count[e];
+    int32_t* order = ob.get(c, kOrder, T * K);
+    int32_t* fill = fb.get(c, kFill, E);
+    std::copy(count, count + E, fill);
+    for (int64_t i = 0; i < T * K; ++i) order[fill[idx[i]]++] = static_cast<int32_t>(i);
+    float* acc = accb.get(c, kAcc, T * d);
+    std::fill(acc, acc + T * d, 0.0f);
+    float* xe = xeb.get(c, kXe, T * d);
+    float* oe = ob2.get(c, kOut, T * d);
+    float* sc = scb.get(c, kScale, T);
+    for (int64_t e = 0; e < E; ++e) {  // ascending expert id: the reference's summation order
+        const int64_t n = count[e + 1] - count[e];
+        if (n == 0) continue;
+        for (int64_t i = 0; i < n; ++i) {
+            const int32_t pair = order[count[e] + i];
+            std::memcpy(xe + i * d, xq + (pair / K) * d, static_cast<size_t>(d) * sizeof(float));
+            sc[i] = w[pair];
+        }
+        ATELIER_TRY(expert(c, m.experts[static_cast<size_t>(e)], xe, n, sc, oe));
+        for (int64_t i = 0; i < n; ++i) {
+            float* dst = acc + (order[count[e] + i] / K) * d;
+            for (int64_t j = 0; j < d; ++j) dst[j] += oe[i * d + j];
+        }
+    }
+    ATELIER_TRY(expert(c, m.shared, xq, T, nullptr, oe));
+    for (int64_t i = 0; i < T * d; ++i) out[static_cast<size_t>(i)] = acc[i] + oe[i];
+    if (c.numerics == Numerics::Released) round_bf16(out.first(static_cast<size_t>(T * d)));  // y.type_as(x)
+    return ok_status();
+}
+
+}  // namespace atelier::infer::v4
