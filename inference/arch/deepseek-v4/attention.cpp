@@ -1,0 +1,454 @@
+// DeepSeek V4 attention (deepseek-v4.md §3.3): low-rank Q with a per-head unweighted norm, one
+// shared 512-wide KV (K = V) with RoPE on its last 64 dims, a 128-token window ring, compressed
+// entries (HCA: all visible; CSA: the indexer's top-k), sink softmax, inverse RoPE on the output,
+// grouped low-rank output projection; and the per-sequence LayerCache (§3.11).
+// Invariant: feeding positions in any chunking gives the result of one call (up to float rounding);
+// decode (T = 1) does not allocate. One thread per LayerCache; heads run on the session's pool.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <new>
+#include <string>
+
+#include "inference/arch/deepseek-v4/attention-internal.h"
+#include "inference/quant.h"
+
+namespace atelier::infer::v4 {
+
+// ---- cache storage (§3.11) ---------------------------------------------------------------------
+// Ours is f32 throughout. Per token that grows with context, per layer: CSA (ratio 4) one 512-wide
+// entry + one 128-wide index key per 4 tokens = (512 + 128)·4 / 4 = 640 B; HCA (ratio 128)
+// 512·4 / 128 = 16 B. V4-Flash (21 CSA + 20 HCA): 13,760 B/token against the deployed 3,514 B
+// (§3.11: 584 B FP8+bf16 entries, 68 B FP4 keys), 3.9x. Fixed per layer: ring 128·512·4 = 256 KiB;
+// compressor state 2 arrays of f32: ratio 4 8x1024 (64 KiB) + indexer 8x256 (16 KiB), ratio 128
+// 128x512 (512 KiB).
+
+Status LayerCache::init(const Config& cfg, int64_t ratio, int64_t n_ctx) {
+    const int64_t D = cfg.head_dim, DI = cfg.index_head_dim;
+    try {
+        window.assign(static_cast<size_t>(cfg.window * D), 0.0f);
+        compressed = {};
+        index_keys = {};
+        comp = {};
+        index_comp = {};
+        if (ratio > 0) {
+            const int64_t c = ratio == 4 ? 2 : 1;
+            compressed.reserve(static_cast<size_t>(n_ctx / ratio * D));
+            comp.kv.resize(static_cast<size_t>(c * ratio * c * D));
+            comp.score.resize(comp.kv.size());
+        }
+        if (ratio == 4) {
+            index_keys.reserve(static_cast<size_t>(n_ctx / 4 * DI));
+            index_comp.kv.resize(static_cast<size_t>(8 * 2 * DI));
+            index_comp.score.resize(index_comp.kv.size());
+        }
+    } catch (const std::bad_alloc&) {
+        return make_error(ErrorCode::OutOfMemory, "DeepSeek V4 layer cache for " + std::to_string(n_ctx) + " positions",
+                          "use a smaller context length");
+    }
+    reset();
+    return ok_status();
+}
+
+void LayerCache::reset() {
+    std::fill(window.begin(), window.end(), 0.0f);
+    compressed.clear();
+    index_keys.clear();
+    for (CompressorState* s : {&comp, &index_comp}) {
+        std::fill(s->kv.begin(), s->kv.end(), 0.0f);
+        std::fill(s->score.begin(), s->score.end(), -std::numeric_limits<float>::infinity());
+    }
+    n_entries = 0;
+}
+
+uint64_t LayerCache::bytes() const {
+    const size_t n = window.size() + compressed.size() + index_keys.size() + 2 * comp.kv.size() + 2 * index_comp.kv.size();
+    return static_cast<uint64_t>(n) * sizeof(float);
+}
+
+uint64_t LayerCache::bytes_per_token(const Config& cfg, int64_t ratio) {
+    if (ratio <= 0) return 0;
+    const int64_t per_entry = (cfg.head_dim + (ratio == 4 ? cfg.index_head_dim : 0)) * 4;
+    return static_cast<uint64_t>((per_entry + ratio - 1) / ratio);
+}
+
+uint64_t LayerCache::bytes_fixed(const Config& cfg, int64_t ratio) {
+    int64_t n = cfg.window * cfg.head_dim;
+    if (ratio > 0) n += ratio == 4 ? 2 * (8 * 2 * cfg.head_dim) : 2 * (ratio * cfg.head_dim);
+    if (ratio == 4) n += 2 * (8 * 2 * cfg.index_head_dim);
+    return static_cast<uint64_t>(n) * 4;
+}
+
+namespace attn {
+
+// ---- shared helpers (attention-internal.h) -----------------------------------------------------
+
+Tensor f32_view(const float* data, int64_t ne0, int64_t ne1, int64_t ne2) {
+    Tensor t;
+    t.type = DType::F32;
+    t.n_dims = ne2 > 1 ? 3 : (ne1 > 1 ? 2 : 1);
+    t.ne = {ne0, ne1, ne2, 1};
+    t.nb = {4, ne0 * 4, ne0 * ne1 * 4, ne0 * ne1 * ne2 * 4};
+    t.data = const_cast<float*>(data);
+    return t;
+}
+
+Tensor i32_view(const int32_t* data, int64_t ne0, int64_t ne1) {
+    Tensor t;
+    t.type = DType::I32;
+    t.n_dims = ne1 > 1 ? 2 : 1;
+    t.ne = {ne0, ne1, 1, 1};
+    t.nb = {4, ne0 * 4, ne0 * ne1 * 4, ne0 * ne1 * 4};
+    t.data = const_cast<int32_t*>(data);
+    return t;
+}
+
+Tensor rows_view(const Tensor& t, int64_t n0, int64_t n) {
+    Tensor v;
+    v.type = t.type;
+    v.n_dims = t.n_dims;
+    v.ne = t.ne;
+    v.nb = t.nb;
+    v.ne[1] = n;
+    v.data = static_cast<char*>(t.data) + n0 * t.nb[1];
+    return v;
+}
+
+RopeArgs layer_rope(const Config& cfg, int64_t ratio) {
+    RopeArgs r;
+    r.mode = RopeMode::Interleaved;
+    r.n_dims = cfg.rope_dim;
+    if (ratio == 0) {
+        r.freq_base = cfg.rope_theta;
+        return r;
+    }
+    r.freq_base = cfg.compress_rope_theta;
+    if (cfg.yarn_original_ctx > 0) {  // ggml's ramp with ext_factor 1 is the reference's (§3.3)
+        r.ext_factor = 1.0f;
+        r.freq_scale = 1.0f / cfg.yarn_factor;
+        r.n_ctx_orig = cfg.yarn_original_ctx;
+        r.beta_fast = cfg.yarn_beta_fast;
+        r.beta_slow = cfg.yarn_beta_slow;
+    }
+    return r;
+}
+
+Status rope_rows(Ctx& c, const RopeArgs& base, float* x, int64_t width, int64_t heads, int64_t tokens,
+                 const int32_t* pos, bool inverse) {
+    RopeArgs a = base;
+    Tensor v = f32_view(x, width, heads, tokens);
+    const Tensor p = i32_view(pos, tokens);
+    a.x = &v;
+    a.y = &v;
+    a.pos = &p;
+    a.first_dim = width - base.n_dims;
+    a.inverse = inverse;
+    return c.session.run(OpCall{Op::Rope, a});
+}
+
+Status rms_rows(Ctx& c, float* x, int64_t width, int64_t rows, const Tensor* weight) {
+    Tensor v = f32_view(x, width, rows);
+    RmsNormArgs a;
+    a.x = &v;
+    a.y = &v;
+    a.weight = weight;
+    a.eps = c.cfg.norm_eps;
+    return c.session.run(OpCall{Op::RmsNorm, a});
+}
+
+namespace {
+Workspace& own_workspace() {  // for callers that pass no Ctx::ws (tests): one per thread
+    thread_local Workspace ws;
+    return ws;
+}
+}  // namespace
+
+float* f32_buf(Ctx& c, int slot, int64_t n, int64_t hint) {
+    Workspace& ws = c.ws ? *c.ws : own_workspace();
+    return ws.f32(slot, static_cast<size_t>(std::max(n, hint))).data();
+}
+
+int32_t* i32_buf(Ctx& c, int slot, int64_t n, int64_t hint) {
+    Workspace& ws = c.ws ? *c.ws : own_workspace();
+    return ws.i32(slot, static_cast<size_t>(std::max(n, hint))).data();
+}
+
+namespace {
+
+// ---- the sparse attention kernel ---------------------------------------------------------------
+
+inline float dot(const float* a, const float* b, int64_t n) {
+    float s[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
+    float r = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; i < n; ++i) r += a[i] * b[i];
+    return r;
+}
+
+inline void axpy(float* y, float a, const float* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+// Running state of one head's blocked softmax with sink, the way DeepSeek's sparse_attn kernel
+// walks its key list: blocks of 64, running max, exp(s - max) summed in fp32; in released numerics
+// the unnormalised probabilities are rounded to bf16 before P·V (§3.12 item 2).
+struct HeadAcc {
+    const float* q = nullptr;
+    float* acc = nullptr;  // [D]
+    int64_t D = 0;
+    float scale = 0;
+    bool bf16_p = false;
+    float m = -std::numeric_limits<float>::infinity();
+    float l = 0;
+
+    template <class KeyAt>
+    void segment(int64_t n, KeyAt key_at) {
+        const float* kp[kKeyBlock];
+        float s[kKeyBlock];
+        for (int64_t b0 = 0; b0 < n; b0 += kKeyBlock) {
+            const int64_t nb = std::min(kKeyBlock, n - b0);
+            float mb = m;
+            for (int64_t j = 0; j < nb; ++j) {
+                kp[j] = key_at(b0 + j);
+                s[j] = dot(q, kp[j], D) * scale;
+                mb = std::max(mb, s[j]);
+            }
+            const float corr = std::exp(m - mb);
+            float sum = 0;
+            for (int64_t j = 0; j < nb; ++j) {
+                s[j] = std::exp(s[j] - mb);
+                sum += s[j];
+                if (bf16_p) s[j] = to_bf16(s[j]);
+            }
+            l = l * corr + sum;
+            if (corr != 1.0f)
+                for (int64_t d = 0; d < D; ++d) acc[d] *= corr;
+            for (int64_t j = 0; j < nb; ++j) axpy(acc, s[j], kp[j], D);
+            m = mb;
+        }
+    }
+
+    void finish(float sink, float* out) const {
+        const float inv = 1.0f / (l + std::exp(sink - m));
+        for (int64_t d = 0; d < D; ++d) out[d] = acc[d] * inv;
+    }
+};
+
+// One internal step's buffers (attention-internal.h: kStepTokens tokens at most).
+struct Step {
+    int64_t pos0 = 0, T = 0;
+    int32_t* pos = nullptr;
+    float* q = nullptr;      // [T][H][D]; the attention output replaces it
+    float* kv = nullptr;     // [T][D]
+    float* q_lat = nullptr;  // [T][q_lora_rank]
+    int32_t* sel = nullptr;  // [T][index_topk]
+    int32_t* n_sel = nullptr;
+};
+
+Status linear_f(Ctx& c, const Linear& l, const float* x, int64_t T, float* y) {
+    return linear(c, l, {x, static_cast<size_t>(T * l.in())}, T, {y, static_cast<size_t>(T * l.out())});
+}
+
+// Released numerics: the reference normalises each head in bf16 arithmetic (§3.12 item 2).
+void head_norm_bf16(float* q, int64_t D, int64_t rows, float eps) {
+    for (int64_t r = 0; r < rows; ++r) {
+        float* v = q + r * D;
+        float sum = 0;
+        for (int64_t d = 0; d < D; ++d) {
+            v[d] = to_bf16(v[d]);
+            sum += to_bf16(v[d] * v[d]);
+        }
+        const float mean = to_bf16(sum / static_cast<float>(D));
+        const float rs = to_bf16(1.0f / std::sqrt(to_bf16(mean + eps)));
+        for (int64_t d = 0; d < D; ++d) v[d] = to_bf16(v[d] * rs);
+    }
+}
+
+// §3.3 items 1-2: q [T][H][D] (normalised per head, rotated) and kv [T][D] (normalised, rotated,
+// FP8-simulated over the non-rope dims in released numerics, which also round to bf16 wherever
+// the reference holds these tensors in bf16).
+Status project_qkv(Ctx& c, const Attention& a, const float* x, const Step& s) {
+    const Config& cfg = c.cfg;
+    const int64_t T = s.T, H = cfg.n_heads, D = cfg.head_dim;
+    const RopeArgs rope = layer_rope(cfg, a.ratio);
+    ATELIER_TRY(linear_f(c, a.wq_a, x, T, s.q_lat));
+    ATELIER_TRY(rms_rows(c, s.q_lat, cfg.q_lora_rank, T, a.q_norm));
+    bf16_if_released(c, s.q_lat, T * cfg.q_lora_rank);
+    ATELIER_TRY(linear_f(c, a.wq_b, s.q_lat, T, s.q));
+    if (c.numerics == Numerics::Released) head_norm_bf16(s.q, D, T * H, cfg.norm_eps);
+    else ATELIER_TRY(rms_rows(c, s.q, D, T * H, nullptr));
+    ATELIER_TRY(rope_rows(c, rope, s.q, D, H, T, s.pos, false));
+    bf16_if_released(c, s.q, T * H * D);
+    ATELIER_TRY(linear_f(c, a.wkv, x, T, s.kv));
+    ATELIER_TRY(rms_rows(c, s.kv, D, T, a.kv_norm));
+    bf16_if_released(c, s.kv, T * D);
+    ATELIER_TRY(rope_rows(c, rope, s.kv, D, 1, T, s.pos, false));
+    bf16_if_released(c, s.kv, T * D);
+    if (c.numerics == Numerics::Released)
+        for (int64_t t = 0; t < T; ++t) ATELIER_TRY(fake_quant_fp8_act(s.kv + t * D, D - cfg.rope_dim, 64));
+    return ok_status();
+}
+
+// §3.3 items 4-5 for every (token, head): window keys, then compressed entries; writes over q.
+void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) {
+    const Config& cfg = c.cfg;
+    const int64_t H = cfg.n_heads, D = cfg.head_dim, W = cfg.window, topk = cfg.index_topk;
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
+    const float* sinks = static_cast<const float*>(a.sink->data);
+    const float* ring = cache.window.data();
+    const float* comp = cache.compressed.data();
+    const bool bf16_p = c.numerics == Numerics::Released;
+    parallel_for(c.session.context(), s.T * H, [&](int64_t task) {
+        const int64_t t = task / H, h = task % H, p = s.pos0 + t;
+        float qh[kMaxHeadDim], acc[kMaxHeadDim];
+        float* out = s.q + (t * H + h) * D;
+        std::copy(out, out + D, qh);
+        std::fill(acc, acc + D, 0.0f);
+        HeadAcc ha;
+        ha.q = qh;
+        ha.acc = acc;
+        ha.D = D;
+        ha.scale = scale;
+        ha.bf16_p = bf16_p;
+        const int64_t lo = std::max<int64_t>(0, p - W + 1);
+        ha.segment(p - lo + 1, [&](int64_t i) {
+            const int64_t kp = lo + i;
+            return kp >= s.pos0 ? s.kv + (kp - s.pos0) * D : ring + (kp % W) * D;
+        });
+        if (a.ratio == 4) {
+            const int32_t* sel = s.sel + t * topk;
+            ha.segment(s.n_sel[t], [&](int64_t i) { return comp + static_cast<int64_t>(sel[i]) * D; });
+        } else if (a.ratio > 0) {
+            ha.segment((p + 1) / a.ratio, [&](int64_t i) { return comp + i * D; });
+        }
+        ha.finish(sinks[h], out);
+    });
+}
+
+// wo_a rows of output group g as a Linear (the bound wo_a_group view, or one made here).
+Status wo_a_view(const Attention& a, int64_t g, int64_t r, Linear& lg, Tensor& wv, Tensor& sv) {
+    if (!a.wo_a_group.empty()) {
+        lg = a.wo_a_group[static_cast<size_t>(g)];
+        return ok_status();
+    }
+    lg = a.wo_a;
+    wv = rows_view(*a.wo_a.w, g * r, r);
+    lg.w = &wv;
+    if (a.wo_a.scale) {
+        const int64_t bn = a.wo_a.scale_block_n;
+        if (bn <= 0 || (g * r) % bn != 0)
+            return make_error(ErrorCode::Unsupported, "wo_a groups of " + std::to_string(r) + " rows split a scale block",
+                              "convert wo_a to bf16 (DeepSeek's converter does)");
+        sv = rows_view(*a.wo_a.scale, g * r / bn, (r + bn - 1) / bn);
+        lg.scale = &sv;
+    }
+    return ok_status();
+}
+
+// §3.3 item 7: o = wo_b · concat_g(wo_a[g] · concat of group g's heads); out [T][dim].
+Status project_out(Ctx& c, const Attention& a, const Step& s, float* out) {
+    const Config& cfg = c.cfg;
+    const int64_t T = s.T, H = cfg.n_heads, D = cfg.head_dim, G = cfg.o_groups, r = cfg.o_lora_rank;
+    const int64_t in_g = H / G * D;
+    float* grp = f32_buf(c, kSlotGroup, T * in_g);
+    float* zg = f32_buf(c, kSlotZg, T * r);
+    float* z = f32_buf(c, kSlotZ, T * G * r);
+    for (int64_t g = 0; g < G; ++g) {
+        for (int64_t t = 0; t < T; ++t) {
+            const float* src = s.q + (t * H + g * (H / G)) * D;
+            std::copy(src, src + in_g, grp + t * in_g);
+        }
+        Linear lg;
+        Tensor wv, sv;
+        ATELIER_TRY(wo_a_view(a, g, r, lg, wv, sv));
+        ATELIER_TRY(linear_f(c, lg, grp, T, zg));
+        for (int64_t t = 0; t < T; ++t) std::copy(zg + t * r, zg + (t + 1) * r, z + t * G * r + g * r);
+    }
+    return linear_f(c, a.wo_b, z, T, out);
+}
+
+// One step of at most kStepTokens tokens.
+Status attention_step(Ctx& c, const Attention& a, LayerCache& cache, const float* x, int64_t pos0, int64_t T,
+                      float* out) {
+    const Config& cfg = c.cfg;
+    const int64_t H = cfg.n_heads, D = cfg.head_dim, W = cfg.window;
+    Step s;
+    s.pos0 = pos0;
+    s.T = T;
+    s.pos = i32_buf(c, kSlotPos, T, kStepTokens);
+    for (int64_t t = 0; t < T; ++t) s.pos[t] = static_cast<int32_t>(pos0 + t);
+    s.q = f32_buf(c, kSlotQ, T * H * D);
+    s.kv = f32_buf(c, kSlotKv, T * D);
+    s.q_lat = f32_buf(c, kSlotQLat, T * cfg.q_lora_rank);
+    ATELIER_TRY(project_qkv(c, a, x, s));
+    if (a.ratio > 0) {
+        ATELIER_TRY(attn::compressor_forward(c, a.compressor, {a.ratio, D, false}, cache.comp, cache.compressed, x,
+                                             pos0, T));
+        cache.n_entries = static_cast<int64_t>(cache.compressed.size()) / D;
+    }
+    if (a.ratio == 4) {
+        ATELIER_TRY(attn::compressor_forward(c, a.indexer.compressor, {4, cfg.index_head_dim, true}, cache.index_comp,
+                                             cache.index_keys, x, pos0, T));
+        s.sel = i32_buf(c, kSlotSel, T * cfg.index_topk, kStepTokens * cfg.index_topk);
+        s.n_sel = i32_buf(c, kSlotNSel, T, kStepTokens);
+        ATELIER_TRY(indexer_select(c, a.indexer, cache, x, s.q_lat, s.pos, T, s.sel, s.n_sel));
+    }
+    attend(c, a, cache, s);
+    for (int64_t t = std::max<int64_t>(0, T - W); t < T; ++t)
+        std::copy(s.kv + t * D, s.kv + (t + 1) * D, cache.window.data() + ((pos0 + t) % W) * D);
+    bf16_if_released(c, s.q, T * H * D);  // the reference's kernel writes o in bf16
+    ATELIER_TRY(rope_rows(c, layer_rope(cfg, a.ratio), s.q, D, H, T, s.pos, true));
+    bf16_if_released(c, s.q, T * H * D);
+    return project_out(c, a, s, out);
+}
+
+// The weights and cache fit this layer and position (checked once per call).
+Status check_layer(const Ctx& c, const Attention& a, const LayerCache& cache, int64_t pos0) {
+    const Config& cfg = c.cfg;
+    const int64_t D = cfg.head_dim;
+    auto bad = [](const std::string& what, const std::string& hint) {
+        return make_error(ErrorCode::InvalidArgument, "DeepSeek V4 attention: " + what, hint);
+    };
+    if (D > kMaxHeadDim || D <= cfg.rope_dim || (D - cfg.rope_dim) % 64 || cfg.o_groups <= 0 ||
+        cfg.n_heads % cfg.o_groups || cfg.window <= 0)
+        return make_error(ErrorCode::ModelUnsupported, "DeepSeek V4 attention: unsupported head_dim/o_groups/window",
+                          "head_dim <= 1024 with (head_dim - rope_dim) % 64 == 0 and n_heads % o_groups == 0");
+    if (!a.wq_a.w || !a.wq_b.w || !a.wkv.w || !a.wo_a.w || !a.wo_b.w || !a.sink || a.sink->type != DType::F32 ||
+        a.sink->ne[0] != cfg.n_heads || a.wq_b.out() != cfg.n_heads * D || a.wkv.out() != D ||
+        a.wo_a.in() != cfg.n_heads / cfg.o_groups * D || a.wo_a.out() != cfg.o_groups * cfg.o_lora_rank)
+        return make_error(ErrorCode::ModelFormat, "DeepSeek V4 attention weights are missing or mis-shaped",
+                          "the checkpoint does not match its config");
+    if (cache.window.size() != static_cast<size_t>(cfg.window * D))
+        return bad("layer cache is not initialised", "call LayerCache::init before the first token");
+    if (a.ratio > 0 && (cache.n_entries != pos0 / a.ratio ||
+                        cache.compressed.size() != static_cast<size_t>(cache.n_entries * D) ||
+                        (a.ratio == 4 && cache.index_keys.size() != static_cast<size_t>(cache.n_entries * cfg.index_head_dim))))
+        return bad("cache holds " + std::to_string(cache.n_entries) + " entries but position " + std::to_string(pos0) +
+                       " needs " + std::to_string(pos0 / a.ratio),
+                   "feed positions in order, and reset the state to start over");
+    return ok_status();
+}
+
+}  // namespace
+}  // namespace attn
+
+Status attention_forward(Ctx& c, const Attention& a, LayerCache& cache, std::span<const float> x, int64_t pos0,
+                         int64_t T, std::span<float> out) {
+    const int64_t dim = c.cfg.dim;
+    if (T < 0 || pos0 < 0 || static_cast<int64_t>(x.size()) < T * dim || static_cast<int64_t>(out.size()) < T * dim)
+        return make_error(ErrorCode::InvalidArgument, "DeepSeek V4 attention: x/out hold fewer than T rows",
+                          "this is a bug in the model code");
+    if (a.ratio != 0 && a.ratio != 4 && a.ratio != 128)
+        return make_error(ErrorCode::ModelUnsupported, "compress ratio " + std::to_string(a.ratio),
+                          "DeepSeek V4 layers use compress ratios 0, 4 and 128");
+    ATELIER_TRY(attn::check_layer(c, a, cache, pos0));
+    for (int64_t t0 = 0; t0 < T; t0 += attn::kStepTokens) {
+        const int64_t n = std::min(attn::kStepTokens, T - t0);
+        ATELIER_TRY(attn::attention_step(c, a, cache, x.data() + t0 * dim, pos0 + t0, n, out.data() + t0 * dim));
+    }
+    return ok_status();
+}
+
+}  // namespace atelier::infer::v4

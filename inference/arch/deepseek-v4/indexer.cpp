@@ -1,0 +1,150 @@
+// DeepSeek V4 lightning indexer (deepseek-v4.md §3.5): per query, score every visible compressed
+// entry with I_t = Σ_h w_h·ReLU(q_h·k_t) and keep the top-k (ties: the lower index wins). Released
+// numerics: FP4-simulated queries and keys, bf16 scores as DeepSeek's reference computes them
+// (bf16 q·k, bf16 head weights, one bf16 rounding of the head sum; §3.12 item 2).
+// Thread-safety: called by attention_forward on the state's thread; work is split on the pool.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "inference/arch/deepseek-v4/attention-internal.h"
+#include "inference/quant.h"
+
+namespace atelier::infer::v4::attn {
+namespace {
+
+// Floats of q·k products one batch of queries may hold (bounds the workspace: 16 MB).
+constexpr int64_t kMaxHeadScores = int64_t{4} << 20;
+constexpr int64_t kScoreChunk = 256;  // entries per parallel task
+
+// Queries [T][n_heads][head_dim]: wq_b·q_lat, RoPE at the query positions, Hadamard, (FP4);
+// bf16 between the steps in released numerics, as the reference holds them.
+Status index_queries(Ctx& c, const Indexer& ix, const float* q_lat, const int32_t* pos, int64_t T, float* q) {
+    const Config& cfg = c.cfg;
+    const int64_t nh = cfg.index_n_heads, hd = cfg.index_head_dim;
+    ATELIER_TRY(linear(c, ix.wq_b, {q_lat, static_cast<size_t>(T * cfg.q_lora_rank)}, T,
+                       {q, static_cast<size_t>(T * nh * hd)}));
+    ATELIER_TRY(rope_rows(c, layer_rope(cfg, 4), q, hd, nh, T, pos, false));
+    bf16_if_released(c, q, T * nh * hd);
+    Tensor v = f32_view(q, hd, nh * T);
+    HadamardArgs h;
+    h.x = &v;
+    h.y = &v;
+    ATELIER_TRY(c.session.run(OpCall{Op::Hadamard, h}));
+    bf16_if_released(c, q, T * nh * hd);
+    if (c.numerics == Numerics::Released) ATELIER_TRY(fake_quant_fp4_act(q, T * nh * hd, 32));
+    return ok_status();
+}
+
+// Head weights [T][n_heads] = weights_proj·x · head_dim^-0.5 · n_heads^-0.5 (bf16 in released).
+Status head_weights(Ctx& c, const Indexer& ix, const float* x, int64_t T, float* w) {
+    const Config& cfg = c.cfg;
+    const int64_t nh = cfg.index_n_heads;
+    ATELIER_TRY(linear(c, ix.weights_proj, {x, static_cast<size_t>(T * cfg.dim)}, T, {w, static_cast<size_t>(T * nh)}));
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(cfg.index_head_dim)) /
+                                           std::sqrt(static_cast<double>(nh)));
+    const bool released = c.numerics == Numerics::Released;
+    for (int64_t i = 0; i < T * nh; ++i) w[i] = released ? to_bf16(to_bf16(w[i]) * scale) : w[i] * scale;
+    return ok_status();
+}
+
+// scores[t][e] for e < visible(t), -inf beyond, from head products hs [(t, h)][n_vis].
+void weigh_scores(const Ctx& c, const float* hs, const float* w, int64_t Tq, int64_t n_vis, const int64_t* vis,
+                  float* scores) {
+    const int64_t nh = c.cfg.index_n_heads;
+    const bool released = c.numerics == Numerics::Released;
+    const int64_t chunks = (n_vis + kScoreChunk - 1) / kScoreChunk;
+    parallel_for(c.session.context(), Tq * chunks, [&](int64_t task) {
+        const int64_t t = task / chunks, e0 = (task % chunks) * kScoreChunk;
+        const int64_t e1 = std::min(n_vis, e0 + kScoreChunk), ev = std::min(e1, std::max(e0, vis[t]));
+        float* out = scores + t * n_vis;
+        std::fill(out + e0, out + ev, 0.0f);
+        for (int64_t h = 0; h < nh; ++h) {
+            const float* row = hs + (t * nh + h) * n_vis;
+            const float wh = w[t * nh + h];
+            if (released) {
+                for (int64_t e = e0; e < ev; ++e) out[e] += to_bf16(std::max(to_bf16(row[e]), 0.0f) * wh);
+            } else {
+                for (int64_t e = e0; e < ev; ++e) out[e] += std::max(row[e], 0.0f) * wh;
+            }
+        }
+        if (released)
+            for (int64_t e = e0; e < ev; ++e) out[e] = to_bf16(out[e]);
+        std::fill(out + ev, out + e1, -std::numeric_limits<float>::infinity());
+    });
+}
+
+// Top-k of Tq score rows of n_vis; keeps only indices each query may see.
+Status select_rows(Ctx& c, const float* scores, int64_t Tq, int64_t n_vis, const int64_t* vis, int32_t* sel,
+                   int32_t* n_sel) {
+    const int64_t k = std::min(c.cfg.index_topk, n_vis);
+    int32_t* idx = i32_buf(c, kSlotTopk, k * Tq, c.cfg.index_topk * kStepTokens);
+    const Tensor x = f32_view(scores, n_vis, Tq);
+    Tensor ti = i32_view(idx, k, Tq);
+    TopKArgs a;
+    a.x = &x;
+    a.indices = &ti;
+    a.k = k;
+    ATELIER_TRY(c.session.run(OpCall{Op::TopK, a}));
+    for (int64_t t = 0; t < Tq; ++t) {
+        int32_t n = 0;
+        const int64_t want = std::min(k, vis[t]);
+        for (int64_t i = 0; i < k && n < want; ++i) {
+            const int32_t e = idx[t * k + i];
+            if (e < vis[t]) sel[t * c.cfg.index_topk + n++] = e;
+        }
+        n_sel[t] = n;
+    }
+    return ok_status();
+}
+
+}  // namespace
+
+Status indexer_select(Ctx& c, const Indexer& ix, const LayerCache& cache, const float* x, const float* q_lat,
+                      const int32_t* pos, int64_t T, int32_t* sel, int32_t* n_sel) {
+    const Config& cfg = c.cfg;
+    const int64_t nh = cfg.index_n_heads, hd = cfg.index_head_dim;
+    if (!ix.wq_b.w || !ix.weights_proj.w || ix.wq_b.out() != nh * hd || ix.weights_proj.out() != nh)
+        return make_error(ErrorCode::ModelFormat, "indexer weights are missing or mis-shaped",
+                          "the checkpoint does not match index_n_heads / index_head_dim");
+    const int64_t pos0 = pos[0];
+    float* q = f32_buf(c, kSlotIq, T * nh * hd);
+    float* w = f32_buf(c, kSlotIw, T * nh);
+    ATELIER_TRY(index_queries(c, ix, q_lat, pos, T, q));
+    ATELIER_TRY(head_weights(c, ix, x, T, w));
+    const int64_t n_keys = static_cast<int64_t>(cache.index_keys.size()) / hd;
+    const int64_t max_entries = static_cast<int64_t>(cache.index_keys.capacity()) / hd;
+    int64_t vis[kStepTokens];
+    if (T > kStepTokens) return make_error(ErrorCode::Internal, "indexer: too many tokens in one step", "report this bug");
+    for (int64_t t0 = 0; t0 < T;) {
+        const int64_t n_vis = (pos0 + t0 + 1) / 4;
+        if (n_vis == 0) {
+            n_sel[t0++] = 0;
+            continue;
+        }
+        // A batch of queries whose head products fit the bound, all seeing up to n_vis_max entries.
+        int64_t Tq = 1;
+        while (t0 + Tq < T && ((pos0 + t0 + Tq + 1) / 4) * nh * (Tq + 1) <= kMaxHeadScores) ++Tq;
+        const int64_t n_vis_max = (pos0 + t0 + Tq) / 4;
+        if (n_vis_max > n_keys)
+            return make_error(ErrorCode::Internal, "indexer: fewer keys than visible entries", "report this bug");
+        for (int64_t t = 0; t < Tq; ++t) vis[t] = (pos0 + t0 + t + 1) / 4;
+        float* hs = f32_buf(c, kSlotHeadScores, n_vis_max * nh * Tq, std::min(max_entries * nh, kMaxHeadScores));
+        float* scores = f32_buf(c, kSlotScores, n_vis_max * Tq, std::min(max_entries * kStepTokens, kMaxHeadScores / nh));
+        const Tensor keys = f32_view(cache.index_keys.data(), hd, n_vis_max);
+        const Tensor qv = f32_view(q + t0 * nh * hd, hd, nh * Tq);
+        Tensor y = f32_view(hs, n_vis_max, nh * Tq);
+        MatMulArgs mm;
+        mm.w = &keys;
+        mm.x = &qv;
+        mm.y = &y;
+        ATELIER_TRY(c.session.run(OpCall{Op::MatMul, mm}));
+        weigh_scores(c, hs, w + t0 * nh, Tq, n_vis_max, vis, scores);
+        ATELIER_TRY(select_rows(c, scores, Tq, n_vis_max, vis, sel + t0 * cfg.index_topk, n_sel + t0));
+        t0 += Tq;
+    }
+    return ok_status();
+}
+
+}  // namespace atelier::infer::v4::attn
