@@ -158,13 +158,13 @@ Result<Config> config_from_json(const Model& m, const json& top) {
     ATELIER_TRY_ASSIGN(auto vocab, src.integer({"vocab_size"}));
     ATELIER_TRY(need(m, vocab, "vocab_size", cfg.vocab_size));
     ATELIER_TRY_ASSIGN(auto dim, src.integer({"hidden_size", "dim"}));
-    ATELIER_TRY(need(m, dim, "hidden_size", cfg.dim));
+    ATELIER_TRY(need(m, dim, "hidden_size / dim", cfg.dim));
     ATELIER_TRY_ASSIGN(auto layers, src.integer({"num_hidden_layers", "n_layers"}));
-    ATELIER_TRY(need(m, layers, "num_hidden_layers", cfg.n_layers));
+    ATELIER_TRY(need(m, layers, "num_hidden_layers / n_layers", cfg.n_layers));
     ATELIER_TRY_ASSIGN(auto mtp, src.integer({"num_nextn_predict_layers", "n_mtp_layers"}));
     opt(mtp, cfg.n_mtp_layers);
     ATELIER_TRY_ASSIGN(auto heads, src.integer({"num_attention_heads", "n_heads"}));
-    ATELIER_TRY(need(m, heads, "num_attention_heads", cfg.n_heads));
+    ATELIER_TRY(need(m, heads, "num_attention_heads / n_heads", cfg.n_heads));
     ATELIER_TRY_ASSIGN(auto kv_heads, src.integer({"num_key_value_heads"}));
     if (kv_heads && *kv_heads != 1)
         return field_error(m, "num_key_value_heads", "is " + std::to_string(*kv_heads) + ", expected 1 (V4 shares one KV head)");
@@ -198,9 +198,9 @@ Result<Config> config_from_json(const Model& m, const json& top) {
     ATELIER_TRY_ASSIGN(auto shared, src.integer({"n_shared_experts"}));
     opt(shared, cfg.n_shared_experts);
     ATELIER_TRY_ASSIGN(auto active, src.integer({"num_experts_per_tok", "n_activated_experts"}));
-    ATELIER_TRY(need(m, active, "num_experts_per_tok", cfg.n_active_experts));
+    ATELIER_TRY(need(m, active, "num_experts_per_tok / n_activated_experts", cfg.n_active_experts));
     ATELIER_TRY_ASSIGN(auto inter, src.integer({"moe_intermediate_size", "moe_inter_dim"}));
-    ATELIER_TRY(need(m, inter, "moe_intermediate_size", cfg.moe_inter_dim));
+    ATELIER_TRY(need(m, inter, "moe_intermediate_size / moe_inter_dim", cfg.moe_inter_dim));
     ATELIER_TRY_ASSIGN(auto hash, src.integer({"num_hash_layers", "n_hash_layers"}));
     opt(hash, cfg.n_hash_layers);
     ATELIER_TRY_ASSIGN(auto rscale, src.number({"routed_scaling_factor", "route_scale"}));
@@ -268,12 +268,12 @@ Status check(const Model& m, bool ok, std::string_view field, const std::string&
 Status validate_config(const Model& m, const Config& c) {
     auto is = [](int64_t v) { return std::to_string(v); };
     ATELIER_TRY(check(m, c.vocab_size > 0, "vocab_size", "is " + is(c.vocab_size) + ", expected > 0"));
-    ATELIER_TRY(check(m, c.dim > 0 && c.dim % 128 == 0, "hidden_size",
+    ATELIER_TRY(check(m, c.dim > 0 && c.dim % 128 == 0, "hidden_size / dim",
                       "is " + is(c.dim) + ", expected a positive multiple of 128 (FP8 activation blocks along K)"));
-    ATELIER_TRY(check(m, c.n_layers > 0, "num_hidden_layers", "is " + is(c.n_layers) + ", expected > 0"));
-    ATELIER_TRY(check(m, c.n_mtp_layers >= 0, "num_nextn_predict_layers", "is negative"));
-    ATELIER_TRY(check(m, c.n_heads > 0, "num_attention_heads", "is " + is(c.n_heads) + ", expected > 0"));
-    ATELIER_TRY(check(m, c.rope_dim > 0 && c.rope_dim % 2 == 0, "qk_rope_head_dim",
+    ATELIER_TRY(check(m, c.n_layers > 0, "num_hidden_layers / n_layers", "is " + is(c.n_layers) + ", expected > 0"));
+    ATELIER_TRY(check(m, c.n_mtp_layers >= 0, "num_nextn_predict_layers / n_mtp_layers", "is negative"));
+    ATELIER_TRY(check(m, c.n_heads > 0, "num_attention_heads / n_heads", "is " + is(c.n_heads) + ", expected > 0"));
+    ATELIER_TRY(check(m, c.rope_dim > 0 && c.rope_dim % 2 == 0, "qk_rope_head_dim / rope_head_dim",
                       "is " + is(c.rope_dim) + ", expected a positive even number"));
     ATELIER_TRY(check(m, c.head_dim > c.rope_dim && (c.head_dim - c.rope_dim) % 64 == 0, "head_dim",
                       "is " + is(c.head_dim) + ", expected qk_rope_head_dim + a multiple of 64 (KV FP8 simulation blocks)"));
@@ -283,7 +283,7 @@ Status validate_config(const Model& m, const Config& c) {
                       "is " + is(c.o_groups) + ", expected a divisor of num_attention_heads (" + is(c.n_heads) + ")"));
     ATELIER_TRY(check(m, c.o_lora_rank > 0 && (c.o_groups * c.o_lora_rank) % 128 == 0, "o_lora_rank",
                       "is " + is(c.o_lora_rank) + ", expected o_groups * o_lora_rank to be a multiple of 128"));
-    ATELIER_TRY(check(m, c.window > 0, "sliding_window", "is " + is(c.window) + ", expected > 0"));
+    ATELIER_TRY(check(m, c.window > 0, "sliding_window / window_size", "is " + is(c.window) + ", expected > 0"));
     const size_t want_ratios = static_cast<size_t>(c.n_layers + c.n_mtp_layers);
     ATELIER_TRY(check(m, c.compress_ratios.size() == want_ratios || c.compress_ratios.size() == size_t(c.n_layers),
                       "compress_ratios",
@@ -308,14 +308,14 @@ Status validate_config(const Model& m, const Config& c) {
                           "is " + is(d) + ", expected a power of two above qk_rope_head_dim (Hadamard, FP4 blocks of 32)"));
     }
     ATELIER_TRY(check(m, c.n_routed_experts > 0, "n_routed_experts", "is " + is(c.n_routed_experts) + ", expected > 0"));
-    ATELIER_TRY(check(m, c.n_active_experts > 0 && c.n_active_experts <= c.n_routed_experts, "num_experts_per_tok",
+    ATELIER_TRY(check(m, c.n_active_experts > 0 && c.n_active_experts <= c.n_routed_experts, "num_experts_per_tok / n_activated_experts",
                       "is " + is(c.n_active_experts) + ", expected 1.." + is(c.n_routed_experts) + " (n_routed_experts)"));
     ATELIER_TRY(check(m, c.n_shared_experts == 1, "n_shared_experts", "is " + is(c.n_shared_experts) + ", expected 1"));
-    ATELIER_TRY(check(m, c.moe_inter_dim > 0 && c.moe_inter_dim % 128 == 0, "moe_intermediate_size",
+    ATELIER_TRY(check(m, c.moe_inter_dim > 0 && c.moe_inter_dim % 128 == 0, "moe_intermediate_size / moe_inter_dim",
                       "is " + is(c.moe_inter_dim) + ", expected a positive multiple of 128 (FP8 activation blocks)"));
-    ATELIER_TRY(check(m, c.n_hash_layers >= 0 && c.n_hash_layers <= c.n_layers, "num_hash_layers",
+    ATELIER_TRY(check(m, c.n_hash_layers >= 0 && c.n_hash_layers <= c.n_layers, "num_hash_layers / n_hash_layers",
                       "is " + is(c.n_hash_layers) + ", expected 0.." + is(c.n_layers)));
-    ATELIER_TRY(check(m, c.route_scale > 0 && std::isfinite(c.route_scale), "routed_scaling_factor",
+    ATELIER_TRY(check(m, c.route_scale > 0 && std::isfinite(c.route_scale), "routed_scaling_factor / route_scale",
                       "is " + num_text(c.route_scale) + ", expected > 0"));
     ATELIER_TRY(check(m, c.swiglu_limit >= 0 && std::isfinite(c.swiglu_limit), "swiglu_limit",
                       "is " + num_text(c.swiglu_limit) + ", expected >= 0 (0: no clamp)"));
