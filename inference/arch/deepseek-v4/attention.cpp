@@ -11,6 +11,7 @@
 #include <string>
 
 #include "inference/arch/deepseek-v4/attention-internal.h"
+#include "inference/arch/deepseek-v4/attention-simd.h"
 #include "inference/quant.h"
 
 namespace atelier::infer::v4 {
@@ -177,24 +178,11 @@ namespace {
 
 // ---- the sparse attention kernel ---------------------------------------------------------------
 
-inline float dot(const float* a, const float* b, int64_t n) {
-    float s[8] = {};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
-    float r = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-    for (; i < n; ++i) r += a[i] * b[i];
-    return r;
-}
-
-inline void axpy(float* y, float a, const float* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
-}
-
 // Running state of one head's blocked softmax with sink, the way DeepSeek's sparse_attn kernel
 // walks its key list: blocks of 64, running max, exp(s - max) summed in fp32; in released numerics
 // the unnormalised probabilities are rounded to bf16 before P·V (§3.12 item 2).
 struct HeadAcc {
+    const VecKernels& vk = vec_kernels();
     const float* q = nullptr;
     float* acc = nullptr;  // [D]
     int64_t D = 0;
@@ -212,7 +200,7 @@ struct HeadAcc {
             float mb = m;
             for (int64_t j = 0; j < nb; ++j) {
                 kp[j] = key_at(b0 + j);
-                s[j] = dot(q, kp[j], D) * scale;
+                s[j] = vk.dot(q, kp[j], D) * scale;
                 mb = std::max(mb, s[j]);
             }
             const float corr = std::exp(m - mb);
@@ -223,9 +211,8 @@ struct HeadAcc {
                 if (bf16_p) s[j] = to_bf16(s[j]);
             }
             l = l * corr + sum;
-            if (corr != 1.0f)
-                for (int64_t d = 0; d < D; ++d) acc[d] *= corr;
-            for (int64_t j = 0; j < nb; ++j) axpy(acc, s[j], kp[j], D);
+            if (corr != 1.0f) vk.scale(acc, corr, D);
+            for (int64_t j = 0; j < nb; ++j) vk.axpy(acc, s[j], kp[j], D);
             m = mb;
         }
     }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "inference/arch/deepseek-v4/attention-internal.h"
+#include "inference/arch/deepseek-v4/attention-simd.h"
 #include "inference/quant.h"
 
 namespace atelier::infer::v4::attn {
@@ -54,6 +55,7 @@ void weigh_scores(const Ctx& c, const float* hs, const float* w, int64_t Tq, int
                   float* scores) {
     const int64_t nh = c.cfg.index_n_heads;
     const bool released = c.numerics == Numerics::Released;
+    const VecKernels& vk = vec_kernels();
     const int64_t chunks = (n_vis + kScoreChunk - 1) / kScoreChunk;
     parallel_for(c.session.context(), Tq * chunks, [&](int64_t task) {
         const int64_t t = task / chunks, e0 = (task % chunks) * kScoreChunk;
@@ -63,11 +65,7 @@ void weigh_scores(const Ctx& c, const float* hs, const float* w, int64_t Tq, int
         for (int64_t h = 0; h < nh; ++h) {
             const float* row = hs + (t * nh + h) * n_vis;
             const float wh = w[t * nh + h];
-            if (released) {
-                for (int64_t e = e0; e < ev; ++e) out[e] += to_bf16(std::max(to_bf16(row[e]), 0.0f) * wh);
-            } else {
-                for (int64_t e = e0; e < ev; ++e) out[e] += std::max(row[e], 0.0f) * wh;
-            }
+            (released ? vk.relu_acc_bf16 : vk.relu_acc)(out + e0, row + e0, wh, ev - e0);
         }
         if (released)
             for (int64_t e = e0; e < ev; ++e) out[e] = to_bf16(out[e]);

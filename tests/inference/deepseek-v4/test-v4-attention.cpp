@@ -17,7 +17,9 @@
 #include <random>
 #include <vector>
 
+#include "inference/arch/deepseek-v4/attention-simd.h"
 #include "inference/arch/deepseek-v4/v4.h"
+#include "inference/cpu-features.h"
 #include "inference/quant.h"
 
 // Counts allocations while armed (the decode test); the rest of the binary is unaffected.
@@ -375,6 +377,35 @@ TEST(V4AttentionFacts, YarnRangeForCompressTheta) {
     const auto [low, high] = yarn_range(c, c.compress_rope_theta);
     EXPECT_EQ(low, 15.0);
     EXPECT_EQ(high, 25.0);
+}
+
+// The vector kernels of the attention loops: the variant picked for this CPU and every variant
+// it can run agree with the portable one (lengths with and without a tail).
+TEST(V4AttentionFacts, VectorKernelVariantsAgree) {
+    namespace at = atelier::infer::v4::attn;
+    const auto& f = atelier::infer::cpu_features();
+    std::vector<at::VecKernels> variants{at::vec_kernels()};  // the one picked for this CPU
+    if (f.avx2 && f.fma) variants.push_back({at::dot_avx2, at::axpy_avx2, at::scale_avx2, at::relu_acc_avx2, at::relu_acc_bf16_avx2});
+    if (f.avx512f && f.fma) variants.push_back({at::dot_avx512, at::axpy_avx512, at::scale_avx512, at::relu_acc_avx2, at::relu_acc_bf16_avx2});
+    std::mt19937 rng(7);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (int64_t n : {512, 131}) {
+        std::vector<float> a(n), b(n), y0(n), y1(n);
+        for (int64_t i = 0; i < n; ++i) a[i] = nd(rng), b[i] = nd(rng), y0[i] = y1[i] = nd(rng);
+        for (const at::VecKernels& v : variants) {
+            EXPECT_NEAR(v.dot(a.data(), b.data(), n), at::dot_generic(a.data(), b.data(), n), 1e-4);
+            std::vector<float> g = y0, h = y1;
+            v.axpy(g.data(), 0.7f, a.data(), n);
+            at::axpy_generic(h.data(), 0.7f, a.data(), n);
+            v.scale(g.data(), 1.3f, n);
+            at::scale_generic(h.data(), 1.3f, n);
+            v.relu_acc(g.data(), b.data(), 0.5f, n);
+            at::relu_acc_generic(h.data(), b.data(), 0.5f, n);
+            v.relu_acc_bf16(g.data(), a.data(), -0.25f, n);
+            at::relu_acc_bf16_generic(h.data(), a.data(), -0.25f, n);
+            for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(g[i], h[i], 1e-5) << "n " << n << " i " << i;
+        }
+    }
 }
 
 // One call against the dense recomputation: outputs, compressed entries, index keys.

@@ -1,0 +1,163 @@
+// Vector kernels of the V4 attention loops: dot product and update over one key, rescaling, and
+// the indexer's ReLU-weighted head sum, in AVX-512, AVX2+FMA and portable versions picked once
+// from cpuid (cpu_features(), never from build flags). Each function carries its own target
+// attribute, so the files that include this header need no ISA flags; every function here has
+// internal linkage (anonymous namespace), so no ISA-specific copy can be shared with other objects.
+// Thread-safety: pure functions; vec_kernels() is initialised once (thread-safe static).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "inference/cpu-features.h"
+
+namespace atelier::infer::v4::attn {
+namespace {
+
+struct VecKernels {
+    float (*dot)(const float* a, const float* b, int64_t n);
+    void (*axpy)(float* y, float a, const float* x, int64_t n);  // y += a·x
+    void (*scale)(float* y, float a, int64_t n);                 // y *= a
+    // out += max(row, 0)·w; the bf16 form rounds row and each product to bf16 first (released).
+    void (*relu_acc)(float* out, const float* row, float w, int64_t n);
+    void (*relu_acc_bf16)(float* out, const float* row, float w, int64_t n);
+};
+
+inline float bf16_scalar(float x) {  // ties to even; inputs here are finite
+    uint32_t u;
+    std::memcpy(&u, &x, 4);
+    u = (u + 0x7FFFu + ((u >> 16) & 1u)) & 0xFFFF0000u;
+    std::memcpy(&x, &u, 4);
+    return x;
+}
+
+// ---- portable ----
+float dot_generic(const float* a, const float* b, int64_t n) {
+    float s[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
+    float r = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; i < n; ++i) r += a[i] * b[i];
+    return r;
+}
+void axpy_generic(float* y, float a, const float* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+void scale_generic(float* y, float a, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] *= a;
+}
+void relu_acc_generic(float* out, const float* row, float w, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) out[i] += (row[i] > 0.0f ? row[i] : 0.0f) * w;
+}
+void relu_acc_bf16_generic(float* out, const float* row, float w, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+        const float r = bf16_scalar(row[i]);
+        out[i] += bf16_scalar((r > 0.0f ? r : 0.0f) * w);
+    }
+}
+
+// ---- AVX2 + FMA ----
+#define ATELIER_V4_AVX2 __attribute__((target("avx2,fma")))
+ATELIER_V4_AVX2 inline __m256 bf16_avx2(__m256 v) {
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    const __m256i r = _mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7FFF)), lsb);
+    return _mm256_castsi256_ps(_mm256_and_si256(r, _mm256_set1_epi32(static_cast<int>(0xFFFF0000u))));
+}
+ATELIER_V4_AVX2 float dot_avx2(const float* a, const float* b, int64_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    const __m256 s = _mm256_add_ps(s0, s1);
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    float r = _mm_cvtss_f32(h);
+    for (; i < n; ++i) r += a[i] * b[i];
+    return r;
+}
+ATELIER_V4_AVX2 void axpy_avx2(float* y, float a, const float* x, int64_t n) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] += a * x[i];
+}
+ATELIER_V4_AVX2 void scale_avx2(float* y, float a, int64_t n) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(va, _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] *= a;
+}
+ATELIER_V4_AVX2 void relu_acc_avx2(float* out, const float* row, float w, int64_t n) {
+    const __m256 vw = _mm256_set1_ps(w), zero = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 r = _mm256_max_ps(_mm256_loadu_ps(row + i), zero);
+        _mm256_storeu_ps(out + i, _mm256_fmadd_ps(r, vw, _mm256_loadu_ps(out + i)));
+    }
+    relu_acc_generic(out + i, row + i, w, n - i);
+}
+ATELIER_V4_AVX2 void relu_acc_bf16_avx2(float* out, const float* row, float w, int64_t n) {
+    const __m256 vw = _mm256_set1_ps(w), zero = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 r = _mm256_max_ps(bf16_avx2(_mm256_loadu_ps(row + i)), zero);
+        _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), bf16_avx2(_mm256_mul_ps(r, vw))));
+    }
+    relu_acc_bf16_generic(out + i, row + i, w, n - i);
+}
+#undef ATELIER_V4_AVX2
+
+// ---- AVX-512 (F) ----
+#define ATELIER_V4_AVX512 __attribute__((target("avx512f,fma")))
+ATELIER_V4_AVX512 float dot_avx512(const float* a, const float* b, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+    }
+    alignas(64) float lanes[16];  // (not _mm512_reduce_add_ps: GCC 12's header trips -Wuninitialized, PR 105593)
+    _mm512_store_ps(lanes, _mm512_add_ps(s0, s1));
+    float r = 0;
+    for (int j = 0; j < 16; ++j) r += lanes[j];
+    for (; i < n; ++i) r += a[i] * b[i];
+    return r;
+}
+ATELIER_V4_AVX512 void axpy_avx512(float* y, float a, const float* x, int64_t n) {
+    const __m512 va = _mm512_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] += a * x[i];
+}
+ATELIER_V4_AVX512 void scale_avx512(float* y, float a, int64_t n) {
+    const __m512 va = _mm512_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_mul_ps(va, _mm512_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] *= a;
+}
+#undef ATELIER_V4_AVX512
+
+const VecKernels& vec_kernels() {
+    static const VecKernels k = [] {
+        const CpuFeatures& f = cpu_features();
+        VecKernels v{dot_generic, axpy_generic, scale_generic, relu_acc_generic, relu_acc_bf16_generic};
+        if (f.avx2 && f.fma) v = {dot_avx2, axpy_avx2, scale_avx2, relu_acc_avx2, relu_acc_bf16_avx2};
+        if (f.avx512f && f.fma) {
+            v.dot = dot_avx512;
+            v.axpy = axpy_avx512;
+            v.scale = scale_avx512;
+        }
+        return v;
+    }();
+    return k;
+}
+
+}  // namespace
+}  // namespace atelier::infer::v4::attn
