@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "inference/cpu-features.h"
+#include "inference/lm.h"
 #include "inference/model.h"
 
 namespace atelier::cli {
@@ -39,6 +41,7 @@ json plan_json(const infer::MemoryPlan& p) {
                 {"streamable_weight_bytes", p.streamable_weight_bytes},
                 {"cache_bytes_per_token", p.cache_bytes_per_token},
                 {"cache_estimated", p.cache_estimated},
+                {"cache_bytes_fixed", p.cache_bytes_fixed},
                 {"cache_bytes", p.cache_bytes},
                 {"scratch_bytes", p.scratch_bytes},
                 {"needed_bytes", p.needed_bytes},
@@ -55,7 +58,41 @@ json tensor_json(const infer::Tensor& t) {
     return json{{"name", t.name}, {"type", infer::dtype_name(t.type)}, {"shape", shape}, {"bytes", t.n_bytes()}};
 }
 
-void print_human(const std::string& path, const infer::Model& m, const infer::MemoryPlan& plan, bool list_tensors) {
+// The architecture's own figures (load_causal_lm binds the tensors without reading their data).
+struct LmFigures {
+    std::optional<infer::LmInfo> info;
+    std::string error;  // the model claims a supported architecture but does not load as one
+};
+
+LmFigures lm_figures(const std::shared_ptr<const infer::Model>& model) {
+    auto lm = infer::load_causal_lm(model);
+    if (lm.ok()) return {(*lm)->info(), {}};
+    if (lm.error().code == ErrorCode::ModelUnsupported) return {};
+    return {std::nullopt, lm.error().message()};
+}
+
+json lm_json(const infer::LmInfo& i) {
+    return json{{"architecture", i.architecture},
+                {"vocab_size", i.vocab_size},
+                {"n_layers", i.n_layers},
+                {"max_context", i.max_context},
+                {"cache_bytes_per_token", i.cache_bytes_per_token},
+                {"cache_bytes_fixed", i.cache_bytes_fixed},
+                {"active_weight_bytes_per_token", i.active_weight_bytes_per_token}};
+}
+
+void print_lm(const LmFigures& f) {
+    if (!f.error.empty()) std::printf("  warning: the model does not load for generation: %s\n", f.error.c_str());
+    if (!f.info) return;
+    std::printf("  cache:        %llu B per token + %s per sequence (%s's own figures)\n"
+                "  per token:    %s of weights read (active experts only)\n",
+                static_cast<unsigned long long>(f.info->cache_bytes_per_token),
+                human_size(static_cast<int64_t>(f.info->cache_bytes_fixed)).c_str(), f.info->architecture.c_str(),
+                human_size(static_cast<int64_t>(f.info->active_weight_bytes_per_token)).c_str());
+}
+
+void print_human(const std::string& path, const infer::Model& m, const infer::MemoryPlan& plan, const LmFigures& lm,
+                 bool list_tensors) {
     std::printf("Model %s (%zu file%s)\n  format:       %s\n  architecture: %s\n  parameters:   %s (%lld)\n  tensors:      %zu\n"
                 "  size:         %s\n  types:\n",
                 path.c_str(), m.files().size(), m.files().size() == 1 ? "" : "s", infer::model_format_name(m.format()),
@@ -69,6 +106,7 @@ void print_human(const std::string& path, const infer::Model& m, const infer::Me
     if (!plan.speed_note.empty()) std::printf("  %s\n", plan.speed_note.c_str());
     for (const auto& s : plan.suggestions) std::printf("  - %s\n", s.c_str());
     if (plan.cache_estimated) std::printf("  (cache size is a generic estimate from the model's attention shape)\n");
+    print_lm(lm);
     if (!list_tensors) return;
     std::printf("%-48s  %-8s  %-24s  %10s\n", "TENSOR", "TYPE", "SHAPE", "BYTES");
     for (const auto& t : m.tensors())
@@ -97,9 +135,14 @@ int cmd_model_info(const Argv& argv) {
     auto model = infer::load_model(args.positional[0]);
     if (!model.ok()) return report_error(cli, model.error());
     const infer::Model& m = **model;
+    const LmFigures lm = lm_figures(*model);
+    if (lm.info) {
+        req.cache_bytes_per_token = lm.info->cache_bytes_per_token;
+        req.cache_bytes_fixed = lm.info->cache_bytes_fixed;
+    }
     const infer::MemoryPlan plan = infer::plan_memory(m.summary(), req, infer::system_info());
     if (!cli.json) {
-        print_human(args.positional[0], m, plan, args.has("--tensors"));
+        print_human(args.positional[0], m, plan, lm, args.has("--tensors"));
         return kExitOk;
     }
     json types = json::object();
@@ -114,6 +157,8 @@ int cmd_model_info(const Argv& argv) {
              {"total_bytes", m.total_bytes()},
              {"type_bytes", types},
              {"memory_plan", plan_json(plan)}};
+    if (lm.info) out["lm"] = lm_json(*lm.info);
+    if (!lm.error.empty()) out["lm_error"] = lm.error;
     if (args.has("--tensors")) {
         json list = json::array();
         for (const auto& t : m.tensors()) list.push_back(tensor_json(t));

@@ -62,7 +62,7 @@ void explain_does_not_fit(MemoryPlan& p, const ModelSummary& m, uint64_t residen
                  " scratch) but about " + gb(p.budget_bytes) + " of memory can be used.";
     if (p.cache_bytes > 0 && p.cache_bytes_per_token > 0 && resident_floor - p.cache_bytes < p.budget_bytes) {
         const uint64_t room = p.budget_bytes - (resident_floor - p.cache_bytes);
-        const uint64_t ctx = room / p.cache_bytes_per_token / 1024 * 1024;
+        const uint64_t ctx = (room - std::min(room, p.cache_bytes_fixed)) / p.cache_bytes_per_token / 1024 * 1024;
         if (ctx >= 1024 && static_cast<int64_t>(ctx) < p.n_ctx)
             p.suggestions.push_back("use a smaller context: about " + std::to_string(ctx) + " tokens would fit");
     }
@@ -129,7 +129,8 @@ MemoryPlan plan_memory(const ModelSummary& m, const PlanRequest& r, const System
     p.resident_weight_bytes = m.weight_bytes - p.streamable_weight_bytes;
     p.cache_estimated = r.cache_bytes_per_token == 0;
     p.cache_bytes_per_token = p.cache_estimated ? generic_cache_per_token(m) : r.cache_bytes_per_token;
-    p.cache_bytes = sat_mul(p.cache_bytes_per_token, pos(p.n_ctx));
+    p.cache_bytes_fixed = p.cache_estimated ? 0 : r.cache_bytes_fixed;
+    p.cache_bytes = sat_add(sat_mul(p.cache_bytes_per_token, pos(p.n_ctx)), p.cache_bytes_fixed);
     const int threads = r.n_threads > 0 ? r.n_threads : std::max(sys.logical_cores, 1);
     p.scratch_bytes = scratch_estimate(m, r, threads);
     p.needed_bytes = sat_add(sat_add(p.weight_bytes, p.cache_bytes), p.scratch_bytes);

@@ -44,6 +44,7 @@ struct PlanRequest {
     int n_threads = 0;                  // 0: all logical cores
     int64_t n_batch = 512;              // prefill chunk, for the scratch estimate
     uint64_t cache_bytes_per_token = 0; // from the architecture when known; 0: generic estimate
+    uint64_t cache_bytes_fixed = 0;     // per sequence, independent of context (LmInfo; e.g. V4's window rings)
     uint64_t disk_bytes_per_s = 0;      // measured disk read rate; 0: kAssumedDiskBytesPerSecond
 };
 
@@ -56,7 +57,8 @@ struct MemoryPlan {
     uint64_t streamable_weight_bytes = 0;  // routed experts: may stream from disk
     uint64_t cache_bytes_per_token = 0;
     bool cache_estimated = false;          // generic estimate (no architecture figure given)
-    uint64_t cache_bytes = 0;              // at n_ctx
+    uint64_t cache_bytes_fixed = 0;        // part of cache_bytes independent of n_ctx
+    uint64_t cache_bytes = 0;              // at n_ctx (per token x n_ctx + fixed)
     uint64_t scratch_bytes = 0;
     uint64_t needed_bytes = 0;             // weights + cache + scratch
     uint64_t budget_bytes = 0;             // RAM the plan may use (available RAM less a margin)
