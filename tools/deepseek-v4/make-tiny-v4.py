@@ -34,6 +34,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import math
 import pathlib
 import struct
 import tempfile
@@ -123,6 +124,11 @@ def _quantize(kind, w, axes, fmt_max, encode, shape, scale_shape):
                 scale=(exp.reshape(scale_shape) + 127).astype(np.uint8))
 
 
+def _spread(rng, shape):
+    """Per-block magnitude factors 2^-1, 2^0 or 2^1, normalised to rms 1."""
+    return 2.0 ** rng.integers(-1, 2, shape) / math.sqrt((0.25 + 1 + 4) / 3)
+
+
 class Gen:
     """Every random draw goes through one Generator, in one fixed order: reproducible."""
 
@@ -133,14 +139,15 @@ class Gen:
         return self.rng.standard_normal(shape) * std
 
     def fp8(self, out_f, in_f, std):
-        """FP8 E4M3 weight with UE8M0 128x128 block scales; block magnitudes vary by 2^-2..2^1."""
+        """FP8 E4M3 weight with UE8M0 128x128 block scales; block magnitudes vary by 2^-1..2^1
+        (rms 1 over the choices, so the layer gain stays that of std)."""
         bo, bi = out_f // 128, in_f // 128
-        w = self.normal((bo, 128, bi, 128), std) * (2.0 ** self.rng.integers(-2, 2, (bo, 1, bi, 1)))
+        w = self.normal((bo, 128, bi, 128), std) * _spread(self.rng, (bo, 1, bi, 1))
         return _quantize("fp8", w, (1, 3), 448.0, e4m3_encode, (out_f, in_f), (bo, bi))
 
     def fp4(self, out_f, in_f, std):
-        """FP4 E2M1 weight, UE8M0 scale per 32 along K; magnitudes vary by 2^-1..2^2 per block."""
-        w = self.normal((out_f, in_f // 32, 32), std) * (2.0 ** self.rng.integers(-1, 3, (out_f, in_f // 32, 1)))
+        """FP4 E2M1 weight, UE8M0 scale per 32 along K; magnitudes vary by 2^-1..2^1 per block."""
+        w = self.normal((out_f, in_f // 32, 32), std) * _spread(self.rng, (out_f, in_f // 32, 1))
         return _quantize("fp4", w, (2,), 6.0, e2m1_encode, (out_f, in_f), (out_f, in_f // 32))
 
     def bf16(self, shape, std, mean=0.0):
