@@ -17,7 +17,7 @@ namespace atelier::infer::v4::attn {
 
 // Tokens one internal step handles: attention_forward splits longer calls (the result is the same
 // as feeding the pieces one after the other; it bounds the workspace).
-inline constexpr int64_t kStepTokens = 64;
+inline constexpr int64_t kStepTokens = 256;
 // Keys per block of the sparse-attention loop (DeepSeek's kernel rounds P to bf16 per block).
 inline constexpr int64_t kKeyBlock = 64;
 inline constexpr int64_t kMaxHeadDim = 1024;
@@ -48,6 +48,9 @@ RopeArgs layer_rope(const Config& cfg, int64_t ratio);
 // In place: RoPE (or its inverse) on the last rope_dim dims of x [width, heads, tokens].
 Status rope_rows(Ctx& c, const RopeArgs& base, float* x, int64_t width, int64_t heads, int64_t tokens,
                  const int32_t* pos, bool inverse);
+// In place: the normalised Hadamard transform over rows of `width` the way the reference's
+// fast_hadamard_transform computes it: fp32 butterflies, then one multiply by width^-1/2.
+Status hadamard_rows(Ctx& c, float* x, int64_t width, int64_t rows);
 // In place: RMSNorm over rows of `width` (weight null: unweighted).
 Status rms_rows(Ctx& c, float* x, int64_t width, int64_t rows, const Tensor* weight);
 

@@ -147,6 +147,18 @@ Status rope_rows(Ctx& c, const RopeArgs& base, float* x, int64_t width, int64_t 
     return c.session.run(OpCall{Op::Rope, a});
 }
 
+Status hadamard_rows(Ctx& c, float* x, int64_t width, int64_t rows) {
+    Tensor v = f32_view(x, width, rows);
+    HadamardArgs h;
+    h.x = &v;
+    h.y = &v;
+    h.scale = 1.0f;  // exact: the butterflies of bf16 values in fp32 are then the reference's
+    ATELIER_TRY(c.session.run(OpCall{Op::Hadamard, h}));
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(width)));
+    for (int64_t i = 0; i < width * rows; ++i) x[i] *= scale;
+    return ok_status();
+}
+
 Status rms_rows(Ctx& c, float* x, int64_t width, int64_t rows, const Tensor* weight) {
     Tensor v = f32_view(x, width, rows);
     RmsNormArgs a;

@@ -66,11 +66,7 @@ Status finish_entries(Ctx& c, const Compressor& w, const CompressorSpec& spec, f
     bf16_if_released(c, e, len);
     const bool released = c.numerics == Numerics::Released;
     if (spec.indexer) {
-        Tensor v = f32_view(e, spec.width, n);
-        HadamardArgs h;
-        h.x = &v;
-        h.y = &v;
-        ATELIER_TRY(c.session.run(OpCall{Op::Hadamard, h}));
+        ATELIER_TRY(hadamard_rows(c, e, spec.width, n));
         bf16_if_released(c, e, len);
         if (released) ATELIER_TRY(fake_quant_fp4_act(e, len, 32));
     } else if (released) {

@@ -28,11 +28,7 @@ Status index_queries(Ctx& c, const Indexer& ix, const float* q_lat, const int32_
                        {q, static_cast<size_t>(T * nh * hd)}));
     ATELIER_TRY(rope_rows(c, layer_rope(cfg, 4), q, hd, nh, T, pos, false));
     bf16_if_released(c, q, T * nh * hd);
-    Tensor v = f32_view(q, hd, nh * T);
-    HadamardArgs h;
-    h.x = &v;
-    h.y = &v;
-    ATELIER_TRY(c.session.run(OpCall{Op::Hadamard, h}));
+    ATELIER_TRY(hadamard_rows(c, q, hd, nh * T));
     bf16_if_released(c, q, T * nh * hd);
     if (c.numerics == Numerics::Released) ATELIER_TRY(fake_quant_fp4_act(q, T * nh * hd, 32));
     return ok_status();
