@@ -31,6 +31,7 @@ Result<Args> parse_args(const std::vector<std::string>& argv, const ArgSpec& spe
             } else {
                 return make_error(ErrorCode::InvalidArgument, "option " + name + " needs a value", hint);
             }
+            out.all_options[name].push_back(out.options[name]);
         } else {
             return make_error(ErrorCode::InvalidArgument, "unknown option '" + a + "' for '" + command + "'", hint);
         }

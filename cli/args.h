@@ -22,12 +22,17 @@ struct ArgSpec {
 struct Args {
     std::vector<std::string> positional;
     std::set<std::string> flags;
-    std::map<std::string, std::string> options;
+    std::map<std::string, std::string> options;            // the last value of each option
+    std::map<std::string, std::vector<std::string>> all_options;  // every value, in order (repeatable options)
 
     bool has(const std::string& flag) const { return flags.count(flag) != 0; }
     std::string option(const std::string& name, const std::string& fallback = {}) const {
         auto it = options.find(name);
         return it == options.end() ? fallback : it->second;
+    }
+    std::vector<std::string> option_values(const std::string& name) const {
+        auto it = all_options.find(name);
+        return it == all_options.end() ? std::vector<std::string>{} : it->second;
     }
 };
 

@@ -19,6 +19,8 @@ int cmd_project_bundle(const Argv& argv);
 int cmd_project_rerun(const Argv& argv);
 int cmd_demo(const Argv& argv);
 int cmd_model_info(const Argv& argv);
+int cmd_generate(const Argv& argv);
+int cmd_chat(const Argv& argv);
 
 // Shared by the subcommands: parse with --json/--quiet/--help added to spec; on --help prints
 // `usage` and returns 0 through *exit_now; on a usage error prints it and returns 1.

@@ -29,6 +29,11 @@ void install_interrupt_handler() {
 
 bool interrupt_requested() { return g_interrupted.load(); }
 
+void reset_interrupt() {
+    g_interrupted.store(false);
+    install_interrupt_handler();
+}
+
 JobInfo run_job(pipelines::Studio& studio, JobId id, const Cli& cli, pipelines::StudioEvents events) {
     ProgressLine line(!cli.quiet);
     const std::string title = studio.scheduler().info(id) ? studio.scheduler().info(id)->spec.title : "job";

@@ -11,6 +11,8 @@ namespace atelier::cli {
 
 void install_interrupt_handler();
 bool interrupt_requested();
+// Forgets a handled Ctrl+C and re-arms the handler (chat: the next Ctrl+C cancels the next answer).
+void reset_interrupt();
 
 // Blocks until job `id` is final and applied. `events` may carry the command's own observers
 // (on_import_finished, ...); progress and state observers are added here.

@@ -25,6 +25,8 @@ constexpr const char* kHelp =
     "  project rerun PATH JOB_UUID                rerun an interrupted, failed or cancelled job\n"
     "  demo [--out DIR] [--no-video]             make inputs and a project, and show what works\n"
     "  model info FILE|DIR [--ctx N] [--tensors] architecture, parameters, types, memory plan of a model\n"
+    "  generate --model PATH --prompt TEXT [...]  generate text with a DeepSeek V4 model (streams; --json)\n"
+    "  chat --model PATH [--think] [...]          chat with a DeepSeek V4 model on the terminal\n"
     "  COMMAND --help                             usage of one command\n"
     "\n"
     "options for every command:\n"
@@ -74,6 +76,8 @@ int main(int argc, char** argv) {
     if (cmd == "--version" || cmd == "-V") return print_version(json);
     install_interrupt_handler();
     if (cmd == "demo") return cmd_demo(Argv(args.begin() + 1, args.end()));
+    if (cmd == "generate") return cmd_generate(Argv(args.begin() + 1, args.end()));
+    if (cmd == "chat") return cmd_chat(Argv(args.begin() + 1, args.end()));
     if (cmd == "model") {
         if (args.size() >= 2 && args[1] == "info") return cmd_model_info(Argv(args.begin() + 2, args.end()));
         return usage_error(args.size() < 2 ? "missing command after 'model' (try 'model info')"

@@ -317,8 +317,10 @@ Result<GenerateResult> generate(const CausalLm& lm, LmState& state, const Tokeni
     Sampler sampler(request.sampling);
     for (int32_t t : request.prompt) sampler.accept(t);
     std::vector<int32_t> stop_ids = request.stop_tokens;
-    if (lm.info().eos_id >= 0) stop_ids.push_back(lm.info().eos_id);
-    if (tokenizer.eos_id() >= 0) stop_ids.push_back(tokenizer.eos_id());
+    if (!request.ignore_eos) {
+        if (lm.info().eos_id >= 0) stop_ids.push_back(lm.info().eos_id);
+        if (tokenizer.eos_id() >= 0) stop_ids.push_back(tokenizer.eos_id());
+    }
 
     auto t0 = std::chrono::steady_clock::now();
     ATELIER_TRY_ASSIGN(StopReason reason, prefill(lm, state, request, logits));

@@ -87,6 +87,7 @@ struct GenerateRequest {
     SamplingParams sampling{};
     std::vector<std::string> stop_strings{};  // matched on the decoded text; the match is cut off
     std::vector<int32_t> stop_tokens{};   // besides the model's EOS
+    bool ignore_eos = false;              // EOS is sampled like any token (benchmarks: exactly N tokens)
     int32_t prefill_chunk = 256;          // tokens per eval() during prefill
     std::stop_token stop{};               // checked between chunks and tokens (and inside eval)
     // Text as it becomes final (holds back partial UTF-8 and possible stop-string prefixes).

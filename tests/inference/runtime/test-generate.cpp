@@ -126,6 +126,16 @@ TEST(Generate, StopsOnEosAndStopTokensWithoutIncludingThem) {
         EXPECT_EQ(r->reason, StopReason::Eos);
         EXPECT_EQ(r->tokens, (std::vector<int32_t>{300}));
     }
+    {
+        FakeLm lm(vocab(), scripted(prompt.size(), script, 5), /*eos=*/1);
+        auto state = make_state(lm);
+        GenerateRequest req{.prompt = prompt, .max_tokens = 6};
+        req.ignore_eos = true;
+        auto r = generate(lm, *state, *fixture_tokenizer(), req);
+        ASSERT_TRUE(r.ok());
+        EXPECT_EQ(r->reason, StopReason::MaxTokens);
+        EXPECT_EQ(r->tokens, (std::vector<int32_t>{300, 301, 302, 1, 303, 5}));
+    }
 }
 
 struct Streamed {
