@@ -303,6 +303,13 @@ JobId Studio::submit_bundle(fs::path dest, BundleOptions opts, std::string rerun
     return submit(std::move(spec), std::move(rerun_of), std::move(body), std::move(apply));
 }
 
+JobId Studio::submit_job(JobSpec spec, std::function<Status(JobContext&)> body) {
+    auto wrapped = [body = std::move(body)](JobContext& ctx, std::shared_ptr<void>&) { return body(ctx); };
+    return submit(std::move(spec), {}, std::move(wrapped), nullptr);
+}
+
+void Studio::set_rerun_handler(const std::string& kind, RerunFn fn) { rerun_handlers_[kind] = std::move(fn); }
+
 Result<JobId> Studio::rerun_job(const std::string& job_uuid) {
     ATELIER_TRY_ASSIGN(projects::JobRecord rec, project_->get_job(job_uuid));
     if (rec.state != JobState::Interrupted && rec.state != JobState::Failed && rec.state != JobState::Cancelled)
@@ -310,6 +317,7 @@ Result<JobId> Studio::rerun_job(const std::string& job_uuid) {
                           "job " + job_uuid + " is " + job_state_name(rec.state) +
                               "; only interrupted, failed or cancelled jobs can be rerun",
                           "wait until it ends, or pick a job that did not complete");
+    if (auto it = rerun_handlers_.find(rec.kind); it != rerun_handlers_.end() && it->second) return it->second(rec);
     const json p = json::parse(rec.params_json, nullptr, false);
     const Error unreadable = make_error(ErrorCode::PipelineFailed, "job " + job_uuid + " has unreadable parameters",
                                         "start the job again by hand");

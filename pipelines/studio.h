@@ -62,6 +62,14 @@ public:
     // Writes a bundle (folder, or .zip with opts.zip) of the project; kind "bundle".
     JobId export_bundle(std::filesystem::path dest, BundleOptions opts = {});
     Result<JobId> rerun_job(const std::string& job_uuid);  // interrupted/failed/cancelled jobs
+
+    // A job of a kind defined outside the Studio (chat answers, model loading), persisted and
+    // observed like the built-in kinds. `body` runs on a worker; its Status decides the final state
+    // (Cancelled error -> cancelled).
+    JobId submit_job(JobSpec spec, std::function<Status(JobContext&)> body);
+    // How rerun_job() restarts a job of `kind` that submit_job() ran (owner thread).
+    using RerunFn = std::function<Result<JobId>(const projects::JobRecord&)>;
+    void set_rerun_handler(const std::string& kind, RerunFn fn);
     bool cancel(JobId id) { return scheduler_->cancel(id); }
 
     // CLI/tests: run queued owner-thread closures; wait_and_drain blocks until no job is active.
@@ -107,6 +115,7 @@ private:
     std::map<std::string, std::shared_ptr<Tracked>> tracked_;  // by job uuid
     std::map<JobId, std::shared_ptr<Tracked>> tracked_by_id_;  // filled by on_state (scheduler_ may be gone)
     std::map<std::string, JobId> uuid_to_id_;
+    std::map<std::string, RerunFn> rerun_handlers_;  // by kind; owner thread
     size_t outstanding_ = 0;  // submitted jobs whose final state is not yet queued for the owner
 };
 

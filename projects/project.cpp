@@ -248,10 +248,8 @@ Status Project::insert_generation(const Generation& gen) {
     return impl_->write(*this, "insert generation", [&](const detail::Db& db) { return detail::insert_generation(db, gen); });
 }
 
-Status Project::update_generation(std::string_view uuid, std::string_view status, std::string_view timings_json) {
-    return impl_->write(*this, "update generation", [&](const detail::Db& db) {
-        return detail::update_generation(db, uuid, status, timings_json);
-    });
+Status Project::update_generation(const Generation& gen) {
+    return impl_->write(*this, "update generation", [&](const detail::Db& db) { return detail::update_generation(db, gen); });
 }
 
 Result<Generation> Project::get_generation(std::string_view uuid) {

@@ -246,8 +246,9 @@ public:
 
     // ---- generations (provenance)
     Status insert_generation(const Generation& gen);
-    // Final status (a job state name) and timings of a generation recorded while it ran.
-    Status update_generation(std::string_view uuid, std::string_view status, std::string_view timings_json);
+    // Rewrites what a running generation learns as it goes: model, model_hash, params_json, seed,
+    // status (a job state name), timings_json, app_version, job_uuid. kind and outputs stay.
+    Status update_generation(const Generation& gen);
     Result<Generation> get_generation(std::string_view uuid);
     Result<std::vector<Generation>> list_generations();
 

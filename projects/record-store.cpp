@@ -189,15 +189,18 @@ Status insert_generation(const Db& db, const Generation& g) {
     return ok_status();
 }
 
-Status update_generation(const Db& db, std::string_view uuid, std::string_view status, std::string_view timings_json) {
-    if (!job_state_from_name(status)) return invalid(db, "generation " + std::string(uuid) + ": unknown status '" + std::string(status) + "'");
-    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "UPDATE generations SET status = ?, timings_json = ? WHERE uuid = ?"));
-    s.bind(1, status).bind(2, timings_json.empty() ? std::string_view("{}") : timings_json).bind(3, uuid);
+Status update_generation(const Db& db, const Generation& g) {
+    if (!job_state_from_name(g.status)) return invalid(db, "generation " + g.uuid + ": unknown status '" + g.status + "'");
+    ATELIER_TRY_ASSIGN(Stmt s, Stmt::prepare(db, "UPDATE generations SET model = ?, model_hash = ?, params_json = ?, seed = ?, "
+                                                 "status = ?, timings_json = ?, app_version = ?, job_uuid = ? WHERE uuid = ?"));
+    s.bind(1, g.model).bind(2, g.model_hash).bind(3, g.params_json.empty() ? std::string_view("{}") : std::string_view(g.params_json));
+    s.bind(4, g.seed).bind(5, g.status).bind(6, g.timings_json.empty() ? std::string_view("{}") : std::string_view(g.timings_json));
+    s.bind(7, g.app_version).bind_text_or_null(8, g.job_uuid).bind(9, g.uuid);
     Status st = s.run();
     if (!st.ok() && st.error().code == ErrorCode::InvalidArgument)
-        return invalid(db, "generation " + std::string(uuid) + ": timings are not valid JSON");
+        return invalid(db, "generation " + g.uuid + ": parameters or timings are not valid JSON");
     if (!st.ok()) return st;
-    if (changes(db) == 0) return object_not_found(db, "generation", uuid);
+    if (changes(db) == 0) return object_not_found(db, "generation", g.uuid);
     return ok_status();
 }
 

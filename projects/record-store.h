@@ -25,7 +25,7 @@ Result<JobRecord> get_job(const Db& db, std::string_view uuid);
 Result<std::vector<JobRecord>> list_jobs(const Db& db);
 
 Status insert_generation(const Db& db, const Generation& gen);
-Status update_generation(const Db& db, std::string_view uuid, std::string_view status, std::string_view timings_json);
+Status update_generation(const Db& db, const Generation& gen);
 Result<Generation> get_generation(const Db& db, std::string_view uuid);
 Result<std::vector<Generation>> list_generations(const Db& db);
 

@@ -139,11 +139,25 @@ TEST(ProjectChats, SettingsProvenanceAndDeletion) {
     a.generation_uuid = g.uuid;
     auto m = (*p)->insert_message(a);
     ASSERT_TRUE(m.ok());
-    ASSERT_TRUE((*p)->update_generation(g.uuid, "done", R"({"decode_tokens":3})").ok());
-    EXPECT_EQ(raw_text(path, "SELECT status || '|' || json_extract(timings_json, '$.decode_tokens') FROM generations"), "done|3");
-    EXPECT_EQ((*p)->update_generation(g.uuid, "finished", "{}").error().code, ErrorCode::InvalidArgument);
-    EXPECT_EQ((*p)->update_generation(atelier::uuid_v7(), "done", "{}").error().code, ErrorCode::ProjectObjectNotFound);
-    EXPECT_EQ((*p)->get_generation(g.uuid)->seed, 11);
+    g.status = "done";
+    g.model = "tiny.gguf";
+    g.model_hash = "ab12";
+    g.timings_json = R"({"decode_tokens":3})";
+    g.seed = 12;
+    ASSERT_TRUE((*p)->update_generation(g).ok());
+    EXPECT_EQ(raw_text(path, "SELECT status || '|' || json_extract(timings_json, '$.decode_tokens') || '|' || model || '|' || "
+                             "model_hash || '|' || seed || '|' || kind FROM generations"),
+              "done|3|tiny.gguf|ab12|12|chat");
+    ap::Generation bad = g;
+    bad.status = "finished";
+    EXPECT_EQ((*p)->update_generation(bad).error().code, ErrorCode::InvalidArgument);
+    bad = g;
+    bad.timings_json = "{oops";
+    EXPECT_EQ((*p)->update_generation(bad).error().code, ErrorCode::InvalidArgument);
+    bad.uuid = atelier::uuid_v7();
+    bad.timings_json = "{}";
+    EXPECT_EQ((*p)->update_generation(bad).error().code, ErrorCode::ProjectObjectNotFound);
+    EXPECT_EQ((*p)->get_generation(g.uuid)->seed, 12);
 
     ASSERT_TRUE((*p)->delete_chat(c.uuid).ok());
     EXPECT_EQ(raw_int(path, "SELECT count(*) FROM messages"), 0);
