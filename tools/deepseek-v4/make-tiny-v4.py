@@ -422,7 +422,8 @@ def mxfp4_blocks(t):
     return np.concatenate([t["scale"][:, :, None], qs], axis=2).reshape(c.shape[0], -1)
 
 
-def write_gguf(path, t, tok, mtf):
+def gguf_writer_with_metadata(path, tok, mtf):
+    """A GGUFWriter for `path` holding every deepseek4.* key of CFG and the tokenizer keys."""
     import gguf
     from gguf import GGUFValueType as V
     c = CFG
@@ -471,7 +472,22 @@ def write_gguf(path, t, tok, mtf):
     w.add_uint32("deepseek4.hyper_connection.sinkhorn_iterations", c["hc_sinkhorn_iters"])
     w.add_float32("deepseek4.hyper_connection.epsilon", float(c["hc_eps"]))
     copy_tokenizer_metadata(w, tok, mtf)
+    return w
 
+
+def gguf_add_data(w, name, arr, raw):
+    """Adds one tensor; MXFP4 (raw 39) bytes go in as int8 with their element shape."""
+    if raw == 39:  # the writer keeps the element shape we give
+        shape = (arr.shape[0], arr.shape[1], arr.shape[2] // 17 * 32)
+        w.add_tensor(name, np.ascontiguousarray(arr).view(np.int8), raw_shape=shape, raw_dtype=raw)
+    else:
+        w.add_tensor(name, np.ascontiguousarray(arr), raw_dtype=raw)
+
+
+def write_gguf(path, t, tok, mtf):
+    import gguf
+    c = CFG
+    w = gguf_writer_with_metadata(path, tok, mtf)
     tensors = [("token_embd.weight", bf16_bits(t["embed.weight"]["value"]), gguf.GGMLQuantizationType.BF16),
                ("output_norm.weight", t["norm.weight"]["value"], None),
                ("output.weight", bf16_bits(t["head.weight"]["value"]), gguf.GGMLQuantizationType.BF16),
@@ -482,11 +498,7 @@ def write_gguf(path, t, tok, mtf):
         tensors += gguf_block_tensors(t, f"layers.{layer}.", layer, c["compress_ratios"][layer], False)
     tensors += gguf_block_tensors(t, "mtp.0.", c["num_hidden_layers"], c["compress_ratios"][-1], True)
     for name, arr, raw in tensors:
-        if raw == 39:  # MXFP4 bytes: pass as int8 so the writer keeps the element shape we give
-            shape = (arr.shape[0], arr.shape[1], arr.shape[2] // 17 * 32)
-            w.add_tensor(name, np.ascontiguousarray(arr).view(np.int8), raw_shape=shape, raw_dtype=raw)
-        else:
-            w.add_tensor(name, np.ascontiguousarray(arr), raw_dtype=raw)
+        gguf_add_data(w, name, arr, raw)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
