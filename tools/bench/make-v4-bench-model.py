@@ -28,16 +28,12 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 
-BENCH_CFG = dict(
-    vocab_size=129280, hidden_size=4096, num_hidden_layers=4, compress_ratios=[0, 4, 128, 4],
-    num_hash_layers=2, num_attention_heads=64, num_key_value_heads=1, head_dim=512, qk_rope_head_dim=64,
-    q_lora_rank=1024, o_lora_rank=1024, o_groups=8, sliding_window=128, index_n_heads=64,
-    index_head_dim=128, index_topk=512, n_routed_experts=16, n_shared_experts=1, num_experts_per_tok=6,
-    moe_intermediate_size=2048, routed_scaling_factor=1.5, swiglu_limit=10.0, hc_mult=4,
-    hc_sinkhorn_iters=20, hc_eps=1e-6, rms_norm_eps=1e-6, rope_theta=10000, compress_rope_theta=160000,
-    rope_scaling=dict(type="yarn", factor=16, original_max_position_embeddings=65536, beta_fast=32,
-                      beta_slow=1),
-    max_position_embeddings=1048576, num_nextn_predict_layers=0)
+# V4-Flash's per-layer dimensions over the tiny test config (tools/deepseek-v4/make-tiny-v4.py CFG,
+# which carries the shared fields: rope, YaRN, mHC, clamp, route scale).
+BENCH_OVERRIDES = dict(
+    vocab_size=129280, hidden_size=4096, num_attention_heads=64, q_lora_rank=1024, o_lora_rank=1024, o_groups=8,
+    index_n_heads=64, index_topk=512, moe_intermediate_size=2048, max_position_embeddings=1048576,
+    num_nextn_predict_layers=0)
 
 
 def load_tiny():
@@ -210,7 +206,7 @@ def main():
     args = ap.parse_args()
 
     tiny = load_tiny()
-    cfg = dict(BENCH_CFG)
+    cfg = dict(tiny.CFG, **BENCH_OVERRIDES)
     ratios = [0] + [4 if i % 2 == 1 else 128 for i in range(1, args.layers)]
     cfg.update(num_hidden_layers=args.layers, compress_ratios=ratios, n_routed_experts=args.experts,
                num_nextn_predict_layers=0)
