@@ -20,6 +20,10 @@ struct VecKernels {
     float (*dot)(const float* a, const float* b, int64_t n);
     void (*axpy)(float* y, float a, const float* x, int64_t n);  // y += a·x
     void (*scale)(float* y, float a, int64_t n);                 // y *= a
+    // s[h·ss + j] = q_h·k_j for nh heads (rows of D at q) and nk keys.
+    void (*qk)(const float* q, int nh, const float* const* k, int64_t nk, int64_t D, float* s, int64_t ss);
+    // acc_h += Σ_j p[h·ps + j]·k_j (acc rows of D).
+    void (*pv)(float* acc, int nh, const float* p, int64_t ps, const float* const* k, int64_t nk, int64_t D);
     // out += max(row, 0)·w; the bf16 form rounds row and each product to bf16 first (released).
     void (*relu_acc)(float* out, const float* row, float w, int64_t n);
     void (*relu_acc_bf16)(float* out, const float* row, float w, int64_t n);
@@ -57,6 +61,18 @@ void relu_acc_bf16_generic(float* out, const float* row, float w, int64_t n) {
         const float r = bf16_scalar(row[i]);
         out[i] += bf16_scalar((r > 0.0f ? r : 0.0f) * w);
     }
+}
+
+// Head-by-head forms over any dot / axpy (the blocked AVX-512 ones below fall back to these).
+template <float (*Dot)(const float*, const float*, int64_t)>
+void qk_loop(const float* q, int nh, const float* const* k, int64_t nk, int64_t D, float* s, int64_t ss) {
+    for (int h = 0; h < nh; ++h)
+        for (int64_t j = 0; j < nk; ++j) s[h * ss + j] = Dot(q + h * D, k[j], D);
+}
+template <void (*Axpy)(float*, float, const float*, int64_t)>
+void pv_loop(float* acc, int nh, const float* p, int64_t ps, const float* const* k, int64_t nk, int64_t D) {
+    for (int h = 0; h < nh; ++h)
+        for (int64_t j = 0; j < nk; ++j) Axpy(acc + h * D, p[h * ps + j], k[j], D);
 }
 
 // ---- AVX2 + FMA ----
@@ -116,6 +132,15 @@ ATELIER_V4_AVX2 void relu_acc_bf16_avx2(float* out, const float* row, float w, i
 
 // ---- AVX-512 (F) ----
 #define ATELIER_V4_AVX512 __attribute__((target("avx512f,fma")))
+// Sum of the 16 lanes, in 512-bit shuffles only. (The masked forms with an explicit source:
+// GCC 12's unmasked shuffles, extracts and _mm512_reduce_add_ps trip -Wuninitialized, PR 105593.)
+ATELIER_V4_AVX512 inline float hsum_avx512(__m512 v) {
+    v = _mm512_add_ps(v, _mm512_mask_shuffle_f32x4(v, 0xFFFF, v, v, 0x4E));  // 256-bit halves
+    v = _mm512_add_ps(v, _mm512_mask_shuffle_f32x4(v, 0xFFFF, v, v, 0xB1));  // 128-bit lanes
+    v = _mm512_add_ps(v, _mm512_mask_permute_ps(v, 0xFFFF, v, 0x4E));        // pairs
+    v = _mm512_add_ps(v, _mm512_mask_permute_ps(v, 0xFFFF, v, 0xB1));        // neighbours
+    return _mm512_cvtss_f32(v);
+}
 ATELIER_V4_AVX512 float dot_avx512(const float* a, const float* b, int64_t n) {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
     int64_t i = 0;
@@ -123,10 +148,7 @@ ATELIER_V4_AVX512 float dot_avx512(const float* a, const float* b, int64_t n) {
         s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
         s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
     }
-    alignas(64) float lanes[16];  // (not _mm512_reduce_add_ps: GCC 12's header trips -Wuninitialized, PR 105593)
-    _mm512_store_ps(lanes, _mm512_add_ps(s0, s1));
-    float r = 0;
-    for (int j = 0; j < 16; ++j) r += lanes[j];
+    float r = hsum_avx512(_mm512_add_ps(s0, s1));
     for (; i < n; ++i) r += a[i] * b[i];
     return r;
 }
@@ -142,17 +164,71 @@ ATELIER_V4_AVX512 void scale_avx512(float* y, float a, int64_t n) {
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_mul_ps(va, _mm512_loadu_ps(y + i)));
     for (; i < n; ++i) y[i] *= a;
 }
+// 4 heads x 4 keys per tile: each q and k chunk is loaded once for 4 products.
+ATELIER_V4_AVX512 void qk_avx512(const float* q, int nh, const float* const* k, int64_t nk, int64_t D, float* s,
+                                 int64_t ss) {
+    if (nh != 4 || D % 16) return qk_loop<dot_avx512>(q, nh, k, nk, D, s, ss);
+    int64_t j = 0;
+    for (; j + 4 <= nk; j += 4) {
+        __m512 c[4][4];
+        for (auto& row : c)
+            for (__m512& v : row) v = _mm512_setzero_ps();
+        for (int64_t i = 0; i < D; i += 16) {
+            const __m512 k0 = _mm512_loadu_ps(k[j] + i), k1 = _mm512_loadu_ps(k[j + 1] + i);
+            const __m512 k2 = _mm512_loadu_ps(k[j + 2] + i), k3 = _mm512_loadu_ps(k[j + 3] + i);
+            for (int h = 0; h < 4; ++h) {
+                const __m512 qh = _mm512_loadu_ps(q + h * D + i);
+                c[h][0] = _mm512_fmadd_ps(qh, k0, c[h][0]);
+                c[h][1] = _mm512_fmadd_ps(qh, k1, c[h][1]);
+                c[h][2] = _mm512_fmadd_ps(qh, k2, c[h][2]);
+                c[h][3] = _mm512_fmadd_ps(qh, k3, c[h][3]);
+            }
+        }
+        for (int h = 0; h < 4; ++h)
+            for (int x = 0; x < 4; ++x) s[h * ss + j + x] = hsum_avx512(c[h][x]);
+    }
+    for (; j < nk; ++j)
+        for (int h = 0; h < 4; ++h) s[h * ss + j] = dot_avx512(q + h * D, k[j], D);
+}
+// 4 heads x 64 output dims held in registers across the keys of the block.
+ATELIER_V4_AVX512 void pv_avx512(float* acc, int nh, const float* p, int64_t ps, const float* const* k, int64_t nk,
+                                 int64_t D) {
+    if (nh != 4 || D % 64) return pv_loop<axpy_avx512>(acc, nh, p, ps, k, nk, D);
+    for (int64_t i = 0; i < D; i += 64) {
+        __m512 a[4][4];
+        for (int h = 0; h < 4; ++h)
+            for (int x = 0; x < 4; ++x) a[h][x] = _mm512_loadu_ps(acc + h * D + i + 16 * x);
+        for (int64_t j = 0; j < nk; ++j) {
+            const float* kj = k[j] + i;
+            const __m512 k0 = _mm512_loadu_ps(kj), k1 = _mm512_loadu_ps(kj + 16);
+            const __m512 k2 = _mm512_loadu_ps(kj + 32), k3 = _mm512_loadu_ps(kj + 48);
+            for (int h = 0; h < 4; ++h) {
+                const __m512 w = _mm512_set1_ps(p[h * ps + j]);
+                a[h][0] = _mm512_fmadd_ps(w, k0, a[h][0]);
+                a[h][1] = _mm512_fmadd_ps(w, k1, a[h][1]);
+                a[h][2] = _mm512_fmadd_ps(w, k2, a[h][2]);
+                a[h][3] = _mm512_fmadd_ps(w, k3, a[h][3]);
+            }
+        }
+        for (int h = 0; h < 4; ++h)
+            for (int x = 0; x < 4; ++x) _mm512_storeu_ps(acc + h * D + i + 16 * x, a[h][x]);
+    }
+}
 #undef ATELIER_V4_AVX512
 
 const VecKernels& vec_kernels() {
     static const VecKernels k = [] {
         const CpuFeatures& f = cpu_features();
-        VecKernels v{dot_generic, axpy_generic, scale_generic, relu_acc_generic, relu_acc_bf16_generic};
-        if (f.avx2 && f.fma) v = {dot_avx2, axpy_avx2, scale_avx2, relu_acc_avx2, relu_acc_bf16_avx2};
+        VecKernels v{dot_generic,        axpy_generic,       scale_generic, qk_loop<dot_generic>,
+                     pv_loop<axpy_generic>, relu_acc_generic, relu_acc_bf16_generic};
+        if (f.avx2 && f.fma)
+            v = {dot_avx2, axpy_avx2, scale_avx2, qk_loop<dot_avx2>, pv_loop<axpy_avx2>, relu_acc_avx2, relu_acc_bf16_avx2};
         if (f.avx512f && f.fma) {
             v.dot = dot_avx512;
             v.axpy = axpy_avx512;
             v.scale = scale_avx512;
+            v.qk = qk_avx512;
+            v.pv = pv_avx512;
         }
         return v;
     }();

@@ -190,48 +190,60 @@ namespace {
 
 // ---- the sparse attention kernel ---------------------------------------------------------------
 
-// Running state of one head's blocked softmax with sink, the way DeepSeek's sparse_attn kernel
-// walks its key list: blocks of 64, running max, exp(s - max) summed in fp32; in released numerics
-// the unnormalised probabilities are rounded to bf16 before P·V (§3.12 item 2).
-struct HeadAcc {
+// Running state of a group of heads (1..4) over one query's keys, the way DeepSeek's sparse_attn
+// kernel walks its key list: blocks of 64, running max, exp(s - max) summed in fp32; in released
+// numerics the unnormalised probabilities are rounded to bf16 before P·V (§3.12 item 2). The
+// heads share every key, so the vector kernels load each key once for the group.
+constexpr int kHeadGroup = 4;
+
+struct GroupAcc {
     const VecKernels& vk = vec_kernels();
-    const float* q = nullptr;
-    float* acc = nullptr;  // [D]
+    int nh = 1;
+    const float* q = nullptr;  // [nh][D]
+    float* acc = nullptr;      // [nh][D]
     int64_t D = 0;
     float scale = 0;
     bool bf16_p = false;
-    float m = -std::numeric_limits<float>::infinity();
-    float l = 0;
+    float m[kHeadGroup], l[kHeadGroup];
+
+    void start() {
+        std::fill(m, m + kHeadGroup, -std::numeric_limits<float>::infinity());
+        std::fill(l, l + kHeadGroup, 0.0f);
+        std::fill(acc, acc + nh * D, 0.0f);
+    }
 
     template <class KeyAt>
     void segment(int64_t n, KeyAt key_at) {
         const float* kp[kKeyBlock];
-        float s[kKeyBlock];
+        float s[kHeadGroup * kKeyBlock];
         for (int64_t b0 = 0; b0 < n; b0 += kKeyBlock) {
             const int64_t nb = std::min(kKeyBlock, n - b0);
-            float mb = m;
-            for (int64_t j = 0; j < nb; ++j) {
-                kp[j] = key_at(b0 + j);
-                s[j] = vk.dot(q, kp[j], D) * scale;
-                mb = std::max(mb, s[j]);
+            for (int64_t j = 0; j < nb; ++j) kp[j] = key_at(b0 + j);
+            vk.qk(q, nh, kp, nb, D, s, kKeyBlock);
+            for (int h = 0; h < nh; ++h) {
+                float* sh = s + h * kKeyBlock;
+                float mb = m[h];
+                for (int64_t j = 0; j < nb; ++j) mb = std::max(mb, sh[j] *= scale);
+                const float corr = std::exp(m[h] - mb);
+                float sum = 0;
+                for (int64_t j = 0; j < nb; ++j) {
+                    sh[j] = std::exp(sh[j] - mb);
+                    sum += sh[j];
+                    if (bf16_p) sh[j] = to_bf16(sh[j]);
+                }
+                l[h] = l[h] * corr + sum;
+                if (corr != 1.0f) vk.scale(acc + h * D, corr, D);
+                m[h] = mb;
             }
-            const float corr = std::exp(m - mb);
-            float sum = 0;
-            for (int64_t j = 0; j < nb; ++j) {
-                s[j] = std::exp(s[j] - mb);
-                sum += s[j];
-                if (bf16_p) s[j] = to_bf16(s[j]);
-            }
-            l = l * corr + sum;
-            if (corr != 1.0f) vk.scale(acc, corr, D);
-            for (int64_t j = 0; j < nb; ++j) vk.axpy(acc, s[j], kp[j], D);
-            m = mb;
+            vk.pv(acc, nh, s, kKeyBlock, kp, nb, D);
         }
     }
 
-    void finish(float sink, float* out) const {
-        const float inv = 1.0f / (l + std::exp(sink - m));
-        for (int64_t d = 0; d < D; ++d) out[d] = acc[d] * inv;
+    void finish(const float* sink, float* out) const {
+        for (int h = 0; h < nh; ++h) {
+            const float inv = 1.0f / (l[h] + std::exp(sink[h] - m[h]));
+            for (int64_t d = 0; d < D; ++d) out[h * D + d] = acc[h * D + d] * inv;
+        }
     }
 };
 
@@ -290,7 +302,8 @@ Status project_qkv(Ctx& c, const Attention& a, const float* x, const Step& s) {
     return ok_status();
 }
 
-// §3.3 items 4-5 for every (token, head): window keys, then compressed entries; writes over q.
+// §3.3 items 4-5 for every (token, group of heads): window keys, then compressed entries; writes
+// the output over q.
 void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) {
     const Config& cfg = c.cfg;
     const int64_t H = cfg.n_heads, D = cfg.head_dim, W = cfg.window, topk = cfg.index_topk;
@@ -299,30 +312,33 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
     const float* ring = cache.window.data();
     const float* comp = cache.compressed.data();
     const bool bf16_p = c.numerics == Numerics::Released;
-    parallel_for(c.session.context(), s.T * H, [&](int64_t task) {
-        const int64_t t = task / H, h = task % H, p = s.pos0 + t;
-        float qh[kMaxHeadDim], acc[kMaxHeadDim];
-        float* out = s.q + (t * H + h) * D;
-        std::copy(out, out + D, qh);
-        std::fill(acc, acc + D, 0.0f);
-        HeadAcc ha;
-        ha.q = qh;
-        ha.acc = acc;
-        ha.D = D;
-        ha.scale = scale;
-        ha.bf16_p = bf16_p;
+    const int nh = H % kHeadGroup == 0 ? kHeadGroup : 1;
+    const int64_t groups = H / nh;
+    parallel_for(c.session.context(), s.T * groups, [&](int64_t task) {
+        const int64_t t = task / groups, h0 = (task % groups) * nh, p = s.pos0 + t;
+        float qh[kHeadGroup * kMaxHeadDim], acc[kHeadGroup * kMaxHeadDim];
+        float* out = s.q + (t * H + h0) * D;
+        std::copy(out, out + nh * D, qh);
+        GroupAcc ga;
+        ga.nh = nh;
+        ga.q = qh;
+        ga.acc = acc;
+        ga.D = D;
+        ga.scale = scale;
+        ga.bf16_p = bf16_p;
+        ga.start();
         const int64_t lo = std::max<int64_t>(0, p - W + 1);
-        ha.segment(p - lo + 1, [&](int64_t i) {
+        ga.segment(p - lo + 1, [&](int64_t i) {
             const int64_t kp = lo + i;
             return kp >= s.pos0 ? s.kv + (kp - s.pos0) * D : ring + (kp % W) * D;
         });
         if (a.ratio == 4) {
             const int32_t* sel = s.sel + t * topk;
-            ha.segment(s.n_sel[t], [&](int64_t i) { return comp + static_cast<int64_t>(sel[i]) * D; });
+            ga.segment(s.n_sel[t], [&](int64_t i) { return comp + static_cast<int64_t>(sel[i]) * D; });
         } else if (a.ratio > 0) {
-            ha.segment((p + 1) / a.ratio, [&](int64_t i) { return comp + i * D; });
+            ga.segment((p + 1) / a.ratio, [&](int64_t i) { return comp + i * D; });
         }
-        ha.finish(sinks[h], out);
+        ga.finish(sinks + h0, out);
     });
 }
 

@@ -385,16 +385,27 @@ TEST(V4AttentionFacts, VectorKernelVariantsAgree) {
     namespace at = atelier::infer::v4::attn;
     const auto& f = atelier::infer::cpu_features();
     std::vector<at::VecKernels> variants{at::vec_kernels()};  // the one picked for this CPU
-    if (f.avx2 && f.fma) variants.push_back({at::dot_avx2, at::axpy_avx2, at::scale_avx2, at::relu_acc_avx2, at::relu_acc_bf16_avx2});
-    if (f.avx512f && f.fma) variants.push_back({at::dot_avx512, at::axpy_avx512, at::scale_avx512, at::relu_acc_avx2, at::relu_acc_bf16_avx2});
+    if (f.avx2 && f.fma)
+        variants.push_back({at::dot_avx2, at::axpy_avx2, at::scale_avx2, at::qk_loop<at::dot_avx2>,
+                            at::pv_loop<at::axpy_avx2>, at::relu_acc_avx2, at::relu_acc_bf16_avx2});
+    if (f.avx512f && f.fma)
+        variants.push_back({at::dot_avx512, at::axpy_avx512, at::scale_avx512, at::qk_avx512, at::pv_avx512,
+                            at::relu_acc_avx2, at::relu_acc_bf16_avx2});
     std::mt19937 rng(7);
     std::normal_distribution<float> nd(0.0f, 1.0f);
-    for (int64_t n : {512, 131}) {
-        std::vector<float> a(n), b(n), y0(n), y1(n);
-        for (int64_t i = 0; i < n; ++i) a[i] = nd(rng), b[i] = nd(rng), y0[i] = y1[i] = nd(rng);
+    auto fill = [&](int64_t n) {
+        std::vector<float> v(static_cast<size_t>(n));
+        for (float& x : v) x = nd(rng);
+        return v;
+    };
+    for (int64_t n : {512, 131}) {  // whole vectors, and a tail (the blocked kernels fall back)
+        const std::vector<float> a = fill(n), b = fill(n), y = fill(4 * n), q = fill(4 * n), keys = fill(7 * n);
+        const std::vector<float> p = fill(4 * 8);
+        const float* kp[7];
+        for (int j = 0; j < 7; ++j) kp[j] = keys.data() + j * n;
         for (const at::VecKernels& v : variants) {
             EXPECT_NEAR(v.dot(a.data(), b.data(), n), at::dot_generic(a.data(), b.data(), n), 1e-4);
-            std::vector<float> g = y0, h = y1;
+            std::vector<float> g = y, h = y;
             v.axpy(g.data(), 0.7f, a.data(), n);
             at::axpy_generic(h.data(), 0.7f, a.data(), n);
             v.scale(g.data(), 1.3f, n);
@@ -403,7 +414,16 @@ TEST(V4AttentionFacts, VectorKernelVariantsAgree) {
             at::relu_acc_generic(h.data(), b.data(), 0.5f, n);
             v.relu_acc_bf16(g.data(), a.data(), -0.25f, n);
             at::relu_acc_bf16_generic(h.data(), a.data(), -0.25f, n);
-            for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(g[i], h[i], 1e-5) << "n " << n << " i " << i;
+            for (int nh : {4, 1}) {
+                float s1[4 * 8], s2[4 * 8];
+                v.qk(q.data(), nh, kp, 7, n, s1, 8);
+                at::qk_loop<at::dot_generic>(q.data(), nh, kp, 7, n, s2, 8);
+                for (int hh = 0; hh < nh; ++hh)
+                    for (int j = 0; j < 7; ++j) EXPECT_NEAR(s1[hh * 8 + j], s2[hh * 8 + j], 1e-4) << "qk nh " << nh;
+                v.pv(g.data(), nh, p.data(), 8, kp, 7, n);
+                at::pv_loop<at::axpy_generic>(h.data(), nh, p.data(), 8, kp, 7, n);
+            }
+            for (int64_t i = 0; i < 4 * n; ++i) EXPECT_NEAR(g[i], h[i], 1e-4) << "n " << n << " i " << i;
         }
     }
 }
