@@ -581,6 +581,20 @@ TEST(V4AttentionCache, RejectsOutOfOrderPositions) {
     }
 }
 
+// The entries are reserved for n_ctx positions and never reallocated: past them, ContextFull.
+TEST(V4AttentionCache, FullCacheIsContextFull) {
+    Layer l(4, 7000, 40, 1);
+    v4::LayerCache cache;
+    ASSERT_TRUE(cache.init(l.c, 4, 32).ok());
+    v4::Ctx ctx{l.c, Numerics::Exact, *l.session};
+    std::vector<float> out(40 * l.c.dim);
+    ASSERT_TRUE(v4::attention_forward(ctx, l.a, cache, {l.x.data(), 32 * static_cast<size_t>(l.c.dim)}, 0, 32, out).ok());
+    EXPECT_EQ(cache.n_entries, 8);
+    auto st = v4::attention_forward(ctx, l.a, cache, {l.x.data() + 32 * l.c.dim, 8 * static_cast<size_t>(l.c.dim)}, 32, 8, out);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, atelier::ErrorCode::ContextFull);
+}
+
 // Decode (T = 1) after a prefill allocates nothing (single-threaded session: the pool's own
 // bookkeeping is not this code's).
 TEST_P(V4Attention, DecodeDoesNotAllocate) {
