@@ -22,10 +22,11 @@ namespace {
 constexpr const char* kChatUsage =
     "usage: atelier-cli chat --model PATH [--think] [--system TEXT] [--max-tokens N] [--temperature T]\n"
     "                        [--top-p P] [--top-k K] [--min-p P] [--repeat-penalty X] [--seed S]\n"
-    "                        [--threads N] [--ctx N] [--numerics released|exact]\n"
+    "                        [--threads N] [--ctx N] [--numerics released|exact] [--ignore-eos]\n"
     "  Chats with a DeepSeek V4 model: type a message, the answer streams back. --think starts in\n"
     "  thinking mode (reasoning shown before the answer). --max-tokens limits each answer (default 4096);\n"
-    "  --ctx the whole conversation (default 16384, capped at the model's limit).\n"
+    "  --ctx the whole conversation (default 16384, capped at the model's limit). --ignore-eos: answers\n"
+    "  run to --max-tokens (benchmarks, tests).\n"
     "  Commands: /reset (new conversation), /think on|off, /quit. Ctrl+C stops the answer being\n"
     "  written; Ctrl+C at the prompt, a second Ctrl+C or end of input quits.\n";
 
@@ -73,6 +74,7 @@ Status answer(ChatSession& s, const std::string& user_text) {
     infer::GenerateRequest req;
     req.prompt = cont.feed;
     req.max_tokens = s.flags.max_tokens;
+    req.ignore_eos = s.flags.ignore_eos;
     req.sampling = s.flags.sampling;
     req.sampling.seed += s.conversation.size();  // a different draw per turn, reproducible per seed
     infer::DeepSeekV4ReplyParser parser(eo.mode);
@@ -144,7 +146,7 @@ int cmd_chat(const Argv& argv) {
     Args args;
     Cli cli;
     int rc = 0;
-    ArgSpec spec{.flags = {"--think"}, .options = kLmOptions};
+    ArgSpec spec{.flags = {"--think", "--ignore-eos"}, .options = kLmOptions};
     if (!parse_command(argv, spec, "chat", kChatUsage, args, cli, &rc)) return rc;
     if (cli.json)
         return report_error(cli, make_error(ErrorCode::InvalidArgument, "chat is interactive and has no --json output",

@@ -173,7 +173,7 @@ int cmd_generate(const Argv& argv) {
     req.max_tokens = flags->max_tokens;
     req.sampling = flags->sampling;
     req.stop_strings = args.option_values("--stop");
-    req.ignore_eos = args.has("--ignore-eos");
+    req.ignore_eos = flags->ignore_eos;
     return run_generation(cli, *m, *flags, std::move(req), args.option("--dump-logits"), *n_ctx);
 }
 

@@ -61,6 +61,7 @@ Result<LmFlags> parse_lm_flags(const Args& args, int32_t default_max_tokens) {
         return make_error(ErrorCode::InvalidArgument, "--model PATH is required",
                           "give a DeepSeek V4 model: a .gguf file or a safetensors folder");
     f.system = args.option("--system");
+    f.ignore_eos = args.has("--ignore-eos");
     f.max_tokens = default_max_tokens;
     double d = 0;
     int64_t i = 0;

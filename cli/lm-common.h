@@ -28,6 +28,7 @@ struct LmFlags {
     infer::SamplingParams sampling;
     bool seed_given = false;
     int32_t max_tokens = 256;
+    bool ignore_eos = false;  // --ignore-eos: answers run to max_tokens (benchmarks, tests)
     int64_t n_ctx = 0;  // 0: not given (chosen from the prompt and the model)
     int n_threads = 0;
     infer::Numerics numerics = infer::Numerics::Released;

@@ -108,9 +108,10 @@ void check_greedy_dump(const fs::path& model) {
     TempDir tmp;
     const fs::path dump = tmp / "logits.npy";
     const json j = cli_json({"generate", "--json", "--model", model.string(), "--prompt", "The quick brown fox",
-                             "--temperature", "0", "--max-tokens", "12", "--dump-logits", dump.string()});
+                             "--temperature", "0", "--max-tokens", "12", "--ignore-eos", "--dump-logits",
+                             dump.string()});
     const auto tokens = j["tokens"].get<std::vector<int32_t>>();
-    ASSERT_EQ(tokens.size(), 12u) << j.dump();  // a random model: EOS is possible but this prompt avoids it
+    ASSERT_EQ(tokens.size(), 12u) << j.dump();
     EXPECT_EQ(j["stop_reason"], "max_tokens");
     auto a = read_npy(dump);
     ASSERT_TRUE(a.ok()) << a.error().message();
@@ -135,7 +136,7 @@ TEST(CliGenerateTinyV4, GreedyOnTheGgufToo) { check_greedy_dump(kGguf); }
 TEST(CliGenerateTinyV4, SameSeedSameTextDifferentSeedDifferent) {
     auto run = [](const std::string& seed) {
         return cli_json({"generate", "--json", "--model", kFp8.string(), "--prompt", "Once upon a time",
-                         "--temperature", "1", "--max-tokens", "16", "--seed", seed});
+                         "--temperature", "1", "--max-tokens", "16", "--ignore-eos", "--seed", seed});
     };
     const json a = run("5"), b = run("5"), c = run("6");
     EXPECT_EQ(a["tokens"], b["tokens"]);
@@ -176,7 +177,7 @@ TEST(CliGenerateTinyV4, ChatEncodingWrapsThePrompt) {
 
 TEST(CliGenerateTinyV4, StopStringCutsTheText) {
     const json full = cli_json({"generate", "--json", "--model", kFp8.string(), "--prompt", "abc",
-                                "--temperature", "0", "--max-tokens", "24"});
+                                "--temperature", "0", "--max-tokens", "24", "--ignore-eos"});
     const std::string text = full["text"].get<std::string>();
     // A stop string from the middle of the greedy text, on character boundaries.
     size_t start = text.size() / 2;
@@ -186,7 +187,7 @@ TEST(CliGenerateTinyV4, StopStringCutsTheText) {
     const std::string stop = text.substr(start, end - start);
     ASSERT_FALSE(stop.empty());
     const json cut = cli_json({"generate", "--json", "--model", kFp8.string(), "--prompt", "abc", "--temperature",
-                               "0", "--max-tokens", "24", "--stop", "never-there", "--stop", stop});
+                               "0", "--max-tokens", "24", "--ignore-eos", "--stop", "never-there", "--stop", stop});
     EXPECT_EQ(cut["stop_reason"], "stop_string");
     EXPECT_EQ(cut["text"], text.substr(0, text.find(stop)));
 }
@@ -223,13 +224,16 @@ TEST(CliChatTinyV4, TurnsThinkAndReset) {
     EXPECT_EQ(q.err.find("tok/s"), std::string::npos) << q.err;
 }
 
-// Runs a long generation in the background and sends SIGINT 0.6 s later.
+// Runs a long generation in the background and sends SIGINT once it has streamed some text (the
+// handler is installed by then) and a little more.
 CliRun interrupted(const std::string& args) {
     TempDir tmp;
     const fs::path out = tmp / "out.txt", err = tmp / "err.txt";
     const std::string cmd = "( printf 'hello\\n' | " + shell_quote(ATELIER_CLI_PATH) + " " + args + " >" +
                             shell_quote(out.string()) + " 2>" + shell_quote(err.string()) +
-                            " & pid=$!; sleep 0.6; kill -INT $pid; wait $pid; echo $? )";
+                            " & pid=$!; i=0; while [ ! -s " + shell_quote(out.string()) +
+                            " ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; sleep 0.2;"
+                            " kill -INT $pid; wait $pid; echo $? )";
     CliRun r;
     r.code = std::atoi(trim(run_capture(cmd)).c_str());
     r.out = read_file(out);
@@ -238,18 +242,14 @@ CliRun interrupted(const std::string& args) {
 }
 
 TEST(CliGenerateTinyV4, CtrlCStopsWithThePartialResult) {
-    const CliRun r = interrupted("generate --json --model " + shell_quote(kFp8.string()) +
-                              " --prompt go --max-tokens 4000 --ctx 4096 --ignore-eos");
+    const CliRun r = interrupted("generate --model " + shell_quote(kFp8.string()) +
+                                 " --prompt go --max-tokens 4000 --ctx 4096 --ignore-eos --temperature 0");
     EXPECT_EQ(r.code, 130) << r.out << r.err;
-    const json j = json::parse(r.out, nullptr, false);
-    ASSERT_FALSE(j.is_discarded()) << r.out;
-    EXPECT_EQ(j["stop_reason"], "cancelled");
-    EXPECT_FALSE(j["tokens"].empty());
-    EXPECT_LT(j["tokens"].size(), 4000u);
+    EXPECT_NE(r.err.find("[cancelled;"), std::string::npos) << r.err;
+    EXPECT_FALSE(r.out.empty());
     // chat: Ctrl+C stops the answer; the session goes on (here to the end of its input).
-    // (Greedy: the tiny model's answer to "hello" runs past 4000 tokens without EOS.)
     const CliRun c = interrupted("chat --model " + shell_quote(kFp8.string()) +
-                                 " --max-tokens 4000 --ctx 4096 --temperature 0");
+                                 " --max-tokens 4000 --ctx 4096 --ignore-eos");
     EXPECT_EQ(c.code, 0) << c.err;
     EXPECT_NE(c.err.find("[cancelled;"), std::string::npos) << c.err;
 }
