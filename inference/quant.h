@@ -39,7 +39,8 @@ Status dequantize_fp4_expert(const uint8_t* packed, const uint8_t* scales_e8m0, 
 // (computed on the bits, as the reference kernels do), x/scale clamped to ±448, rounded to E4M3
 // (nearest even) and multiplied back. n must be a multiple of block (> 0). NaN stays NaN.
 Status fake_quant_fp8_act(float* x, int64_t n, int block);
-// The same with FP4 E2M1 (max 6, scale 2^ceil(log2(amax * (1/6)))), block 32 unless given.
+// The same with FP4 E2M1 (amax floored at 6·2^-126, max 6, scale 2^ceil(log2(amax * (1/6)))),
+// block 32 unless given.
 Status fake_quant_fp4_act(float* x, int64_t n, int block = 32);
 
 // Grids of the IQ quants (GGUF): 256 entries of 8 (IQ2_XXS) or 4 (IQ3_XXS) magnitudes, and the

@@ -121,9 +121,11 @@ Status dequantize_fp4_expert(const uint8_t* packed, const uint8_t* scales_e8m0, 
 
 namespace {
 
-// One fake-quantisation pass; max_val is 448 (E4M3) or 6 (E2M1).
+// One fake-quantisation pass; max_val is 448 (E4M3) or 6 (E2M1); amax is floored at amax_floor
+// (DeepSeek's kernels: 1e-4 for FP8, 6·2^-126 for FP4).
 template <class Encode, class Decode>
-Status fake_quant(float* x, int64_t n, int block, float max_val, Encode enc, Decode dec, const char* what) {
+Status fake_quant(float* x, int64_t n, int block, float max_val, float amax_floor, Encode enc, Decode dec,
+                  const char* what) {
     if (block <= 0 || n < 0 || n % block != 0)
         return make_error(ErrorCode::InvalidArgument,
                           std::string(what) + ": " + std::to_string(n) + " values is not a whole number of blocks of " +
@@ -132,7 +134,7 @@ Status fake_quant(float* x, int64_t n, int block, float max_val, Encode enc, Dec
     if (n > 0 && !x) return make_error(ErrorCode::InvalidArgument, std::string(what) + ": null buffer");
     const float inv_max = 1.0f / max_val;
     for (int64_t b0 = 0; b0 < n; b0 += block) {
-        float amax = 1e-4f;
+        float amax = amax_floor;
         for (int64_t i = b0; i < b0 + block; ++i) amax = std::fmax(amax, std::fabs(x[i]));
         const float s = pow2_f32(ceil_log2_bits(amax * inv_max));
         for (int64_t i = b0; i < b0 + block; ++i) {
@@ -148,11 +150,11 @@ Status fake_quant(float* x, int64_t n, int block, float max_val, Encode enc, Dec
 }  // namespace
 
 Status fake_quant_fp8_act(float* x, int64_t n, int block) {
-    return fake_quant(x, n, block, 448.0f, f32_to_e4m3, e4m3_to_f32, "fake_quant_fp8_act");
+    return fake_quant(x, n, block, 448.0f, 1e-4f, f32_to_e4m3, e4m3_to_f32, "fake_quant_fp8_act");
 }
 
 Status fake_quant_fp4_act(float* x, int64_t n, int block) {
-    return fake_quant(x, n, block, 6.0f, f32_to_e2m1, e2m1_to_f32, "fake_quant_fp4_act");
+    return fake_quant(x, n, block, 6.0f, 6.0f * 0x1p-126f, f32_to_e2m1, e2m1_to_f32, "fake_quant_fp4_act");
 }
 
 }  // namespace atelier::infer

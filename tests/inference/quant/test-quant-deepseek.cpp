@@ -87,13 +87,15 @@ double nearest_even(double v, const std::vector<double>& grid) {
     return std::copysign(grid[best], v);
 }
 
-// The reference: amax floored at 1e-4; scale 2^ceil(log2(amax * fl(1/max))); clamp; round; scale.
+// The reference: amax floored (DeepSeek's kernel.py: 1e-4 for FP8 act_quant, 6·2^-126 for FP4
+// fp4_act_quant); scale 2^ceil(log2(amax * fl(1/max))); clamp; round; scale.
 std::vector<float> ref_fake_quant(const std::vector<float>& x, int block, double max_val,
                                   const std::vector<double>& grid) {
     std::vector<float> y(x.size());
     const float inv = static_cast<float>(1.0 / max_val);
+    const float floor_amax = max_val == 6.0 ? std::ldexp(6.0f, -126) : 1e-4f;
     for (size_t b0 = 0; b0 < x.size(); b0 += static_cast<size_t>(block)) {
-        float amax = 1e-4f;
+        float amax = floor_amax;
         for (size_t i = b0; i < b0 + static_cast<size_t>(block); ++i) amax = std::fmax(amax, std::fabs(x[i]));
         const double k = std::ceil(std::log2(static_cast<double>(amax * inv)));
         const double s = std::ldexp(1.0, static_cast<int>(k));
