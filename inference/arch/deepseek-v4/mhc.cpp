@@ -5,6 +5,7 @@
 // collapsed sublayer input is rounded to bf16 (the streams are bf16 in the reference).
 // Thread-safety: one thread per Ctx; work is split over the session's pool by token.
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "inference/arch/deepseek-v4/v4.h"
@@ -17,12 +18,12 @@ constexpr int64_t kTokensPerTask = 8;
 
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
-// rsqrt(mean(x²) + eps) over n values (accumulated in double, rounded once).
+// rsqrt(mean(x²) + eps) over n values, in the reference's arithmetic: the sum of squares
+// accumulated in double and rounded to fp32, then fp32 division, + eps and rsqrt.
 float rms_scale(const float* x, int64_t n, float eps) {
     double ss = 0;
     for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
-    const float mean = static_cast<float>(ss / static_cast<double>(n));
-    return 1.0f / std::sqrt(mean + eps);
+    return 1.0f / std::sqrt(static_cast<float>(ss) / static_cast<float>(n) + eps);
 }
 
 // comb (hc x hc, row j = source stream, column k = destination) -> doubly stochastic.
@@ -72,12 +73,14 @@ Result<float*> project(Ctx& c, const Tensor& fn, std::span<const float> streams,
     return mixes;
 }
 
-// y[t] = Σ_i pre_i·X_i, rounded to bf16 in released numerics.
+// y[t] = Σ_i pre_i·X_i (fp32 products summed in double, rounded once, as the reference's sum),
+// rounded to bf16 in released numerics. A different summation flips bf16 roundings, and on a
+// random model one flip in the attention input moves the layer output by ~1%.
 void collapse(const float* x, const float* pre, int64_t hc, int64_t d, bool bf16, float* y) {
     for (int64_t e = 0; e < d; ++e) {
-        float acc = 0;
-        for (int64_t i = 0; i < hc; ++i) acc += pre[i] * x[i * d + e];
-        y[e] = acc;
+        double acc = 0;
+        for (int64_t i = 0; i < hc; ++i) acc += static_cast<double>(pre[i] * x[i * d + e]);
+        y[e] = static_cast<float>(acc);
     }
     if (bf16) round_bf16({y, static_cast<size_t>(d)});
 }
@@ -132,9 +135,9 @@ void mhc_post(const Config& cfg, std::span<float> streams, std::span<const float
         for (int64_t k = 0; k < hc; ++k) {
             float* out = x + k * d;
             for (int64_t e = 0; e < d; ++e) {
-                float acc = 0;  // Σ_j comb[j][k]·R_j, then + post_k·f (the reference's order)
-                for (int64_t j = 0; j < hc; ++j) acc += ct[j * hc + k] * r[static_cast<size_t>(j * d + e)];
-                out[e] = pt[k] * ft[e] + acc;
+                double acc = 0;  // Σ_j comb[j][k]·R_j (fp32 products, double sum), then + post_k·f
+                for (int64_t j = 0; j < hc; ++j) acc += static_cast<double>(ct[j * hc + k] * r[static_cast<size_t>(j * d + e)]);
+                out[e] = pt[k] * ft[e] + static_cast<float>(acc);
             }
         }
     }
@@ -156,6 +159,32 @@ Status mhc_head(Ctx& c, const Weights& w, std::span<const float> streams, int64_
         float pre[16];
         for (int64_t i = 0; i < hc; ++i) pre[i] = sigmoid(mixes[t * hc + i] * r * s + b[i]) + cfg.hc_eps;
         collapse(x, pre, hc, d, bf16, y.data() + t * d);
+    });
+    return ok_status();
+}
+
+}  // namespace atelier::infer::v4
+
+namespace atelier::infer::v4 {
+
+Status rms_norm_rows(Ctx& c, float* x, int64_t width, int64_t rows, const Tensor* w) {
+    if (w && (w->ne[0] != width || (w->type != DType::F32 && w->type != DType::BF16)))
+        return make_error(ErrorCode::InvalidArgument, "v4 rms_norm_rows: weight " + w->name + " does not fit width " +
+                                                          std::to_string(width), "report this bug");
+    const bool bf16 = w && w->type == DType::BF16;
+    parallel_for(c.session.context(), rows, [&](int64_t r) {
+        float* v = x + r * width;
+        const float s = rms_scale(v, width, c.cfg.norm_eps);
+        for (int64_t i = 0; i < width; ++i) {
+            float wi = 1.0f;
+            if (bf16) {
+                const uint32_t u = static_cast<uint32_t>(static_cast<const uint16_t*>(w->data)[i]) << 16;
+                std::memcpy(&wi, &u, 4);
+            } else if (w) {
+                wi = static_cast<const float*>(w->data)[i];
+            }
+            v[i] = wi * (v[i] * s);  // (x·r)·w, each product rounded to fp32
+        }
     });
     return ok_status();
 }

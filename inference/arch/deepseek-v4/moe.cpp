@@ -83,8 +83,14 @@ Status expert(Ctx& c, const Expert& ex, const float* xq, int64_t n, const float*
     float* gp = g.get(c, kGate, n * f);
     float* up = u.get(c, kUp, n * f);
     float* hp = h.get(c, kH, n * f);
-    ATELIER_TRY(matmul_raw(c, ex.w1, xq, n, gp));
-    ATELIER_TRY(matmul_raw(c, ex.w3, xq, n, up));
+    // Below the op's GEMM threshold (16 columns) its FP4 path rounds activations to int8; the
+    // reference multiplies them exactly (fp4-matmul.cpp). At 16+ columns the op's GEMM is exact.
+    auto product = [&](const Linear& w, const float* in, float* o) {
+        if (released && n < 16 && fp4_exact_supports(w)) return fp4_matmul_f32(c, w, in, n, o);
+        return matmul_raw(c, w, in, n, o);
+    };
+    ATELIER_TRY(product(ex.w1, xq, gp));
+    ATELIER_TRY(product(ex.w3, xq, up));
     if (released) {  // the FP8/FP4 products return bf16
         round_bf16({gp, static_cast<size_t>(n * f)});
         round_bf16({up, static_cast<size_t>(n * f)});
@@ -100,7 +106,7 @@ Status expert(Ctx& c, const Expert& ex, const float* xq, int64_t n, const float*
         round_bf16({hp, static_cast<size_t>(n * f)});
         ATELIER_TRY(fake_quant_fp8_act(hp, n * f, 128));
     }
-    ATELIER_TRY(matmul_raw(c, ex.w2, hp, n, out));
+    ATELIER_TRY(product(ex.w2, hp, out));
     if (released) round_bf16({out, static_cast<size_t>(n * c.cfg.dim)});
     return ok_status();
 }

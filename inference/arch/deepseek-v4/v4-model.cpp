@@ -133,34 +133,18 @@ void post_step(Ctx& c, float* streams, const float* f, const float* post, const 
 
 // RMSNorm of x [T][dim] in place with weight w (rounded to bf16 in released numerics).
 Status norm(Ctx& c, float* x, int64_t T, const Tensor* w) {
-    ATELIER_TRY_ASSIGN(Tensor t, Tensor::wrap(DType::F32, {c.cfg.dim, T}, x));
-    ATELIER_TRY(c.session.run(OpCall{Op::RmsNorm, RmsNormArgs{.x = &t, .y = &t, .weight = w, .eps = c.cfg.norm_eps}}));
+    ATELIER_TRY(rms_norm_rows(c, x, c.cfg.dim, T, w));
     if (c.numerics == Numerics::Released) round_bf16({x, static_cast<size_t>(T * c.cfg.dim)});
     return ok_status();
 }
 
 Status V4Lm::run_layers(V4State& st, Ctx& c, std::span<const int32_t> tokens, float* streams, const EvalOptions& o) const {
-    const int64_t T = static_cast<int64_t>(tokens.size()), hc = cfg_.hc_mult, d = cfg_.dim, pos0 = st.n_past();
-    Workspace& ws = st.workspace();
-    const std::span<float> all(streams, static_cast<size_t>(T * hc * d));
-    std::span<float> x = ws.f32(kXn, static_cast<size_t>(T * d)), out = ws.f32(kOut, static_cast<size_t>(T * d));
-    std::span<float> post = ws.f32(kPost, static_cast<size_t>(T * hc)), comb = ws.f32(kComb, static_cast<size_t>(T * hc * hc));
+    const int64_t T = static_cast<int64_t>(tokens.size());
+    const std::span<float> all(streams, static_cast<size_t>(T * cfg_.hc_mult * cfg_.dim));
     for (int64_t l = 0; l < cfg_.n_layers; ++l) {
         if (o.stop.stop_requested())
             return make_error(ErrorCode::Cancelled, "eval cancelled at layer " + std::to_string(l));
-        const Layer& L = w_.layers[static_cast<size_t>(l)];
-        // [T][dim] attention input: collapse, attn_norm
-        ATELIER_TRY(mhc_pre(c, L.hc_attn, all, T, x, post, comb));
-        ATELIER_TRY(norm(c, x.data(), T, L.attn_norm));
-        st.save_layer(static_cast<int>(l), pos0, T);
-        ATELIER_TRY(attention_forward(c, L.attn, st.layers()[static_cast<size_t>(l)], x, pos0, T, out));
-        if (numerics_ == Numerics::Released) round_bf16(out.first(static_cast<size_t>(T * d)));
-        post_step(c, streams, out.data(), post.data(), comb.data(), T);
-        // [T][dim] FFN input: collapse, ffn_norm, MoE
-        ATELIER_TRY(mhc_pre(c, L.hc_ffn, all, T, x, post, comb));
-        ATELIER_TRY(norm(c, x.data(), T, L.ffn_norm));
-        ATELIER_TRY(moe_forward(c, L.moe, static_cast<int>(l), tokens, x, T, out));
-        post_step(c, streams, out.data(), post.data(), comb.data(), T);
+        ATELIER_TRY(layer_forward(c, w_.layers[static_cast<size_t>(l)], static_cast<int>(l), st, tokens, all));
         if (o.on_layer) o.on_layer(static_cast<int>(l), all);
     }
     return ok_status();
@@ -206,6 +190,29 @@ Status V4Lm::eval(LmState& state, std::span<const int32_t> tokens, std::span<flo
 }
 
 }  // namespace
+
+Status layer_forward(Ctx& c, const Layer& L, int index, V4State& st, std::span<const int32_t> tokens,
+                     std::span<float> streams) {
+    const int64_t T = static_cast<int64_t>(tokens.size()), hc = c.cfg.hc_mult, d = c.cfg.dim, pos0 = st.n_past();
+    if (static_cast<int64_t>(streams.size()) < T * hc * d || !c.ws)
+        return make_error(ErrorCode::InvalidArgument, "v4 layer_forward: streams too small or no workspace", "report this bug");
+    Workspace& ws = *c.ws;
+    std::span<float> x = ws.f32(kXn, static_cast<size_t>(T * d)), out = ws.f32(kOut, static_cast<size_t>(T * d));
+    std::span<float> post = ws.f32(kPost, static_cast<size_t>(T * hc)), comb = ws.f32(kComb, static_cast<size_t>(T * hc * hc));
+    // [T][dim] attention input: collapse, attn_norm
+    ATELIER_TRY(mhc_pre(c, L.hc_attn, streams, T, x, post, comb));
+    ATELIER_TRY(norm(c, x.data(), T, L.attn_norm));
+    st.save_layer(index, pos0, T);
+    ATELIER_TRY(attention_forward(c, L.attn, st.layers()[static_cast<size_t>(index)], x, pos0, T, out));
+    if (c.numerics == Numerics::Released) round_bf16(out.first(static_cast<size_t>(T * d)));
+    post_step(c, streams.data(), out.data(), post.data(), comb.data(), T);
+    // [T][dim] FFN input: collapse, ffn_norm, MoE
+    ATELIER_TRY(mhc_pre(c, L.hc_ffn, streams, T, x, post, comb));
+    ATELIER_TRY(norm(c, x.data(), T, L.ffn_norm));
+    ATELIER_TRY(moe_forward(c, L.moe, index, tokens, x, T, out));
+    post_step(c, streams.data(), out.data(), post.data(), comb.data(), T);
+    return ok_status();
+}
 
 Result<std::shared_ptr<const CausalLm>> make_causal_lm(std::shared_ptr<const Model> model, const LmLoadOptions& options) {
     if (!model) return make_error(ErrorCode::InvalidArgument, "load_causal_lm: no model", "load a model first");

@@ -8,7 +8,8 @@
 //  - Linear::out_bf16: released numerics round this product's output to bf16 (linear() does it).
 //  - Attention::wo_a_group: o_groups row views of wo_a, one Linear per output group (§3.3.7).
 //  - Ctx::ws: reusable scratch buffers (Workspace; slots 32..47 are the attention code's).
-//  - round_bf16(), matmul_raw(), mhc_head(), make_causal_lm(), V4State::cfg().
+//  - round_bf16(), rms_norm_rows(), matmul_raw(), fp4_matmul_f32(), mhc_head(), layer_forward(),
+//    make_causal_lm(), V4State::cfg().
 //  - Cancel contract (V4State snapshots before each layer's attention_forward and restores on
 //    cancel/error): attention_forward may write only the window slots of the fed positions,
 //    compressed / index_keys rows >= n_entries (and n_entries), and comp / index_comp.
@@ -251,9 +252,21 @@ struct Ctx {
 // In place: round each value to the nearest bf16 (ties to even), as torch's .to(bfloat16).
 void round_bf16(std::span<float> x);
 
+// In place over `rows` rows of `width`: x·rsqrt(mean(x²)+eps)·w in the reference's arithmetic
+// (sum of squares in double rounded to fp32, fp32 rsqrt, (x·r)·w). The RmsNorm op sums in fp32 or
+// multiplies in double; at bf16 outputs either one flips roundings the reference does not. w may be
+// null (unweighted), f32 or bf16.
+Status rms_norm_rows(Ctx& c, float* x, int64_t width, int64_t rows, const Tensor* w);
+
 // y = W·x through Session MatMul with no activation quantisation and no output rounding:
 // x [T][in] -> y [T][out], both contiguous f32.
 Status matmul_raw(Ctx& c, const Linear& l, const float* x, int64_t T, float* y);
+
+// FP4 weights (FP4_E2M1 with per-32 UE8M0 scales, or MXFP4) times M columns with fp32 products
+// and sums (fp4-matmul.cpp): what DeepSeek's FP4 GEMM computes on FP8-quantised activations. The
+// MatMul op quantises activations to int8 below 16 columns; MoE uses this path there instead.
+bool fp4_exact_supports(const Linear& l);
+Status fp4_matmul_f32(Ctx& c, const Linear& l, const float* x, int64_t M, float* y);
 
 // y = W·x for T tokens: x [T][in] -> y [T][out]; applies released-mode activation FP8 quant.
 Status linear(Ctx& c, const Linear& l, std::span<const float> x, int64_t T, std::span<float> y);
@@ -275,6 +288,12 @@ void mhc_post(const Config& cfg, std::span<float> streams, std::span<const float
 // §3.7: the head collapse: streams [T][hc][dim] -> y [T][dim] = Σ_i pre_i·X_i with
 // pre = sigmoid(hc_head_scale·m + hc_head_base) + hc_eps (bf16-rounded in released numerics).
 Status mhc_head(Ctx& c, const Weights& w, std::span<const float> streams, int64_t T, std::span<float> y);
+
+// One block on T tokens (positions state.n_past()..): streams [T][hc][dim] updated in place
+// (§3.2 order: mHC pre, attn_norm, attention, mHC post, mHC pre, ffn_norm, MoE, mHC post). The
+// layer's cache is saved first (V4State::save_layer), so a caller can roll back on failure.
+Status layer_forward(Ctx& c, const Layer& layer, int index, V4State& state, std::span<const int32_t> tokens,
+                     std::span<float> streams);
 
 // The CausalLm of a deepseek_v4 / deepseek4 model (load_causal_lm dispatches here).
 Result<std::shared_ptr<const CausalLm>> make_causal_lm(std::shared_ptr<const Model> model, const LmLoadOptions& options);
