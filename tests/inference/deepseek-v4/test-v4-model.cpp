@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <stop_token>
 
 #include "inference/arch/deepseek-v4/v4.h"
@@ -219,6 +220,26 @@ TEST(V4Model, InfoStatesTheCacheOfOurF32Storage) {
     auto m = load_model(tiny_fp8());
     ASSERT_TRUE(m.ok());
     EXPECT_LT(i.active_weight_bytes_per_token, (*m)->total_bytes());
+}
+
+TEST(V4Model, DecodeAllocatesNothingOnceWarm) {
+    // Released numerics only: exact mode runs the reference kernels, which allocate per call.
+    auto lm = load_lm(tiny_fp8(), Numerics::Released);
+    ASSERT_TRUE(lm);
+    // One thread: ThreadPool::parallel_for allocates its shared state per call (core/), which is
+    // not what this test measures.
+    auto made = lm->new_state({.n_ctx = 1024, .n_threads = 1});
+    ASSERT_TRUE(made.ok());
+    auto st = std::move(*made);
+    const auto tokens = some_tokens(150, 5);
+    feed(*lm, *st, std::span(tokens).first(120), false);
+    std::vector<float> logits(static_cast<size_t>(lm->info().vocab_size));
+    // Warm-up decode steps 120..131 include a CSA and an HCA emission (positions 123 and 127):
+    // the rollback buffers for the compressor states are sized then.
+    for (size_t i = 120; i < 132; ++i) ASSERT_TRUE(lm->eval(*st, std::span(tokens).subspan(i, 1), logits).ok());
+    alloc_count_start();
+    for (size_t i = 132; i < 150; ++i) ASSERT_TRUE(lm->eval(*st, std::span(tokens).subspan(i, 1), logits).ok());
+    EXPECT_EQ(alloc_count_stop(), 0);
 }
 
 }  // namespace

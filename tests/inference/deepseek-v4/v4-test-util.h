@@ -35,4 +35,9 @@ double max_abs_diff(std::span<const float> a, std::span<const float> b);
 double cosine(std::span<const float> a, std::span<const float> b);
 int32_t argmax(std::span<const float> v);  // ties: the lower id
 
+// Heap allocations (global operator new) between start and stop, on any thread. Only binaries
+// that link alloc-count.cpp have these (it replaces operator new).
+void alloc_count_start();
+long alloc_count_stop();
+
 }  // namespace atelier::infer::test
