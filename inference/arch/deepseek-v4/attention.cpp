@@ -160,13 +160,7 @@ Status hadamard_rows(Ctx& c, float* x, int64_t width, int64_t rows) {
 }
 
 Status rms_rows(Ctx& c, float* x, int64_t width, int64_t rows, const Tensor* weight) {
-    Tensor v = f32_view(x, width, rows);
-    RmsNormArgs a;
-    a.x = &v;
-    a.y = &v;
-    a.weight = weight;
-    a.eps = c.cfg.norm_eps;
-    return c.session.run(OpCall{Op::RmsNorm, a});
+    return rms_norm_rows(c, x, width, rows, weight);
 }
 
 namespace {
