@@ -152,6 +152,27 @@ Status read_json_quant(const Model& m, const JsonSource& src, Config& cfg) {
     return ok_status();
 }
 
+Status read_json_moe(const Model& m, const JsonSource& src, Config& cfg) {
+    ATELIER_TRY_ASSIGN(auto routed, src.integer({"n_routed_experts"}));
+    ATELIER_TRY(need(m, routed, "n_routed_experts", cfg.n_routed_experts));
+    ATELIER_TRY_ASSIGN(auto shared, src.integer({"n_shared_experts"}));
+    opt(shared, cfg.n_shared_experts);
+    ATELIER_TRY_ASSIGN(auto active, src.integer({"num_experts_per_tok", "n_activated_experts"}));
+    ATELIER_TRY(need(m, active, "num_experts_per_tok / n_activated_experts", cfg.n_active_experts));
+    ATELIER_TRY_ASSIGN(auto inter, src.integer({"moe_intermediate_size", "moe_inter_dim"}));
+    ATELIER_TRY(need(m, inter, "moe_intermediate_size / moe_inter_dim", cfg.moe_inter_dim));
+    ATELIER_TRY_ASSIGN(auto hash, src.integer({"num_hash_layers", "n_hash_layers"}));
+    opt(hash, cfg.n_hash_layers);
+    ATELIER_TRY_ASSIGN(auto rscale, src.number({"routed_scaling_factor", "route_scale"}));
+    opt_f(rscale, cfg.route_scale);
+    ATELIER_TRY_ASSIGN(auto limit, src.number({"swiglu_limit"}));
+    opt_f(limit, cfg.swiglu_limit);
+    ATELIER_TRY_ASSIGN(auto score, src.string({"scoring_func", "score_func"}));
+    if (score && *score != "sqrtsoftplus")
+        return field_error(m, "scoring_func", "is '" + *score + "', expected 'sqrtsoftplus'");
+    return ok_status();
+}
+
 Result<Config> config_from_json(const Model& m, const json& top) {
     JsonSource src(m, top);
     Config cfg;
@@ -193,23 +214,7 @@ Result<Config> config_from_json(const Model& m, const json& top) {
     opt(ixd, cfg.index_head_dim);
     ATELIER_TRY_ASSIGN(auto ixk, src.integer({"index_topk"}));
     opt(ixk, cfg.index_topk);
-    ATELIER_TRY_ASSIGN(auto routed, src.integer({"n_routed_experts"}));
-    ATELIER_TRY(need(m, routed, "n_routed_experts", cfg.n_routed_experts));
-    ATELIER_TRY_ASSIGN(auto shared, src.integer({"n_shared_experts"}));
-    opt(shared, cfg.n_shared_experts);
-    ATELIER_TRY_ASSIGN(auto active, src.integer({"num_experts_per_tok", "n_activated_experts"}));
-    ATELIER_TRY(need(m, active, "num_experts_per_tok / n_activated_experts", cfg.n_active_experts));
-    ATELIER_TRY_ASSIGN(auto inter, src.integer({"moe_intermediate_size", "moe_inter_dim"}));
-    ATELIER_TRY(need(m, inter, "moe_intermediate_size / moe_inter_dim", cfg.moe_inter_dim));
-    ATELIER_TRY_ASSIGN(auto hash, src.integer({"num_hash_layers", "n_hash_layers"}));
-    opt(hash, cfg.n_hash_layers);
-    ATELIER_TRY_ASSIGN(auto rscale, src.number({"routed_scaling_factor", "route_scale"}));
-    opt_f(rscale, cfg.route_scale);
-    ATELIER_TRY_ASSIGN(auto limit, src.number({"swiglu_limit"}));
-    opt_f(limit, cfg.swiglu_limit);
-    ATELIER_TRY_ASSIGN(auto score, src.string({"scoring_func", "score_func"}));
-    if (score && *score != "sqrtsoftplus")
-        return field_error(m, "scoring_func", "is '" + *score + "', expected 'sqrtsoftplus'");
+    ATELIER_TRY(read_json_moe(m, src, cfg));
     ATELIER_TRY_ASSIGN(auto hc, src.integer({"hc_mult"}));
     opt(hc, cfg.hc_mult);
     ATELIER_TRY_ASSIGN(auto iters, src.integer({"hc_sinkhorn_iters"}));
