@@ -1,11 +1,13 @@
 // FP4 expert products with fp32 products and sums, for released numerics on few tokens per expert
-// (decode, sparse prefill). The MatMul op's fast path for FP4/MXFP4 below 16 columns quantises the
+// (decode, prefill). The MatMul op's fast path for FP4/MXFP4 below 16 columns quantises the
 // activations to int8 per 32, which DeepSeek's kernels do not do: their FP4 GEMM multiplies the
 // FP8-quantised activations exactly. Those int8 roundings made decode drift from prefill by more
 // than the reference's own difference (cosine 0.97 vs 0.99 on the tiny model), so here each block
 // of 32 codes is looked up as f32 (E2M1 values; x·code is exact in f32), summed per block, then
 // scaled by the block's UE8M0 scale: every product is exact, only the summation order differs
 // from the GEMM path. The activations are reordered once per call to match the code lanes.
+// Cost per column ~0.33 ms for a 4096x2048 expert on one core here, against the op's GEMM (a ~50 ms
+// fixed cost to dequantise the weights, then cheap columns): this path wins below ~256 columns.
 // Vector code (AVX-512 / AVX2+FMA / portable) is picked once from cpuid; every function has
 // internal linkage and its own target attribute, so this file needs no ISA flags.
 // Thread-safety: one thread per Ctx; rows are split over the session's pool.
@@ -179,10 +181,8 @@ bool fp4_exact_supports(const Linear& l) {
 }
 
 Status fp4_matmul_f32(Ctx& c, const Linear& l, const float* x, int64_t M, float* y) {
-    constexpr int64_t kMaxM = 16;
-    if (!fp4_exact_supports(l) || M > kMaxM)
-        return make_error(ErrorCode::Internal, "v4 fp4_matmul_f32: not an FP4 weight with per-32 scales, or more than 16 columns",
-                          "report this bug");
+    if (!fp4_exact_supports(l))
+        return make_error(ErrorCode::Internal, "v4 fp4_matmul_f32: not an FP4 weight with per-32 scales", "report this bug");
     const Kernels& k = kernels();
     const int64_t K = l.in(), N = l.out(), nb = K / 32;
     const bool mx = l.w->type == DType::MXFP4;

@@ -83,10 +83,11 @@ Status expert(Ctx& c, const Expert& ex, const float* xq, int64_t n, const float*
     float* gp = g.get(c, kGate, n * f);
     float* up = u.get(c, kUp, n * f);
     float* hp = h.get(c, kH, n * f);
-    // Below the op's GEMM threshold (16 columns) its FP4 path rounds activations to int8; the
-    // reference multiplies them exactly (fp4-matmul.cpp). At 16+ columns the op's GEMM is exact.
+    // FP4 experts: the op rounds activations to int8 below 16 columns (the reference multiplies
+    // them exactly) and dequantises the whole expert above; fp4_matmul_f32 is exact and, below
+    // kFp4PathMaxTokens columns, faster (fp4-matmul.cpp).
     auto product = [&](const Linear& w, const float* in, float* o) {
-        if (released && n < 16 && fp4_exact_supports(w)) return fp4_matmul_f32(c, w, in, n, o);
+        if (released && n < kFp4PathMaxTokens && fp4_exact_supports(w)) return fp4_matmul_f32(c, w, in, n, o);
         return matmul_raw(c, w, in, n, o);
     };
     ATELIER_TRY(product(ex.w1, xq, gp));

@@ -1,6 +1,6 @@
 // fp4_matmul_f32 (inference/arch/deepseek-v4/fp4-matmul.cpp), the released-numerics product of FP4
 // experts on few tokens, against a double-precision product of the weights dequantised by
-// quant.h (an independent decoder): FP4_E2M1 with per-32 UE8M0 scales and GGUF MXFP4, 1..16
+// quant.h (an independent decoder): FP4_E2M1 with per-32 UE8M0 scales and GGUF MXFP4, 1..37
 // columns, odd row counts. The vector variant this CPU picks is the one tested.
 // Thread-safety: test code, main thread.
 #include <gtest/gtest.h>
@@ -49,7 +49,7 @@ TEST(V4Fp4Matmul, MatchesADoubleProductOfTheDequantisedWeights) {
         ASSERT_TRUE(session.ok());
         Config cfg;
         Ctx c{cfg, Numerics::Released, **session};
-        for (int64_t M : {1, 2, 3, 4, 7, 16}) {
+        for (int64_t M : {1, 2, 3, 4, 7, 16, 37}) {
             std::vector<float> x(static_cast<size_t>(M * K)), y(static_cast<size_t>(M * N));
             std::vector<float> q(x.size());
             std::normal_distribution<float> nd(0.0f, 2.0f);
@@ -69,9 +69,6 @@ TEST(V4Fp4Matmul, MatchesADoubleProductOfTheDequantisedWeights) {
                         << dtype_name(cs.type) << " K=" << K << " M=" << M << " m=" << m << " n=" << n;
                 }
         }
-        EXPECT_FALSE(fp4_matmul_f32(c, l, std::vector<float>(static_cast<size_t>(17 * K)).data(), 17,
-                                    std::vector<float>(static_cast<size_t>(17 * N)).data())
-                         .ok());  // more than 16 columns is the op's GEMM territory
     }
 }
 
