@@ -64,14 +64,16 @@ public:
     }
 
     // A small float vector/matrix as f32 (converted into an owned copy when stored otherwise).
+    // Quantised storage is accepted too: llama-quantize --pure quantises every 2-D tensor whose
+    // rows fit the block, mHC and compressor ape included.
     Result<const Tensor*> get_f32(const std::string& canonical, std::initializer_list<int64_t> ne) {
-        ATELIER_TRY_ASSIGN(const Tensor* t, get(canonical, ne, &float_type, "f32, f16 or bf16"));
+        ATELIER_TRY_ASSIGN(const Tensor* t, get(canonical, ne, &dequantizable, "a float or GGUF block type"));
         if (t->type == DType::F32 && t->is_contiguous()) return t;
         return to_f32(*t);
     }
     // A norm weight: f32 or bf16 as stored (RmsNorm takes both), others converted to f32.
     Result<const Tensor*> get_norm(const std::string& canonical, int64_t n) {
-        ATELIER_TRY_ASSIGN(const Tensor* t, get(canonical, {n}, &float_type, "f32, f16 or bf16"));
+        ATELIER_TRY_ASSIGN(const Tensor* t, get(canonical, {n}, &dequantizable, "a float or GGUF block type"));
         if ((t->type == DType::F32 || t->type == DType::BF16) && t->is_contiguous()) return t;
         return to_f32(*t);
     }
@@ -109,7 +111,9 @@ public:
     const TensorIndex& index() const { return idx_; }
 
 private:
-    static bool float_type(DType t) { return t == DType::F32 || t == DType::F16 || t == DType::BF16; }
+    static bool dequantizable(DType t) {
+        return matmul_weight_type(t) && t != DType::F8_E4M3 && t != DType::FP4_E2M1;  // those need their scales
+    }
 
     Result<const Tensor*> to_f32(const Tensor& t) {
         const int64_t n0 = t.ne[0], rows = t.n_rows();
