@@ -13,7 +13,9 @@
 #include <QListView>
 #include <QMenu>
 #include <QMimeData>
+#include <QMenuBar>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 #include <QUrl>
 
@@ -22,12 +24,14 @@
 #include "gui/app/plural.h"
 #include "gui/app/resources.h"
 #include "gui/app/theme.h"
+#include "gui/chat/chat-workspace.h"
 #include "gui/dialogs/info-dialogs.h"
 #include "gui/dialogs/settings-dialog.h"
 #include "gui/gallery/gallery-panel.h"
 #include "gui/jobs/job-list-model.h"
 #include "gui/jobs/job-queue-panel.h"
 #include "gui/models/asset-list-model.h"
+#include "gui/models/model-catalog.h"
 #include "gui/preview/preview-panel.h"
 #include "gui/session/project-session.h"
 #include "gui/welcome/welcome-panel.h"
@@ -61,8 +65,13 @@ MainWindow::MainWindow(QWidget* parent)
     m_jobs = new JobListModel(this);
     m_actions = createMainActions(this);
     m_welcome = new WelcomePanel(this);
-    setCentralWidget(m_welcome);
+    m_workspaces = new QTabWidget(this);
+    m_workspaces->setObjectName(QStringLiteral("workspaces"));
+    m_workspaces->setDocumentMode(true);
+    m_workspaces->addTab(m_welcome, tr("Home"));
+    setCentralWidget(m_workspaces);
     buildDocks();
+    buildChat();
 
     m_countLabel = new QLabel(this);
     m_countLabel->setObjectName(QStringLiteral("statusCount"));
@@ -80,6 +89,7 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    m_chat->setSession(nullptr);
     m_assets->setSession(nullptr);
     m_jobs->setSession(nullptr);
     m_preview->setSession(nullptr);
@@ -124,6 +134,38 @@ void MainWindow::buildDocks() {
     connect(m_welcome, &WelcomePanel::openRecentRequested, this, &MainWindow::openProject);
     connect(m_welcome, &WelcomePanel::importRequested, this, &MainWindow::onImport);
 }
+
+// The Chat workspace (a tab), its menu and shortcuts, and the models folder it picks from.
+void MainWindow::buildChat() {
+    m_models = new ModelCatalog(this);
+    m_models->setFolder(m_settings.modelsFolder);
+    m_chat = new ChatWorkspace(m_models, this);
+    m_chat->setDialogHooks([this] { return m_hooks.get(); });
+    m_chat->setThreads(m_settings.threads);
+    m_workspaces->addTab(m_chat, tr("Chat"));
+    m_showChat = new QAction(tr("&Chat Workspace"), this);
+    m_showChat->setObjectName(QStringLiteral("actionShowChat"));
+    m_showChat->setShortcut(QKeySequence(QStringLiteral("Ctrl+4")));
+    addAction(m_showChat);
+    connect(m_showChat, &QAction::triggered, this, &MainWindow::showChat);
+    const ChatWorkspace::Actions& c = m_chat->actions();
+    const QList<QAction*> chatActions = {m_showChat, c.newChat, c.send, c.stop, c.regenerate, c.thinking, c.modelManager};
+    auto* menu = new QMenu(tr("&Chat"), this);
+    menu->setObjectName(QStringLiteral("menuChat"));
+    menu->addActions({m_showChat, c.newChat});
+    menu->addSeparator();
+    menu->addActions({c.send, c.stop, c.regenerate, c.thinking});
+    menu->addSeparator();
+    menu->addAction(c.modelManager);
+    const QList<QAction*> bar = menuBar()->actions();
+    menuBar()->insertMenu(bar.isEmpty() ? nullptr : bar.last(), menu);  // before Help
+    for (QAction* a : chatActions) addAction(a);
+    m_actions.groups.insert(m_actions.groups.size() - 1, {tr("Chat"), chatActions});
+    connect(m_chat, &ChatWorkspace::statusMessage, this, [this](const QString& text, int ms) { statusBar()->showMessage(text, ms); });
+    connect(c.newChat, &QAction::triggered, this, &MainWindow::showChat);
+}
+
+void MainWindow::showChat() { m_workspaces->setCurrentWidget(m_chat); }
 
 void MainWindow::connectActions() {
     const MainActions& a = m_actions;
@@ -171,6 +213,7 @@ bool MainWindow::adoptSession(std::unique_ptr<ProjectSession> session) {
     m_assets->setSession(s);
     m_jobs->setSession(s);
     m_preview->setSession(s);
+    m_chat->setSession(s);
     // Persisting the recent list writes the settings file: keep it out of the first paint.
     QTimer::singleShot(0, this, [path = s->path()] { addRecentProject(path); });
     setWindowTitle(tr("%1 — Atelier").arg(s->displayName()));
@@ -225,6 +268,7 @@ bool MainWindow::saveProjectAs(const QString& rawPath) {
 }
 
 void MainWindow::closeProject() {
+    m_chat->setSession(nullptr);
     m_assets->setSession(nullptr);
     m_jobs->setSession(nullptr);
     m_preview->setSession(nullptr);
@@ -367,6 +411,8 @@ void MainWindow::applySettings(const AppSettings& settings) {
     const bool themeChanged = settings.theme != m_settings.theme;
     m_settings = settings;
     if (themeChanged) applyTheme(settings.theme);
+    m_models->setFolder(settings.modelsFolder);
+    m_chat->setThreads(settings.threads);
 }
 
 void MainWindow::showShortcuts() {

@@ -1,5 +1,5 @@
-// MainWindow: the studio window (ARCHITECTURE §7). Left: asset gallery; centre: the welcome /
-// project empty state; right: preview; bottom: job queue; status bar: asset count and project
+// MainWindow: the studio window (ARCHITECTURE §7). Left: asset gallery; centre: workspaces as
+// tabs (Home: the welcome / project empty state; Chat: gui/chat); right: preview; bottom: job queue; status bar: asset count and project
 // path. Owns at most one ProjectSession. Every dialog goes through DialogHooks so tests (and the
 // `atelier PATH` command line) drive the same code paths as the menus.
 // Thread-safety: GUI thread only. Nothing here blocks on a job: results arrive via gui::post.
@@ -12,16 +12,20 @@
 #include "gui/app/actions.h"
 #include "gui/app/settings.h"
 
+class QAction;
 class QDockWidget;
 class QLabel;
+class QTabWidget;
 
 namespace gui {
 
 class AssetListModel;
+class ChatWorkspace;
 class DialogHooks;
 class GalleryPanel;
 class JobListModel;
 class JobQueuePanel;
+class ModelCatalog;
 class PreviewPanel;
 class ProjectSession;
 class SettingsDialog;
@@ -52,6 +56,10 @@ public:
     PreviewPanel* preview() const { return m_preview; }
     JobQueuePanel* jobQueue() const { return m_jobQueue; }
     WelcomePanel* welcome() const { return m_welcome; }
+    ChatWorkspace* chatWorkspace() const { return m_chat; }
+    ModelCatalog* modelCatalog() const { return m_models; }
+    QTabWidget* workspaces() const { return m_workspaces; }  // Home (welcome), Chat
+    void showChat();
     const MainActions& actions() const { return m_actions; }
     const AppSettings& settings() const { return m_settings; }
     QLabel* assetCountLabel() const { return m_countLabel; }
@@ -70,6 +78,7 @@ protected:
 
 private:
     void buildDocks();
+    void buildChat();
     void connectActions();
     bool adoptSession(std::unique_ptr<ProjectSession> session);
     void reportError(const QString& title, const QString& text, const QString& detail);
@@ -98,6 +107,10 @@ private:
     PreviewPanel* m_preview = nullptr;
     JobQueuePanel* m_jobQueue = nullptr;
     WelcomePanel* m_welcome = nullptr;
+    ModelCatalog* m_models = nullptr;
+    ChatWorkspace* m_chat = nullptr;
+    QTabWidget* m_workspaces = nullptr;
+    QAction* m_showChat = nullptr;
     QDockWidget* m_galleryDock = nullptr;
     QDockWidget* m_previewDock = nullptr;
     QDockWidget* m_jobsDock = nullptr;

@@ -31,10 +31,9 @@ void ChatService::Core::emit(const ChatUpdate& u) {
     if (fn) fn(u);
 }
 
-std::unique_ptr<ChatService::Core::Slot> ChatService::Core::take_slot(const std::string& chat_uuid,
-                                                                      const std::string& model_key) {
+std::unique_ptr<ChatService::Core::Slot> ChatService::Core::take_slot(const std::string& chat_uuid, const LoadedModel* model) {
     std::lock_guard lock(mutex);
-    if (!slot || slot->chat_uuid != chat_uuid || slot->model_key != model_key) return nullptr;
+    if (!slot || slot->chat_uuid != chat_uuid || slot->model.get() != model) return nullptr;  // the same loaded instance
     return std::move(slot);
 }
 
@@ -97,6 +96,7 @@ std::string params_json(const AnswerSpec& spec, const LoadedModel& model, const 
                 {"n_ctx", n_ctx},
                 {"prefill_chunk", options.prefill_chunk},
                 {"n_threads", options.n_threads},
+                {"ignore_eos", options.ignore_eos},
                 {"chat_uuid", spec.chat_uuid},
                 {"question_uuid", spec.question_uuid},
                 {"message_uuid", spec.message_uuid}}
@@ -137,16 +137,16 @@ Result<std::string> build_prompt(projects::Project& project, const AnswerSpec& s
 
 // A sequence state for this chat and model: the kept one when it fits, else a new one.
 Result<std::unique_ptr<ChatService::Core::Slot>> sequence_for(ChatService::Core& core, const AnswerSpec& spec,
-                                                              const LoadedModel& model, int64_t n_ctx) {
-    auto slot = core.take_slot(spec.chat_uuid, model.key);
+                                                              const std::shared_ptr<const LoadedModel>& model, int64_t n_ctx) {
+    auto slot = core.take_slot(spec.chat_uuid, model.get());
     if (slot && slot->state && slot->state->n_ctx() == n_ctx) return slot;
     slot = std::make_unique<ChatService::Core::Slot>();
     slot->chat_uuid = spec.chat_uuid;
-    slot->model_key = model.key;
+    slot->model = model;
     infer::LmStateOptions so;
     so.n_ctx = n_ctx;
-    so.n_threads = core.options.n_threads;
-    ATELIER_TRY_ASSIGN(slot->state, model.lm->new_state(so));
+    so.n_threads = spec.options.n_threads;
+    ATELIER_TRY_ASSIGN(slot->state, model->lm->new_state(so));
     return slot;
 }
 
@@ -172,11 +172,11 @@ Status generate_answer(ChatService::Core& core, const AnswerSpec& spec, JobConte
     o.n_ctx = model_ctx > 0 ? std::min(spec.settings.n_ctx, model_ctx) : spec.settings.n_ctx;
     gen.model = model->name;
     gen.model_hash = model->content_hash;
-    gen.params_json = params_json(spec, *model, core.options, o.n_ctx);
+    gen.params_json = params_json(spec, *model, spec.options, o.n_ctx);
     gen.status = "running";
     if (Status st = core.project->update_generation(gen); !st.ok()) return st;
     ATELIER_TRY_ASSIGN(std::string prompt, build_prompt(*core.project, spec));
-    ATELIER_TRY_ASSIGN(auto slot, sequence_for(core, spec, *model, o.n_ctx));
+    ATELIER_TRY_ASSIGN(auto slot, sequence_for(core, spec, model, o.n_ctx));
     infer::PromptContinuation cont = infer::continue_prompt(*model->tokenizer, slot->tokens, prompt);
     if (cont.reset) {
         slot->state->reset();
@@ -189,9 +189,14 @@ Status generate_answer(ChatService::Core& core, const AnswerSpec& spec, JobConte
     req.max_tokens = spec.settings.max_tokens;
     req.sampling = spec.settings.sampling;
     req.sampling.seed = spec.seed;
-    req.prefill_chunk = core.options.prefill_chunk;
+    req.prefill_chunk = spec.options.prefill_chunk;
+    req.ignore_eos = spec.options.ignore_eos;
     req.stop = ctx.stop_token();
-    req.on_token = [&](int32_t, std::string_view text) { out.push_token(text); };
+    int64_t generated = 0;
+    req.on_token = [&](int32_t, std::string_view text) {
+        out.push_token(text);
+        ctx.progress(static_cast<double>(++generated) / std::max(1, req.max_tokens), "decode");  // throttled by the scheduler
+    };
     req.on_prefill = [&](int64_t done, int64_t total) {
         const double f = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
         ctx.progress(f, "prefill");
@@ -217,14 +222,6 @@ Status generate_answer(ChatService::Core& core, const AnswerSpec& spec, JobConte
 
 }  // namespace
 
-std::string short_title(const std::string& text) {
-    std::string line = text.substr(0, text.find('\n'));
-    if (line.size() <= 40) return line;
-    size_t cut = 40;
-    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-    return line.substr(0, cut) + "…";
-}
-
 Status run_answer(ChatService::Core& core, const AnswerSpec& spec, JobContext& ctx) {
     const auto t0 = Clock::now();
     ChatUpdate ids;
@@ -232,7 +229,7 @@ Status run_answer(ChatService::Core& core, const AnswerSpec& spec, JobContext& c
     ids.message_uuid = spec.message_uuid;
     ids.generation_uuid = spec.generation.uuid;
     ids.stage = "queued";
-    const auto interval = std::chrono::milliseconds(std::clamp(core.options.commit_interval_ms, 1, 100));
+    const auto interval = std::chrono::milliseconds(std::clamp(spec.options.commit_interval_ms, 1, 100));
     AnswerStream out(*core.project, ids, spec.settings.thinking ? infer::ThinkingMode::Thinking : infer::ThinkingMode::Chat,
                      interval, [&core](const ChatUpdate& u) { core.emit(u); });
     projects::Generation gen = spec.generation;
@@ -260,4 +257,13 @@ Status run_answer(ChatService::Core& core, const AnswerSpec& spec, JobContext& c
 }
 
 }  // namespace detail
+
+std::string title_from_text(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    if (line.size() <= 40) return line;
+    size_t cut = 40;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    return line.substr(0, cut) + "…";
+}
+
 }  // namespace atelier::pipelines

@@ -22,7 +22,7 @@ namespace atelier::pipelines {
 struct ChatService::Core {
     projects::Project* project = nullptr;  // owned by the Studio, which outlives its jobs
     std::shared_ptr<ModelCache> models;
-    ChatServiceOptions options;
+    ChatServiceOptions options;  // owner thread; each answer copies them when it starts
 
     std::mutex mutex;
     std::function<void(const ChatUpdate&)> on_update;
@@ -36,14 +36,14 @@ struct ChatService::Core {
     // is new (continue_prompt). One slot: states can be large.
     struct Slot {
         std::string chat_uuid;
-        std::string model_key;
+        std::shared_ptr<const LoadedModel> model;  // keeps the weights the state was built on alive
         std::unique_ptr<infer::LmState> state;
         std::vector<int32_t> tokens;  // what the state holds (n_past of them)
     };
     std::unique_ptr<Slot> slot;
 
     void emit(const ChatUpdate& u);
-    std::unique_ptr<Slot> take_slot(const std::string& chat_uuid, const std::string& model_key);
+    std::unique_ptr<Slot> take_slot(const std::string& chat_uuid, const LoadedModel* model);
     void put_slot(std::unique_ptr<Slot> s);
     void finished(const std::string& message_uuid);
 };
@@ -55,15 +55,13 @@ struct AnswerSpec {
     std::string question_uuid;
     std::string message_uuid;
     ChatSettings settings;
+    ChatServiceOptions options;        // as when the answer was started
     uint64_t seed = 0;                 // resolved (a random one when settings.seed < 0)
     projects::Generation generation;   // as inserted (status queued)
 };
 
 // The job body: always ends the message (done / stopped / failed, text kept) and its generation.
 Status run_answer(ChatService::Core& core, const AnswerSpec& spec, JobContext& ctx);
-
-// The first line of `text`, at most ~40 characters (cut at a UTF-8 boundary), for job titles.
-std::string short_title(const std::string& text);
 
 }  // namespace detail
 }  // namespace atelier::pipelines

@@ -111,6 +111,8 @@ void ChatService::set_on_update(std::function<void(const ChatUpdate&)> fn) {
     core_->on_update = std::move(fn);
 }
 
+void ChatService::set_options(const ChatServiceOptions& options) { core_->options = options; }
+
 bool ChatService::answering(const std::string& chat_uuid) const {
     std::lock_guard lock(core_->mutex);
     for (const auto& [message, a] : core_->active)
@@ -195,6 +197,7 @@ Result<ChatService::Answer> ChatService::answer(const std::string& question_uuid
     spec.chat_uuid = chat.uuid;
     spec.question_uuid = question_uuid;
     spec.settings = settings;
+    spec.options = core_->options;
     spec.seed = settings.seed >= 0 ? static_cast<uint64_t>(settings.seed) : (std::random_device{}() & 0x7fffffffu);
     projects::Generation gen;
     gen.uuid = uuid_v7();
@@ -220,7 +223,7 @@ Result<ChatService::Answer> ChatService::answer(const std::string& question_uuid
     }
     JobSpec job;
     job.kind = "chat";
-    job.title = "Answer: " + detail::short_title(q.content);
+    job.title = "Answer: " + title_from_text(q.content);
     job.params_json = json{{"chat_uuid", chat.uuid},
                            {"question_uuid", question_uuid},
                            {"message_uuid", spec.message_uuid},

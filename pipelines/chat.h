@@ -59,7 +59,11 @@ struct ChatServiceOptions {
     int n_threads = 0;                 // compute threads per answer; 0: all cores
     int commit_interval_ms = 50;       // how often the growing answer is committed (<= 100)
     int32_t prefill_chunk = 256;       // tokens per eval() during prefill (cancel granularity)
+    bool ignore_eos = false;           // tests, benchmarks: answers run to max_tokens
 };
+
+// A title from a question: its first line, at most ~40 bytes (cut at a UTF-8 boundary, "…" added).
+std::string title_from_text(const std::string& text);
 
 class ChatService {
 public:
@@ -70,6 +74,8 @@ public:
 
     // Called with every update of every answer, on worker threads; must be quick.
     void set_on_update(std::function<void(const ChatUpdate&)> fn);
+    // Options for the answers started from now on.
+    void set_options(const ChatServiceOptions& options);
     ModelCache& models() { return *models_; }
 
     struct Answer {

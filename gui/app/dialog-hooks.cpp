@@ -72,6 +72,12 @@ QString DialogHooks::folderPath(QWidget* parent, const QString& title, const QSt
     return QFileDialog::getExistingDirectory(parent, title, start.isEmpty() ? lastDir() : start);
 }
 
+QString DialogHooks::modelPath(QWidget* parent, bool folder) {
+    if (folder) return QFileDialog::getExistingDirectory(parent, QObject::tr("Import Model Folder"), lastDir());
+    return QFileDialog::getOpenFileName(parent, QObject::tr("Import Model"), lastDir(),
+                                        QObject::tr("Models (*.gguf *.safetensors);;All files (*)"));
+}
+
 void DialogHooks::showError(QWidget* parent, const QString& title, const QString& text, const QString& detail) {
     QMessageBox box(QMessageBox::Warning, title, text, QMessageBox::Ok, parent);
     if (!detail.isEmpty()) box.setDetailedText(detail);

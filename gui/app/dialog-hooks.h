@@ -19,6 +19,8 @@ public:
     virtual QString saveAsPath(QWidget* parent, const QString& current);
     virtual QStringList importPaths(QWidget* parent);
     virtual QString folderPath(QWidget* parent, const QString& title, const QString& start);
+    // A model to import: a .gguf / .safetensors file, or (folder) a safetensors folder.
+    virtual QString modelPath(QWidget* parent, bool folder);
     virtual void showError(QWidget* parent, const QString& title, const QString& text, const QString& detail);
     // Yes/No question; returns true for Yes.
     virtual bool confirm(QWidget* parent, const QString& title, const QString& text);
