@@ -3,7 +3,7 @@
 // and find the partial answer; Markdown with code blocks and their Copy buttons; the collapsed
 // reasoning; regenerate, branch navigation and edit; presets and remembered settings; the
 // provenance view; the shortcuts dialog. The model is the scripted toy (tests/pipelines/toy-lm.h)
-// and, in its own test, the tiny random DeepSeek V4 checkpoint (ctest fixture v4_tiny).
+// (the tiny random DeepSeek V4 checkpoint runs the same flow in test-chat-v4.cpp).
 // Screenshots: <build>/test-artifacts/chat-*.png.
 #include <QAction>
 #include <QApplication>
@@ -26,6 +26,7 @@
 
 #include <gtest/gtest.h>
 
+#include "chat-test-util.h"
 #include "gui-test-util.h"
 #include "gui/chat/chat-list-panel.h"
 #include "gui/jobs/job-list-model.h"
@@ -43,79 +44,9 @@
 using guitest::waitFor;
 using atelier::projects::MessageState;
 
-namespace {
-
-bool saveShot(QWidget* w, const QString& name) {
-    QTest::qWait(60);
-    const QPixmap shot = w->grab();
-    const QString file = QDir(guitest::artifactDir()).filePath(name);
-    return !shot.isNull() && shot.save(file) && !QImage(file).isNull();
-}
-
-const QString kCode = QStringLiteral("def greet(name):\n    return f\"Hello, {name}!\"");
-
-std::string markdownAnswer(int sentences) {
-    std::string s = "Here is a function:\n\n```python\n" + kCode.toStdString() + "\n```\n\nIt returns a **greeting**.";
-    for (int i = 1; i <= sentences; ++i) s += " Sentence " + std::to_string(i) + " keeps streaming.";
-    return s;
-}
-
-struct ChatWindow {
-    QTemporaryDir dir;
-    gui::MainWindow w;
-    guitest::StubHooks* hooks = nullptr;
-    atelier::test::ToyModel toy;
-
-    explicit ChatWindow(atelier::test::ToyModel model = atelier::test::make_toy_model()) : toy(std::move(model)) {
-        auto h = std::make_unique<guitest::StubHooks>();
-        hooks = h.get();
-        w.setDialogHooks(std::move(h));
-        w.resize(1360, 860);
-        w.show();
-        EXPECT_TRUE(QTest::qWaitForWindowExposed(&w));
-        w.activateWindow();
-        // The preview dock shows nothing for chats: close it, as a user would, to give the chat room.
-        if (auto* preview = w.findChild<QDockWidget*>(QStringLiteral("dockPreview"))) preview->close();
-        w.modelCatalog()->cache()->insert(toy.loaded);
-    }
-    gui::ChatWorkspace* ws() { return w.chatWorkspace(); }
-
-    // A project with one chat that uses the toy model (picked in the model picker).
-    void openProjectWithChat(const QString& name = QStringLiteral("Chat Notes")) {
-        ASSERT_TRUE(w.newProjectAt(dir.filePath(name)));
-        w.showChat();
-        QTest::mouseClick(ws()->chatList()->newButton(), Qt::LeftButton);
-        ASSERT_FALSE(ws()->currentChat().isEmpty());
-        pick(QString::fromLatin1(atelier::test::kToyModelKey));
-    }
-    void pick(const QString& key) {
-        QComboBox* picker = ws()->modelPicker();
-        const int i = picker->findData(key);
-        ASSERT_GE(i, 0) << key.toStdString() << " is not in the model picker";
-        picker->setCurrentIndex(i);
-        emit picker->activated(i);  // what a click on the item does
-    }
-    void type(const QString& text) {
-        ws()->composer()->setFocus();
-        QTest::keyClicks(ws()->composer(), text);
-    }
-    gui::MessageWidget* lastAnswer() {
-        const auto widgets = ws()->messageView()->messageWidgets();
-        for (auto it = widgets.rbegin(); it != widgets.rend(); ++it)
-            if ((*it)->info().role == u"assistant") return *it;
-        return nullptr;
-    }
-    // Text the answer's widgets show (prose labels and code blocks).
-    QString shownText(gui::MessageWidget* m) {
-        QString out;
-        for (QLabel* l : m->findChildren<QLabel*>())
-            if (l->objectName() == u"messageText" || l->objectName() == u"codeText") out += l->text();
-        return out;
-    }
-    bool answering() { return ws()->service() && ws()->service()->answering(ws()->currentChat().toStdString()); }
-};
-
-}  // namespace
+using chattest::ChatWindow;
+using chattest::markdownAnswer;
+using chattest::saveShot;
 
 TEST(GuiChat, SendStreamStopAndReopenFindsThePartialAnswer) {
     ChatWindow cw(atelier::test::make_toy_model([](const std::string&) { return markdownAnswer(200); }));
@@ -283,57 +214,4 @@ TEST(GuiChat, ShortcutsDialogListsTheChatActions) {
     for (int r = 0; r < table->rowCount(); ++r) rows << table->item(r, 0)->text().trimmed();
     for (const char* name : {"Chat", "Send Message", "Stop Answer", "Regenerate Answer", "New Chat", "Model Manager", "Thinking Mode"})
         EXPECT_TRUE(rows.contains(QString::fromLatin1(name))) << name;
-}
-
-// The same flow on the tiny random DeepSeek V4 checkpoint made by tools/deepseek-v4/make-tiny-v4.py
-// (ctest fixture v4_tiny writes it to <build>/tiny-v4): picked from the models folder, loaded as a
-// job, streamed, stopped, found again after reopening. Its text is random tokens; what matters is
-// that it streams and persists. EOS is ignored so the answer runs until it is stopped.
-TEST(GuiChat, TinyDeepSeekV4StreamsStopsAndReopens) {
-    const QString models = QStringLiteral(ATELIER_BINARY_DIR "/tiny-v4");
-    ASSERT_TRUE(QFileInfo::exists(models + QStringLiteral("/tiny-v4.gguf")))
-        << "run the v4.tiny_checkpoint ctest fixture first (ctest -R 'v4.tiny_checkpoint|GuiChat')";
-    ChatWindow cw;
-    gui::AppSettings s = cw.w.settings();
-    s.modelsFolder = models;
-    s.threads = 2;
-    cw.w.applySettings(s);
-    ASSERT_TRUE(waitFor([&] { return !cw.w.modelCatalog()->scanning() && !cw.w.modelCatalog()->entries().empty(); }));
-    ASSERT_TRUE(cw.w.newProjectAt(cw.dir.filePath(QStringLiteral("V4 Chat"))));
-    cw.w.showChat();
-    cw.ws()->newChat();
-    atelier::pipelines::ChatServiceOptions opts;
-    opts.n_threads = 2;
-    opts.ignore_eos = true;
-    cw.ws()->service()->set_options(opts);
-    const QString gguf = QString::fromStdString(atelier::pipelines::ModelCache::key_for((models + QStringLiteral("/tiny-v4.gguf")).toStdString()));
-    cw.pick(gguf);  // starts a "model-load" job
-    // Fixed sampling, so the random model's text is the same every run (settings remembered from
-    // other tests must not matter): with EOS ignored, text after a sampled EOS would not be shown.
-    cw.ws()->samplingPanel()->applyPreset(QStringLiteral("creative"));
-    cw.ws()->samplingPanel()->systemPromptEdit()->clear();
-    cw.ws()->thinkingCheck()->setChecked(false);  // the answer, not reasoning, is what streams here
-    cw.ws()->samplingPanel()->seedSpin()->setValue(5);
-    cw.ws()->samplingPanel()->maxTokensSpin()->setValue(3000);
-    cw.type(QStringLiteral("Hello, V4!"));
-    QTest::keyClick(cw.ws()->composer(), Qt::Key_Return, Qt::ControlModifier);
-    ASSERT_TRUE(waitFor([&] { return cw.lastAnswer() && cw.lastAnswer()->info().content.size() > 20; }, 60000))
-        << "no text streamed; errors: " << cw.hooks->errors.join(u'\n').toStdString();
-    ASSERT_TRUE(cw.answering());
-    ASSERT_TRUE(saveShot(&cw.w, QStringLiteral("chat-tiny-v4-streaming.png")));
-    QTest::keyClick(cw.ws()->composer(), Qt::Key_Escape);
-    ASSERT_TRUE(waitFor([&] { return !cw.answering() && cw.lastAnswer()->info().state == MessageState::Stopped; }));
-    const QString partial = cw.lastAnswer()->info().content;
-    EXPECT_FALSE(partial.isEmpty());
-    const QString path = cw.w.session()->path();
-    cw.w.closeProject();
-    ASSERT_TRUE(cw.w.openProject(path));
-    ASSERT_NE(cw.lastAnswer(), nullptr);
-    EXPECT_EQ(cw.lastAnswer()->info().content, partial);
-    EXPECT_EQ(cw.lastAnswer()->info().state, MessageState::Stopped);
-    EXPECT_EQ(cw.lastAnswer()->info().author, QStringLiteral("tiny-v4.gguf"));
-    EXPECT_EQ(atelier::test::sqlite_value(path.toStdString(), "SELECT json_extract(params_json, '$.architecture') FROM generations "
-                                                              "WHERE kind = 'chat'"),
-              "deepseek_v4");
-    EXPECT_TRUE(cw.hooks->errors.isEmpty()) << cw.hooks->errors.join(u'\n').toStdString();
 }

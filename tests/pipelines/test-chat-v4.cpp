@@ -111,6 +111,19 @@ TEST_F(ChatV4Test, GgufAnswersStreamWithProvenanceAndTheSecondTurnContinues) {
     EXPECT_GT(streamed_, 0);
 }
 
+TEST_F(ChatV4Test, ConcurrentGetsOfOneModelShareOneInstance) {
+    const fs::path gguf = kTiny / "tiny-v4.gguf";
+    std::shared_ptr<const ap::LoadedModel> got[2];
+    std::thread t0([&] { got[0] = *models_->get(gguf.string()); });
+    std::thread t1([&] { got[1] = *models_->get(gguf.string()); });
+    t0.join();
+    t1.join();
+    ASSERT_NE(got[0], nullptr);
+    EXPECT_EQ(got[0], got[1]) << "one instance, whether the second caller joined the load or found it cached";
+    EXPECT_EQ(got[0]->content_hash, xxh128_file(gguf));
+    EXPECT_EQ(got[0]->lm->info().architecture, "deepseek_v4");
+}
+
 TEST_F(ChatV4Test, Fp8FolderStopKeepsThePartialAnswer) {
     const fs::path folder = kTiny / "tiny-v4-fp8";
     const std::string chat = new_chat(folder, 100000);

@@ -364,3 +364,36 @@ TEST(ChatSettings, JsonRoundTripAndDefaults) {
 }
 
 }  // namespace atelier::test
+
+namespace atelier::test {
+
+TEST(ModelCache, KeysLruEvictionAndBadOrCancelledLoads) {
+    ap::ModelCache cache(1);
+    auto a = make_toy_model().loaded;
+    auto b_model = std::make_shared<ap::LoadedModel>(*make_toy_model().loaded);
+    b_model->key = "toy:other";
+    cache.insert(a);
+    EXPECT_EQ(cache.find(kToyModelKey), a);
+    EXPECT_EQ(*cache.get(kToyModelKey), a) << "a cached key is returned as is";
+    cache.insert(b_model);
+    EXPECT_EQ(cache.find(kToyModelKey), nullptr) << "capacity 1: the least recently used model is dropped";
+    EXPECT_EQ(cache.keys(), std::vector<std::string>{"toy:other"});
+    cache.evict("toy:other");
+    EXPECT_TRUE(cache.keys().empty());
+
+    // A file that is a model but not a language model this build runs, and a missing one.
+    const fs::path gguf = fs::path(ATELIER_TEST_DATA_DIR) / "inference" / "loaders" / "fixtures" / "tiny.gguf";
+    auto bad = cache.get(gguf.string());
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().code, ErrorCode::Invalid);
+    EXPECT_EQ(cache.find(gguf.string()), nullptr);
+    EXPECT_EQ(cache.get("/no/such/model.gguf").error().code, ErrorCode::NotFound);
+    EXPECT_EQ(cache.get("").error().code, ErrorCode::InvalidArgument);
+    std::stop_source stop;
+    stop.request_stop();
+    EXPECT_EQ(cache.get(gguf.string(), stop.get_token()).error().code, ErrorCode::Cancelled);
+    EXPECT_EQ(ap::ModelCache::key_for("a/../b.gguf"), (fs::current_path() / "b.gguf").string());
+    EXPECT_EQ(ap::ModelCache::key_for("toy:x"), "toy:x");
+}
+
+}  // namespace atelier::test
