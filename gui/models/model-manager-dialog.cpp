@@ -103,6 +103,24 @@ ModelManagerDialog::ModelManagerDialog(ModelCatalog* catalog, std::function<Dial
     m_plan->setTextInteractionFlags(Qt::TextSelectableByMouse);
     v->addWidget(m_plan, 1);
 
+    v->addLayout(buildImportRow());
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("modelStatus"));
+    m_status->setWordWrap(true);
+    v->addWidget(m_status);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    m_use = buttons->addButton(tr("Use in Chat"), QDialogButtonBox::ActionRole);
+    m_use->setObjectName(QStringLiteral("useModel"));
+    v->addWidget(buttons);
+
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(rescan, &QPushButton::clicked, m_catalog, &ModelCatalog::rescan);
+    connectSignals();
+    refresh();
+}
+
+QHBoxLayout* ModelManagerDialog::buildImportRow() {
     auto* importRow = new QHBoxLayout;
     m_importFile = new QPushButton(tr("Import File…"), this);
     m_importFile->setObjectName(QStringLiteral("importModelFile"));
@@ -120,19 +138,10 @@ ModelManagerDialog::ModelManagerDialog(ModelCatalog* catalog, std::function<Dial
         importRow->addWidget(w);
     importRow->addWidget(m_progress, 1);
     importRow->addWidget(m_cancel);
-    v->addLayout(importRow);
-    m_status = new QLabel(this);
-    m_status->setObjectName(QStringLiteral("modelStatus"));
-    m_status->setWordWrap(true);
-    v->addWidget(m_status);
+    return importRow;
+}
 
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
-    m_use = buttons->addButton(tr("Use in Chat"), QDialogButtonBox::ActionRole);
-    m_use->setObjectName(QStringLiteral("useModel"));
-    v->addWidget(buttons);
-
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    connect(rescan, &QPushButton::clicked, m_catalog, &ModelCatalog::rescan);
+void ModelManagerDialog::connectSignals() {
     connect(m_catalog, &ModelCatalog::modelsChanged, this, &ModelManagerDialog::refresh);
     connect(m_catalog, &ModelCatalog::scanningChanged, this, [this](bool busy) {
         if (busy) m_status->setText(tr("Scanning %1…").arg(m_catalog->folder()));
@@ -157,7 +166,6 @@ ModelManagerDialog::ModelManagerDialog(ModelCatalog* catalog, std::function<Dial
         const QString path = selectedPath();
         if (!path.isEmpty()) emit modelChosen(path);
     });
-    refresh();
 }
 
 QString ModelManagerDialog::selectedPath() const {

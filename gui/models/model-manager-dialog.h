@@ -11,6 +11,7 @@
 #include <functional>
 
 class QCheckBox;
+class QHBoxLayout;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -43,6 +44,8 @@ signals:
     void modelChosen(const QString& path);  // "Use in Chat"
 
 private:
+    QHBoxLayout* buildImportRow();
+    void connectSignals();
     void refresh();
     void showDetails();
     void startImport(bool folder);
