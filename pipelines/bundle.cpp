@@ -4,7 +4,7 @@
 //                      "hash_algorithm":"xxh3-128","assets":[{uuid,name,kind,content_hash,size_bytes,
 //                      path (inside the bundle, or null if missing),mime,container,width,height,
 //                      duration_ms,sample_rate_hz,channels,created_at_ms,source_path,metadata}],
-//                      "chats":[{uuid,title,model,path,message_count}],"transcripts":[],
+//                      "chats":[{uuid,title,model,path,message_count (shown branch),messages_in_tree}],"transcripts":[],
 //                      "generations":"generations.json"}
 //   assets/<name-stem>-<hash8>.<ext>   the asset bytes, unchanged
 //   chats/<title>-<uuid8>.md           one Markdown file per chat
@@ -20,6 +20,7 @@
 
 #include "core/version.h"
 #include "pipelines/bundle-writer.h"
+#include "pipelines/chat-tree.h"
 #include "pipelines/file-util.h"
 #include "pipelines/json-views.h"
 #include "projects/project.h"
@@ -82,15 +83,24 @@ json planned_asset_json(const PlannedAsset& p) {
     return j;
 }
 
+// The branch the chat shows (pipelines/chat-tree.h), not every edit and regeneration: the bundle
+// reads like the conversation the user sees. Reasoning goes in a collapsed <details> block; an
+// answer that did not finish says so.
 std::string chat_markdown(const projects::Chat& chat, const std::vector<projects::Message>& messages) {
     std::string md = "# " + (chat.title.empty() ? std::string("Untitled chat") : chat.title) + "\n\n";
     md += "- Chat: " + chat.uuid + "\n";
     if (!chat.model.empty()) md += "- Model: " + chat.model + "\n";
     md += "- Created: " + format_utc(chat.created_at_ms, "%Y-%m-%dT%H:%M:%SZ") + "\n";
-    for (const auto& m : messages) {
+    if (!chat.system_prompt.empty()) md += "\n## System\n\n" + chat.system_prompt + "\n";
+    for (size_t i : branch_path(messages, chat.current_leaf_uuid)) {
+        const projects::Message& m = messages[i];
         std::string role = m.role.empty() ? std::string("message") : m.role;
         role[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(role[0])));
-        md += "\n## " + role + "\n\n" + m.content + "\n";
+        md += "\n## " + role + "\n\n";
+        if (!m.reasoning.empty()) md += "<details><summary>Reasoning</summary>\n\n" + m.reasoning + "\n\n</details>\n\n";
+        md += m.content + "\n";
+        if (m.state != projects::MessageState::Done && m.state != projects::MessageState::Invalid)
+            md += std::string("\n*(answer ") + projects::message_state_name(m.state) + ")*\n";
     }
     return md;
 }
@@ -136,7 +146,8 @@ Status write_chats(BundleWriter& w, projects::Project& ro, JobContext* ctx, json
                                  chat.uuid.substr(0, 8) + ".md";
         ATELIER_TRY(w.add_bytes(name, chat_markdown(chat, messages)));
         manifest["chats"].push_back({{"uuid", chat.uuid}, {"title", chat.title}, {"model", chat.model},
-                                     {"path", name}, {"message_count", messages.size()}});
+                                     {"path", name}, {"message_count", branch_path(messages, chat.current_leaf_uuid).size()},
+                                     {"messages_in_tree", messages.size()}});
         ++report.chat_count;
     }
     return ok_status();

@@ -149,5 +149,45 @@ TEST_F(BundleTest, CancelledZipBundleLeavesNothing) {
         EXPECT_EQ(e.path().filename().string().find("cancelled.zip"), std::string::npos) << e.path();
 }
 
+// A chat with two branches (the first question edited) exports the branch it shows, with the
+// reasoning collapsed and an unfinished answer marked; the manifest counts both.
+TEST_F(BundleTest, ChatExportsTheBranchItShows) {
+    projects::Project& p = studio().project();
+    projects::NewMessage edited{.chat_uuid = chat_uuid_, .role = "user", .content = "Hello again"};
+    auto q2 = p.insert_message(edited);
+    ASSERT_TRUE(q2.ok());
+    projects::NewMessage answer{.chat_uuid = chat_uuid_, .parent_uuid = q2->uuid, .role = "assistant",
+                                .content = "A different answer", .reasoning = "Let me think.",
+                                .state = projects::MessageState::Stopped};
+    auto a2 = p.insert_message(answer);
+    ASSERT_TRUE(a2.ok());
+    auto messages = p.list_messages(chat_uuid_);
+    ASSERT_TRUE(messages.ok());
+    ASSERT_EQ(messages->size(), 4u);
+    auto chat = p.get_chat(chat_uuid_);
+    ASSERT_TRUE(chat.ok());
+
+    chat->current_leaf_uuid = (*messages)[1].uuid;  // "General Kenobi": the first branch
+    ASSERT_TRUE(p.update_chat(*chat).ok());
+    const fs::path first = dir_ / "first-branch";
+    ASSERT_EQ(bundle(first, false).state, JobState::Done);
+    const json m = json::parse(read_file(first / "manifest.json"));
+    EXPECT_EQ(m.at("chats")[0].at("message_count"), 2);
+    EXPECT_EQ(m.at("chats")[0].at("messages_in_tree"), 4);
+    const std::string md1 = read_file(first / m.at("chats")[0].at("path").get<std::string>());
+    EXPECT_NE(md1.find("General Kenobi"), std::string::npos) << md1;
+    EXPECT_EQ(md1.find("A different answer"), std::string::npos) << md1;
+
+    chat->current_leaf_uuid = a2->uuid;  // the edited branch
+    ASSERT_TRUE(p.update_chat(*chat).ok());
+    const fs::path second = dir_ / "second-branch";
+    ASSERT_EQ(bundle(second, false).state, JobState::Done);
+    const std::string md2 = read_file(second / m.at("chats")[0].at("path").get<std::string>());
+    EXPECT_EQ(md2.find("General Kenobi"), std::string::npos) << md2;
+    EXPECT_LT(md2.find("## User\n\nHello again"), md2.find("<details><summary>Reasoning</summary>\n\nLet me think."))
+        << md2;
+    EXPECT_NE(md2.find("A different answer\n\n*(answer stopped)*"), std::string::npos) << md2;
+}
+
 }  // namespace
 }  // namespace atelier::test
