@@ -1,13 +1,15 @@
 // `demo`: the README's first command. Makes its own inputs (gradient PNGs, a sine WAV, a test clip
 // when ffmpeg is installed), creates a project, imports through the job system, shows content-hash
 // de-duplication, undo/redo, and writes a bundle as a folder and as a zip; runs the engine core
-// on a tiny model it writes itself (quantise, GGUF, mmap load, memory plan, SIMD matvec); then says
+// on a tiny model it writes itself (quantise, GGUF, mmap load, memory plan, SIMD matvec); chats with a
+// tiny random DeepSeek V4 through the project's chat service (cli/demo-chat.cpp); then says
 // where everything is. Re-running it replaces only what an earlier demo wrote (marked by .atelier-demo).
 #include <cstdio>
 #include <cstdlib>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/demo-chat.h"
 #include "cli/job-runner.h"
 #include "pipelines/demo-media.h"
 #include "pipelines/engine-demo.h"
@@ -155,6 +157,17 @@ int run_demo(Demo& d, const Inputs& in, bool show_gui_hint) {
     d.say("   a Q4_K matrix-vector product ran on %s; its largest difference from the scalar reference is %s of the largest output\n",
           engine->kernel_variant, strprintf("%.2g", engine->max_rel_error));
 
+    const DemoChat chat = run_demo_chat(studio, d.out_ / "engine" / "tiny-v4", d.cli_);
+    if (chat.ran) {
+        d.say("8. DeepSeek V4: wrote a tiny random V4 checkpoint (%s) and asked it a question in the project's chat;\n",
+              chat.model);
+        d.say("   %s tokens streamed into the project at %s tok/s with their provenance (random weights write nonsense:\n",
+              std::to_string(chat.tokens), strprintf("%.1f", chat.tokens_per_s));
+        d.say("   \"%s\")\n", chat.answer.substr(0, 120));
+    } else {
+        d.say("8. DeepSeek V4 chat %s\n", chat.note);
+    }
+
     d.result = {{"out", d.out_.string()},
                 {"project", project_path.string()},
                 {"media_dir", studio.project().media_dir().string()},
@@ -171,6 +184,9 @@ int run_demo(Demo& d, const Inputs& in, bool show_gui_hint) {
                             {"params", engine->n_params}, {"plan", engine->plan_sentence},
                             {"kernel", engine->kernel_variant}, {"cpu", engine->cpu_features},
                             {"max_rel_error", engine->max_rel_error}}},
+                {"chat", {{"ran", chat.ran}, {"note", chat.note}, {"model", chat.model}, {"chat", chat.chat_uuid},
+                          {"generation", chat.generation_uuid}, {"tokens", chat.tokens},
+                          {"tokens_per_s", chat.tokens_per_s}, {"answer", chat.answer}}},
                 {"video", in.video_note.empty() ? "imported" : in.video_note}};
     if (d.cli_.json) {
         print_json(json{{"demo", d.result}});
@@ -184,6 +200,7 @@ int run_demo(Demo& d, const Inputs& in, bool show_gui_hint) {
     std::printf("  engine model:  %s\n", engine->model_path.c_str());
     std::printf("Try: atelier-cli project list %s\n", project_path.c_str());
     std::printf("     atelier-cli model info %s --tensors\n", engine->model_path.c_str());
+    if (chat.ran) std::printf("     atelier-cli generate --model %s --prompt 'Hello' --temperature 0\n", chat.model.c_str());
     if (show_gui_hint) std::printf("Open the studio with: atelier %s\n", project_path.c_str());
     return kExitOk;
 }

@@ -245,6 +245,19 @@ TEST_F(CliTest, DemoCompletesAndSaysWhereItsOutputsAre) {
     EXPECT_EQ(d.at("undo").at("after_redo"), d.at("undo").at("before"));
     EXPECT_EQ(sqlite_value(d.at("project").get<std::string>(), "SELECT count(*) FROM assets"),
               std::to_string(d.at("assets").get<int>()));
+    // Step 8: the tiny V4 answered in the project's chat (scripts/test made the .venv the
+    // generator needs); the project file holds the question, the 24-token answer and its provenance.
+    const json& chat = d.at("chat");
+    ASSERT_TRUE(chat.at("ran").get<bool>()) << chat.dump();
+    EXPECT_EQ(chat.at("tokens"), 24);
+    const std::string project = d.at("project");
+    const std::string chat_uuid = chat.at("chat");
+    EXPECT_EQ(sqlite_value(project, "SELECT count(*) FROM messages WHERE chat_uuid = '" + chat_uuid + "'"), "2");
+    EXPECT_EQ(sqlite_value(project, "SELECT state FROM messages WHERE chat_uuid = '" + chat_uuid + "' AND role = 'assistant'"),
+              "done");
+    EXPECT_EQ(sqlite_value(project, "SELECT count(*) FROM generations WHERE uuid = '" +
+                                        chat.at("generation").get<std::string>() + "' AND model_hash <> ''"),
+              "1");
     // Running it again replaces the earlier demo instead of failing.
     EXPECT_EQ(cli({"demo", "--out", out.string(), "--no-video", "--quiet"}).code, 0);
 }
