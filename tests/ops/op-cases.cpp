@@ -7,6 +7,8 @@
 //                  dot product inherits it; 10x margin for blocks with outliers.
 //   kBf16Gemm 2e-5 the AVX-512 GEMM path (M >= 16) rounds activations and non-f32/f16 weights to
 //                  bf16 (relative error uniform in ±2^-9: variance 1.3e-6 each), ~3e-6 expected.
+//                  Q8_0 and Q4_K take its int8 form instead (activations int8 per 32, as the
+//                  matvec path): kInt8Act, measured ~3e-5 at M = 19.
 //   kUlps    1e-12 f32 SIMD activations/transforms (misc-ops.inc): per-value relative error of a
 //                  few ulp (Cephes exp/log1p ~2 ulp, A&S 7.1.26 erf |Δ| <= 1.5e-7 absolute, log2(n)
 //                  Hadamard roundings) gives NMSE ~ (4·6e-8)² ≈ 6e-14; measured <= 1.2e-14.
@@ -22,7 +24,7 @@ namespace {
 constexpr double kF32 = 1e-9;
 constexpr const char* kF32Why = "f32 vs double reference; exact up to summation order and ~2-ulp exp";
 constexpr double kInt8Act = 3e-4;
-constexpr const char* kInt8Why = "activations quantised to int8 per 32 (matvec int8 path): ~3e-5 expected";
+constexpr const char* kInt8Why = "activations quantised to int8 per 32 (matvec int8 path; avx512 GEMM for q8_0/q4_K): ~3e-5 expected";
 constexpr double kBf16Gemm = 2e-5;
 constexpr const char* kBf16Why = "avx512 GEMM path (M >= 16) rounds activations and weights to bf16: ~3e-6 expected";
 
@@ -48,8 +50,9 @@ void add_matmul(std::vector<OpCase>& v, DType wt, int64_t K, int64_t N, int64_t 
              std::to_string(N) + "_M" + std::to_string(M) + (scale_block ? "_blk" + std::to_string(scale_block) : "") +
              (strided ? "_strided" : "");
     c.types = std::string(dtype_name(wt)) + " x " + dtype_name(xt);
-    // M < 16 takes the int8 matvec path for these types; M >= 16 dequantises exactly (GEMM path).
-    const bool int8 = is_int8_path(wt) && M < 16;
+    // M < 16 takes the int8 matvec path for these types; M >= 16 the GEMM path, whose AVX-512
+    // form keeps int8 activations for Q8_0/Q4_K and rounds to bf16 otherwise.
+    const bool int8 = (is_int8_path(wt) && M < 16) || (M >= 16 && (wt == DType::Q8_0 || wt == DType::Q4_K));
     const bool bf16_gemm = M >= 16 && wt != DType::F32 && wt != DType::F16;
     c.max_nmse = int8 ? kInt8Act : bf16_gemm ? kBf16Gemm : kF32;
     c.why = int8 ? kInt8Why : bf16_gemm ? kBf16Why : kF32Why;
@@ -82,6 +85,16 @@ void add_matmul_cases(std::vector<OpCase>& v) {
         add_matmul(v, DType::FP4_E2M1, 32 * 37, 67, M, M == 3);
         add_matmul(v, DType::F8_E4M3, 1000, 67, M, M == 3, DType::F32, 128);
         add_matmul(v, DType::F8_E4M3, 1000, 67, M, false, DType::F32, 32);
+    }
+    // The packed AVX-512 GEMM's fast decoders (K % 32 == 0), several K chunks (512 bf16 / 1024
+    // int8 values), an odd Q8_0 block count, ragged panels (N % 32) and column groups (12/6, 4, 1).
+    for (int64_t M : {19, 40}) {
+        add_matmul(v, DType::BF16, 1024, 50, M, M == 40);
+        add_matmul(v, DType::F8_E4M3, 1024, 50, M, false, DType::F32, 128);
+        add_matmul(v, DType::Q4_K, 256 * 5, 50, M, M == 40);
+        add_matmul(v, DType::Q8_0, 32 * 65, 50, M, false);
+        add_matmul(v, DType::MXFP4, 32 * 33, 50, M, false);
+        add_matmul(v, DType::FP4_E2M1, 32 * 33, 50, M, M == 40);
     }
     for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::Q6_K, DType::IQ2_XXS, DType::IQ3_XXS})
         for (int64_t M : {1, 19}) add_matmul(v, t, 512, 37, M, true);

@@ -5,7 +5,10 @@
 //  (c) matmul (prefill) M = 512: GFLOP/s and the ratio to the peak FMA rate of the cores used
 //      (cores x measured GHz x 2 FMA pipes x lanes x 2; target >= 50%);
 //  (d) OpenBLAS sgemm on the same shape as an anchor for f32.
-// Prints a markdown table; never asserts. Usage: atelier-bench-kernels [--threads N] [--variant V]
+//  (e) matmul on the V4-Flash expert shape (K 4096, N 2048, M 192: a routed expert's share of a
+//      512-token prefill) for the types the V4 benchmark models use.
+// Prints a markdown table; never asserts.
+// Usage: atelier-bench-kernels [--threads N] [--variant V] [--only matvec|matmul]
 #include <cblas.h>
 
 #include <algorithm>
@@ -110,10 +113,11 @@ double time_matmul(Session& s, const std::vector<std::unique_ptr<Weight>>& ws, c
 
 int main(int argc, char** argv) {
     int n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    std::string variant;
+    std::string variant, only;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--threads")) n_threads = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--variant")) variant = argv[i + 1];
+        if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
     }
     CpuBackendOptions opt{.read_env = true};
     if (!variant.empty()) opt.force = cpu_variant_from_name(variant).value_or(CpuVariant::Invalid);
@@ -148,6 +152,7 @@ int main(int argc, char** argv) {
     Tensor x1 = Tensor::make(DType::F32, {K, 1}).value(), y1 = Tensor::make(DType::F32, {N, 1}).value();
     for (int64_t k = 0; k < K; ++k) static_cast<float*>(x1.data)[k] = std::normal_distribution<float>()(rng);
     for (DType t : {DType::Q4_K, DType::Q8_0, DType::MXFP4, DType::FP4_E2M1, DType::F8_E4M3, DType::BF16}) {
+        if (only == "matmul") break;
         std::vector<std::unique_ptr<Weight>> ws;
         for (int i = 0; i < 3; ++i) ws.push_back(std::make_unique<Weight>(t, K, N, rng));
         const double sec = time_matmul(s, ws, x1, y1, 30);
@@ -163,6 +168,7 @@ int main(int argc, char** argv) {
     for (int64_t i = 0; i < K * M; ++i) static_cast<float*>(xm.data)[i] = std::normal_distribution<float>()(rng);
     const double flops = 2.0 * K * Nm * M;
     for (DType t : {DType::BF16, DType::Q8_0, DType::F32}) {
+        if (only == "matvec") break;
         std::vector<std::unique_ptr<Weight>> ws;
         ws.push_back(std::make_unique<Weight>(t, K, Nm, rng));
         const double sec = time_matmul(s, ws, xm, ym, 3);
@@ -170,7 +176,20 @@ int main(int argc, char** argv) {
                     dtype_name(t), cpu_variant_name(cpu->variant_for(Op::MatMul, {t, DType::F32, DType::F32})), (long long)K,
                     (long long)Nm, (long long)M, sec * 1e3, flops / sec / 1e9, peak_gflops, 100 * flops / sec / 1e9 / peak_gflops);
     }
-    {  // OpenBLAS anchor: Y[M, N] = X[M, K] · W[N, K]^T, same bytes and shape as our f32 run
+    for (DType t : {DType::Q4_K, DType::Q8_0, DType::MXFP4, DType::FP4_E2M1, DType::F8_E4M3, DType::BF16}) {
+        if (only == "matvec") break;
+        const int64_t Me = 192, Ne = 2048;
+        Tensor xe = Tensor::make(DType::F32, {K, Me}).value(), ye = Tensor::make(DType::F32, {Ne, Me}).value();
+        std::memcpy(xe.data, xm.data, static_cast<size_t>(K * Me) * sizeof(float));
+        std::vector<std::unique_ptr<Weight>> ws;
+        for (int i = 0; i < 3; ++i) ws.push_back(std::make_unique<Weight>(t, K, Ne, rng));
+        const double sec = time_matmul(s, ws, xe, ye, 6);
+        const double fl = 2.0 * K * Ne * Me;
+        std::printf("| matmul %s x f32 (expert) | %s | K %lld, N %lld, M %lld | %.2f ms | %.1f GFLOP/s | peak %.0f GFLOP/s | %.0f%% |\n",
+                    dtype_name(t), cpu_variant_name(cpu->variant_for(Op::MatMul, {t, DType::F32, DType::F32})), (long long)K,
+                    (long long)Ne, (long long)Me, sec * 1e3, fl / sec / 1e9, peak_gflops, 100 * fl / sec / 1e9 / peak_gflops);
+    }
+    if (only != "matvec") {  // OpenBLAS anchor: Y[M, N] = X[M, K] · W[N, K]^T, same bytes and shape as our f32 run
         openblas_set_num_threads(n_threads);
         Weight w(DType::F32, K, Nm, rng);
         double best = 1e30;
