@@ -43,7 +43,6 @@ protected:
         chat_->set_on_update([this](const ap::ChatUpdate& u) {
             std::lock_guard lock(mutex_);
             if (u.final) finals_.push_back(u);
-            else if (!u.content.empty()) ++streamed_;
         });
     }
     void TearDown() override { chat_.reset(); }
@@ -76,7 +75,6 @@ protected:
     std::unique_ptr<ap::ChatService> chat_;
     std::mutex mutex_;
     std::vector<ap::ChatUpdate> finals_;
-    int streamed_ = 0;
 };
 
 }  // namespace
@@ -107,8 +105,14 @@ TEST_F(ChatV4Test, GgufAnswersStreamWithProvenanceAndTheSecondTurnContinues) {
     ASSERT_EQ(finish(b->job).state, JobState::Done);
     const std::string g2 = " FROM generations WHERE uuid = '" + b->generation_uuid + "'";
     EXPECT_GT(std::stoi(sql("SELECT json_extract(timings_json, '$.reused_tokens')" + g2)), 0) << "the first turn was not fed again";
+    // Streaming itself is timed (the committer reports every 50 ms) and a 24-token answer of the
+    // tiny model can finish inside one interval, so here only the final reports are checked: they
+    // carry the text the project holds. tests/pipelines/test-chat.cpp checks the streaming with a
+    // model it can slow down.
     std::lock_guard lock(mutex_);
-    EXPECT_GT(streamed_, 0);
+    ASSERT_EQ(finals_.size(), 2u);
+    EXPECT_EQ(finals_[0].content, msg(a->message_uuid, "content"));
+    EXPECT_EQ(finals_[1].content, msg(b->message_uuid, "content"));
 }
 
 TEST_F(ChatV4Test, ConcurrentGetsOfOneModelShareOneInstance) {
