@@ -141,10 +141,17 @@ EOF
 
 # ---- fuzz seed corpora: small, varied, valid and damaged inputs per target
 rm -rf "$CORPUS"
-mkdir -p "$CORPUS/probe" "$CORPUS/image" "$CORPUS/json" "$CORPUS/project"
+mkdir -p "$CORPUS/probe" "$CORPUS/image" "$CORPUS/json" "$CORPUS/project" "$CORPUS/decode"
 cp pattern-37x23.png pattern-37x23.webp quadrants-orient6.jpg sine-440.mp3 sine-440.opus cover-art.mp3 \
    clip-64x48-rot90.mp4 truncated.mp4 not-media.mp4 "$CORPUS/probe/"
 "${FF[@]}" -f lavfi -i "$SINE" -t 0.02 "${BITEXACT[@]}" -c:a pcm_s16le "$CORPUS/probe/short.wav"
+# fuzz-decode (VideoReader/AudioReader): tiny WebM (VP9 + Opus) and MP4 with a mov_text track;
+# the probe seeds are its seeds too.
+"${FF[@]}" -f lavfi -i testsrc2=size=32x24:rate=10 -f lavfi -i "$SINE" -t 0.3 "${BITEXACT[@]}" \
+    -c:v libvpx-vp9 -c:a libopus -b:a 16k "$CORPUS/decode/tiny.webm"
+printf '1\n00:00:00,000 --> 00:00:00,200\nhi\n\n' > "$CORPUS/decode/sub.srt"
+"${FF[@]}" -f lavfi -i testsrc2=size=32x24:rate=10 -i "$CORPUS/decode/sub.srt" -t 0.3 "${BITEXACT[@]}" \
+    -c:v libx264 -c:s mov_text "$CORPUS/decode/tiny-subs.mp4"
 cp pattern-37x23.png pattern-37x23.webp pattern-37x23.bmp quadrants-orient6.jpg "$CORPUS/image/"
 pattern_rgba | "${FF[@]}" -f rawvideo -pix_fmt rgba -s "${PAT_W}x${PAT_H}" -i - -frames:v 1 "${BITEXACT[@]}" \
     -pix_fmt rgb8 "$CORPUS/image/pattern.gif"
