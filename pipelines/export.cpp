@@ -1,0 +1,266 @@
+// Export jobs: presets, the render loop (timeline -> TimelineRenderer -> MediaWriter), single-file
+// conversion as a one-clip timeline, subtitle/transcript text files, and the Studio job wrapper.
+// Files are written as ".NAME.part" beside the destination and renamed once complete.
+// Thread-safety: job worker threads; see export.h.
+#include "pipelines/export.h"
+
+#include <algorithm>
+#include <array>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "media/probe.h"
+#include "media/video-reader.h"
+#include "pipelines/file-util.h"
+#include "pipelines/studio.h"
+#include "pipelines/timeline-render.h"
+
+namespace atelier::pipelines {
+namespace fs = std::filesystem;
+namespace {
+
+using media::AudioCodec;
+
+const std::array<ExportPreset, 7> kPresets = {{
+    {"1080p30", 1920, 1080, 30, 1, 20, "medium", AudioCodec::Invalid},
+    {"720p30", 1280, 720, 30, 1, 20, "medium", AudioCodec::Invalid},
+    {"vertical", 1080, 1920, 30, 1, 20, "medium", AudioCodec::Invalid},
+    {"source", 0, 0, 0, 0, 20, "medium", AudioCodec::Invalid},
+    {"opus", 0, 0, 30, 1, 0, "", AudioCodec::Opus},
+    {"mp3", 0, 0, 30, 1, 0, "", AudioCodec::Mp3},
+    {"wav", 0, 0, 30, 1, 0, "", AudioCodec::Pcm16},
+}};
+
+// The temporary beside dest, removed unless commit() renamed it into place.
+class PartFile {
+public:
+    explicit PartFile(const fs::path& dest) : dest_(dest), part_(dest.parent_path() / ("." + dest.filename().string() + ".part")) {
+        std::error_code ec;
+        fs::remove(part_, ec);  // a leftover of a crashed export
+    }
+    ~PartFile() {
+        if (!done_) {
+            std::error_code ec;
+            fs::remove(part_, ec);
+        }
+    }
+    const fs::path& path() const { return part_; }
+    Status commit(bool overwrite) {
+        std::error_code ec;
+        if (!overwrite && fs::exists(dest_, ec)) {
+            return make_error(ErrorCode::AlreadyExists, dest_.string() + ": already exists", "choose another name or allow overwriting");
+        }
+        fs::rename(part_, dest_, ec);
+        if (ec) return file_error(ec.value(), "cannot move the finished export into place", dest_);
+        done_ = true;
+        return ok_status();
+    }
+
+private:
+    fs::path dest_, part_;
+    bool done_ = false;
+};
+
+Status check_dest(const fs::path& dest, bool overwrite) {
+    std::error_code ec;
+    if (!overwrite && fs::exists(dest, ec)) {
+        return make_error(ErrorCode::AlreadyExists, dest.string() + ": already exists", "choose another name or allow overwriting");
+    }
+    const fs::path dir = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();
+    if (!fs::is_directory(dir, ec)) return make_error(ErrorCode::NotFound, dir.string() + ": no such folder", "create the folder first");
+    return ok_status();
+}
+
+int64_t file_size_or_zero(const fs::path& p) {
+    std::error_code ec;
+    const auto n = fs::file_size(p, ec);
+    return ec ? 0 : static_cast<int64_t>(n);
+}
+
+struct Plan {
+    ExportPreset preset;
+    media::WriterSettings ws;
+    RenderOptions ro;
+    bool video = false, audio = false;
+};
+
+Result<Plan> make_plan(const RenderTimeline& tl, const fs::path& dest, const ExportOptions& opts) {
+    Plan p;
+    ATELIER_TRY_ASSIGN(media::ContainerCodecs codecs, media::codecs_for_path(dest));
+    const bool audio_container = codecs.video == media::VideoCodec::Invalid;
+    std::string name = opts.preset;
+    if (name.empty()) name = audio_container ? "wav" : "1080p30";
+    ATELIER_TRY_ASSIGN(p.preset, export_preset(name));
+    if (p.preset.audio_only != AudioCodec::Invalid && !audio_container) {
+        return make_error(ErrorCode::InvalidArgument, dest.string() + ": preset '" + name + "' is audio only",
+                          "name the output .opus, .mp3, .wav, .flac or .m4a");
+    }
+    p.video = !audio_container;
+    p.audio = audio_container || !tl.audio_clips.empty();
+    if (tl.duration_ms() <= 0) return make_error(ErrorCode::InvalidArgument, "the timeline is empty", "add clips before exporting");
+    if (audio_container && tl.audio_clips.empty()) {
+        return make_error(ErrorCode::InvalidArgument, dest.string() + ": the timeline has no sound to export", "add an audio clip");
+    }
+    p.ws.format_hint = dest;
+    p.ro.burn_subtitles = opts.burn_subtitles;
+    if (p.video) {
+        const int w = p.preset.width > 0 ? p.preset.width : tl.width & ~1, h = p.preset.height > 0 ? p.preset.height : tl.height & ~1;
+        const int fn = p.preset.fps_num > 0 ? p.preset.fps_num : tl.fps_num, fd = p.preset.fps_den > 0 ? p.preset.fps_den : tl.fps_den;
+        p.ws.video = media::VideoEncodeSettings{codecs.video, w, h, fn, fd, p.preset.crf, p.preset.x264_preset, opts.threads};
+        p.ro.width = w, p.ro.height = h, p.ro.fps_num = fn, p.ro.fps_den = fd;
+        if (opts.soft_subtitles && !tl.subtitles.empty() && codecs.subtitles != media::SubtitleCodec::Invalid) p.ws.subtitles = codecs.subtitles;
+    }
+    if (p.audio) {
+        const AudioCodec ac = codecs.audio;
+        const int rate = ac == AudioCodec::Opus ? 48000 : tl.sample_rate_hz;
+        p.ws.audio = media::AudioEncodeSettings{ac, rate, 2, 0};
+        p.ro.sample_rate_hz = rate;
+        p.ro.channels = 2;
+    }
+    return p;
+}
+
+}  // namespace
+
+Result<ExportPreset> export_preset(std::string_view name) {
+    for (const auto& p : kPresets)
+        if (p.name == name) return p;
+    std::string names;
+    for (const auto& p : kPresets) names += (names.empty() ? "" : ", ") + p.name;
+    return make_error(ErrorCode::InvalidArgument, "unknown export preset '" + std::string(name) + "'", "choose one of: " + names);
+}
+
+std::vector<std::string> export_preset_names() {
+    std::vector<std::string> v;
+    for (const auto& p : kPresets) v.push_back(p.name);
+    return v;
+}
+
+Result<ExportReport> render_to_file(JobContext* ctx, const RenderTimeline& tl, const fs::path& dest, const ExportOptions& opts) {
+    ATELIER_TRY(check_dest(dest, opts.overwrite));
+    ATELIER_TRY_ASSIGN(Plan plan, make_plan(tl, dest, opts));
+    ATELIER_TRY_ASSIGN(auto renderer, TimelineRenderer::open(tl, plan.ro));
+    PartFile part(dest);
+    ATELIER_TRY_ASSIGN(auto writer, media::MediaWriter::open(part.path(), plan.ws));
+    for (const auto& s : tl.subtitles)
+        if (plan.ws.subtitles && !s.text.empty()) ATELIER_TRY(writer->write_subtitle(s.start_ms, s.end_ms, s.text));
+    const int64_t n_samples = plan.audio ? renderer->sample_count() : 0;
+    const int64_t n_frames = plan.video ? renderer->frame_count() : 0;
+    std::vector<float> block;
+    int64_t samples_done = 0;
+    auto audio_until = [&](int64_t until) -> Status {
+        constexpr int64_t kBlock = 8192;
+        while (samples_done < until) {
+            const auto n = static_cast<size_t>(std::min(kBlock, until - samples_done));
+            ATELIER_TRY(renderer->audio(samples_done, n, block));
+            ATELIER_TRY(writer->write_audio(block.data(), n));
+            samples_done += static_cast<int64_t>(n);
+            if (!plan.video && ctx) {
+                ATELIER_TRY(ctx->check_cancel());
+                ctx->progress(double(samples_done) / double(std::max<int64_t>(1, n_samples)), "render");
+            }
+        }
+        return ok_status();
+    };
+    for (int64_t i = 0; i < n_frames; ++i) {
+        if (ctx) ATELIER_TRY(ctx->check_cancel());
+        ATELIER_TRY_ASSIGN(const media::Image* frame, renderer->frame(i));
+        ATELIER_TRY(writer->write_video(*frame));
+        // Audio up to the end of this frame keeps the muxer's queues short.
+        const int64_t until = std::min(n_samples, (i + 1) * plan.ro.sample_rate_hz * plan.ro.fps_den / std::max(1, plan.ro.fps_num));
+        if (plan.audio) ATELIER_TRY(audio_until(until));
+        if (ctx) ctx->progress(double(i + 1) / double(n_frames), "render");
+    }
+    if (plan.audio) ATELIER_TRY(audio_until(n_samples));
+    if (ctx) ATELIER_TRY(ctx->check_cancel());
+    ATELIER_TRY(writer->finish());
+    writer.reset();
+    ATELIER_TRY(part.commit(opts.overwrite));
+    return ExportReport{dest, n_frames, n_samples, tl.duration_ms(), file_size_or_zero(dest), plan.preset.name};
+}
+
+Result<ExportReport> export_timeline(JobContext* ctx, const fs::path& project_path, std::string_view timeline_uuid,
+                                     const fs::path& dest, const ExportOptions& opts) {
+    RenderTimeline tl;
+    {
+        ATELIER_TRY_ASSIGN(auto project, projects::Project::open(project_path, projects::OpenOptions{.read_only = true}));
+        ATELIER_TRY_ASSIGN(tl, snapshot_timeline(*project, timeline_uuid));
+    }
+    return render_to_file(ctx, tl, dest, opts);
+}
+
+Result<ExportReport> convert_media(JobContext* ctx, const fs::path& src, const fs::path& dest, const ExportOptions& opts) {
+    ATELIER_TRY_ASSIGN(media::MediaInfo info, media::probe_file(src));
+    if (media::is_image_path(dest)) {
+        ATELIER_TRY(check_dest(dest, opts.overwrite));
+        ATELIER_TRY_ASSIGN(media::Image img, info.kind == media::MediaKind::Image ? media::load_image(src) : media::grab_video_frame(src, 0, 0));
+        PartFile part(dest);
+        std::string ext = dest.extension().string();
+        const bool png = ext == ".png" || ext == ".PNG";
+        ATELIER_TRY(png ? media::write_png(img, part.path()) : media::write_jpeg(img, part.path(), 92));
+        ATELIER_TRY(part.commit(opts.overwrite));
+        return ExportReport{dest, 1, 0, 0, file_size_or_zero(dest), png ? "png" : "jpeg"};
+    }
+    RenderTimeline tl;
+    tl.width = std::max(2, info.width & ~1), tl.height = std::max(2, info.height & ~1);
+    tl.sample_rate_hz = info.sample_rate_hz > 0 ? info.sample_rate_hz : 48000;
+    const int64_t duration = info.kind == media::MediaKind::Image ? 5000 : info.duration_ms;
+    if (duration <= 0) return make_error(ErrorCode::MediaUnsupported, src.string() + ": unknown duration", "remux it with a tool that writes the duration");
+    RenderClip clip{ClipKind::Invalid, src, 0, duration, 0, {}};
+    if (info.kind == media::MediaKind::Video) {
+        ATELIER_TRY_ASSIGN(auto vr, media::VideoReader::open(src));
+        if (vr->fps_num() > 0) tl.fps_num = vr->fps_num(), tl.fps_den = vr->fps_den();
+        clip.kind = ClipKind::Video;
+        tl.video_tracks.push_back({clip});
+    } else if (info.kind == media::MediaKind::Image) {
+        clip.kind = ClipKind::Image;
+        tl.video_tracks.push_back({clip});
+    }
+    if (info.channels > 0) {
+        clip.kind = ClipKind::Audio;
+        tl.audio_clips.push_back(clip);
+    }
+    ExportOptions o = opts;
+    if (o.preset.empty() && media::codecs_for_path(dest).ok() && media::codecs_for_path(dest)->video != media::VideoCodec::Invalid) o.preset = "source";
+    return render_to_file(ctx, tl, dest, o);
+}
+
+Result<ExportReport> export_subtitles(const fs::path& project_path, std::string_view timeline_uuid, std::string_view transcript_uuid,
+                                      const fs::path& dest) {
+    const media::SubtitleFormat format = media::subtitle_format_for_path(dest);
+    if (format == media::SubtitleFormat::Invalid) {
+        return make_error(ErrorCode::InvalidArgument, dest.string() + ": not a subtitle file name", "use .srt, .vtt, .txt or .json");
+    }
+    std::vector<media::SubtitleItem> items;
+    {
+        ATELIER_TRY_ASSIGN(auto project, projects::Project::open(project_path, projects::OpenOptions{.read_only = true}));
+        if (!transcript_uuid.empty()) {
+            ATELIER_TRY_ASSIGN(auto segs, projects::list_transcript_segments(*project, transcript_uuid));
+            for (auto& s : segs) items.push_back({s.start_ms, s.end_ms, std::move(s.text), std::move(s.speaker)});
+        } else {
+            ATELIER_TRY_ASSIGN(RenderTimeline tl, snapshot_timeline(*project, timeline_uuid));
+            items = std::move(tl.subtitles);
+        }
+    }
+    ATELIER_TRY_ASSIGN(std::string text, media::format_subtitles(items, format));
+    PartFile part(dest);
+    ATELIER_TRY(write_text_file(part.path(), text));
+    ATELIER_TRY(part.commit(true));
+    return ExportReport{dest, 0, 0, items.empty() ? 0 : items.back().end_ms, static_cast<int64_t>(text.size()), "subtitles"};
+}
+
+JobId submit_export_timeline(Studio& studio, std::string timeline_uuid, fs::path dest, ExportOptions opts,
+                             std::shared_ptr<ExportReport> report) {
+    const nlohmann::json params = {{"timeline", timeline_uuid}, {"dest", dest.string()}, {"preset", opts.preset},
+                                   {"burn_subtitles", opts.burn_subtitles}, {"soft_subtitles", opts.soft_subtitles}};
+    JobSpec spec{.uuid = {}, .kind = "export", .title = "Export " + dest.filename().string(), .params_json = params.dump()};
+    const fs::path project_path = studio.project().path();
+    return studio.submit_job(std::move(spec), [=](JobContext& ctx) -> Status {
+        ATELIER_TRY_ASSIGN(ExportReport r, export_timeline(&ctx, project_path, timeline_uuid, dest, opts));
+        if (report) *report = r;
+        return ok_status();
+    });
+}
+
+}  // namespace atelier::pipelines
