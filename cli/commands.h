@@ -21,6 +21,9 @@ int cmd_demo(const Argv& argv);
 int cmd_model_info(const Argv& argv);
 int cmd_generate(const Argv& argv);
 int cmd_chat(const Argv& argv);
+int cmd_media_probe(const Argv& argv);
+int cmd_media_convert(const Argv& argv);
+int cmd_export(const Argv& argv);
 
 // Shared by the subcommands: parse with --json/--quiet/--help added to spec; on --help prints
 // `usage` and returns 0 through *exit_now; on a usage error prints it and returns 1.

@@ -27,6 +27,11 @@ constexpr const char* kHelp =
     "  model info FILE|DIR [--ctx N] [--tensors] architecture, parameters, types, memory plan of a model\n"
     "  generate --model PATH --prompt TEXT [...]  generate text with a DeepSeek V4 model (streams; --json)\n"
     "  chat --model PATH [--think] [...]          chat with a DeepSeek V4 model on the terminal\n"
+    "  media probe FILE                           container, duration and streams of a media file\n"
+    "  media convert IN OUT [--preset P]          convert a picture, sound or video (format from OUT)\n"
+    "  export PROJECT --timeline [ID] --out FILE [--preset P]  render the timeline to MP4/WebM/audio\n"
+    "  export PROJECT --subtitles FILE            subtitle items as .srt/.vtt/.txt/.json\n"
+    "  export PROJECT --bundle DIR [--zip]        same as 'project bundle'\n"
     "  COMMAND --help                             usage of one command\n"
     "\n"
     "options for every command:\n"
@@ -78,6 +83,13 @@ int main(int argc, char** argv) {
     if (cmd == "demo") return cmd_demo(Argv(args.begin() + 1, args.end()));
     if (cmd == "generate") return cmd_generate(Argv(args.begin() + 1, args.end()));
     if (cmd == "chat") return cmd_chat(Argv(args.begin() + 1, args.end()));
+    if (cmd == "export") return cmd_export(Argv(args.begin() + 1, args.end()));
+    if (cmd == "media") {
+        if (args.size() >= 2 && args[1] == "probe") return cmd_media_probe(Argv(args.begin() + 2, args.end()));
+        if (args.size() >= 2 && args[1] == "convert") return cmd_media_convert(Argv(args.begin() + 2, args.end()));
+        return usage_error(args.size() < 2 ? "missing command after 'media' (try 'media probe')"
+                                           : "unknown command 'media " + args[1] + "'", json);
+    }
     if (cmd == "model") {
         if (args.size() >= 2 && args[1] == "info") return cmd_model_info(Argv(args.begin() + 2, args.end()));
         return usage_error(args.size() < 2 ? "missing command after 'model' (try 'model info')"
