@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../pipelines/test-util.h"
+#include "cli-run.h"
 #include "core/npy.h"
 
 namespace atelier::test {
@@ -20,21 +21,8 @@ const fs::path kTiny = fs::path(ATELIER_TINY_V4_DIR);
 const fs::path kFp8 = kTiny / "tiny-v4-fp8";
 const fs::path kGguf = kTiny / "tiny-v4.gguf";
 
-struct CliRun {
-    int code = -1;
-    std::string out, err;
-};
-
 CliRun cli(const std::vector<std::string>& args, const std::string& stdin_text = {}) {
-    TempDir tmp;
-    std::string cmd = shell_quote(ATELIER_CLI_PATH);
-    for (const auto& a : args) cmd += " " + shell_quote(a);
-    const fs::path in = tmp / "stdin.txt", err = tmp / "stderr.txt";
-    std::ofstream(in) << stdin_text;
-    CliRun r;
-    r.out = run_capture(cmd + " <" + shell_quote(in.string()) + " 2>" + shell_quote(err.string()), &r.code);
-    r.err = read_file(err);
-    return r;
+    return run_cli(args, stdin_text);
 }
 
 json cli_json(const std::vector<std::string>& args, int want_code = 0) {

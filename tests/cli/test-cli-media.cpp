@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../pipelines/test-util.h"
+#include "cli-run.h"
 #include "pipelines/demo-media.h"
 #include "pipelines/studio.h"
 #include "projects/timeline-store.h"
@@ -13,22 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-struct CliRun {
-    int code = -1;
-    std::string out, err;
-};
-
 class CliMediaTest : public ::testing::Test {
 protected:
-    CliRun cli(const std::vector<std::string>& args) {
-        std::string cmd = shell_quote(ATELIER_CLI_PATH);
-        for (const auto& a : args) cmd += " " + shell_quote(a);
-        const fs::path err = dir_ / "stderr.txt";
-        CliRun r;
-        r.out = run_capture(cmd + " 2>" + shell_quote(err.string()), &r.code);
-        r.err = read_file(err);
-        return r;
-    }
+    CliRun cli(const std::vector<std::string>& args) { return run_cli(args); }
     // A project with a timeline: a picture for 1 s, a tone under it, one subtitle item.
     fs::path project_with_timeline() {
         const fs::path path = dir_ / "p.atelier";

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../pipelines/test-util.h"
+#include "cli-run.h"
 #include "pipelines/demo-media.h"
 
 extern char** environ;
@@ -22,27 +23,9 @@ namespace {
 
 using nlohmann::json;
 
-struct CliRun {
-    int code = -1;
-    std::string out, err;
-    json j() const {
-        json parsed = json::parse(out, nullptr, false);
-        EXPECT_FALSE(parsed.is_discarded()) << "stdout is not one JSON object: " << out;
-        return parsed;
-    }
-};
-
 class CliTest : public ::testing::Test {
 protected:
-    CliRun cli(const std::vector<std::string>& args) {
-        std::string cmd = shell_quote(ATELIER_CLI_PATH);
-        for (const auto& a : args) cmd += " " + shell_quote(a);
-        const fs::path err = dir_ / "stderr.txt";
-        CliRun r;
-        r.out = run_capture(cmd + " 2>" + shell_quote(err.string()), &r.code);
-        r.err = read_file(err);
-        return r;
-    }
+    CliRun cli(const std::vector<std::string>& args) { return run_cli(args); }
 
     // Starts atelier-cli in the background; stdout/stderr go to files in dir_.
     pid_t spawn(const std::vector<std::string>& args) {

@@ -25,6 +25,9 @@ file_version=$(sqlite3 "$root/check.atelier" 'PRAGMA user_version;')
 grep -q "\"schema_version\":$file_version[,}]" "$root/new.json" \
     || fail "project new reported $(cat "$root/new.json"), the file says user_version $file_version"
 
+# The embedded subtitle font's licence ships with it.
+[ -f "$root/usr/share/doc/atelier/DejaVuSans-LICENSE" ] || fail "no DejaVuSans-LICENSE in /usr/share/doc/atelier"
+
 # Control fields.
 [ "$(dpkg-deb -f "$deb" Package)" = atelier ] || fail "Package field"
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "Version field"
