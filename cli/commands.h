@@ -23,6 +23,10 @@ int cmd_generate(const Argv& argv);
 int cmd_chat(const Argv& argv);
 int cmd_media_probe(const Argv& argv);
 int cmd_media_convert(const Argv& argv);
+int cmd_media_devices(const Argv& argv);
+int cmd_media_play(const Argv& argv);
+int cmd_media_record(const Argv& argv);
+int cmd_project_record(const Argv& argv);
 int cmd_export(const Argv& argv);
 
 // Shared by the subcommands: parse with --json/--quiet/--help added to spec; on --help prints

@@ -23,12 +23,16 @@ constexpr const char* kHelp =
     "  project list PATH [--kind K] [--jobs]      list assets (K: image, audio, video) or jobs\n"
     "  project bundle PATH DEST [--zip]           write a folder or .zip with every asset and a manifest\n"
     "  project rerun PATH JOB_UUID                rerun an interrupted, failed or cancelled job\n"
+    "  project record PATH --seconds N [--device D] record from an input into an audio asset\n"
     "  demo [--out DIR] [--no-video]             make inputs and a project, and show what works\n"
     "  model info FILE|DIR [--ctx N] [--tensors] architecture, parameters, types, memory plan of a model\n"
     "  generate --model PATH --prompt TEXT [...]  generate text with a DeepSeek V4 model (streams; --json)\n"
     "  chat --model PATH [--think] [...]          chat with a DeepSeek V4 model on the terminal\n"
     "  media probe FILE                           container, duration and streams of a media file\n"
     "  media convert IN OUT [--preset P]          convert a picture, sound or video (format from OUT)\n"
+    "  media devices                              list sound devices (default input/output marked)\n"
+    "  media play FILE [--device D]               play a file's sound (Ctrl+C stops)\n"
+    "  media record OUT.wav --seconds N [--device D] record from an input into a WAV\n"
     "  export PROJECT --timeline [ID] --out FILE [--preset P]  render the timeline to MP4/WebM/audio\n"
     "  export PROJECT --subtitles FILE            subtitle items as .srt/.vtt/.txt/.json\n"
     "  export PROJECT --bundle DIR [--zip]        same as 'project bundle'\n"
@@ -87,6 +91,9 @@ int main(int argc, char** argv) {
     if (cmd == "media") {
         if (args.size() >= 2 && args[1] == "probe") return cmd_media_probe(Argv(args.begin() + 2, args.end()));
         if (args.size() >= 2 && args[1] == "convert") return cmd_media_convert(Argv(args.begin() + 2, args.end()));
+        if (args.size() >= 2 && args[1] == "devices") return cmd_media_devices(Argv(args.begin() + 2, args.end()));
+        if (args.size() >= 2 && args[1] == "play") return cmd_media_play(Argv(args.begin() + 2, args.end()));
+        if (args.size() >= 2 && args[1] == "record") return cmd_media_record(Argv(args.begin() + 2, args.end()));
         return usage_error(args.size() < 2 ? "missing command after 'media' (try 'media probe')"
                                            : "unknown command 'media " + args[1] + "'", json);
     }
@@ -108,5 +115,6 @@ int main(int argc, char** argv) {
     if (sub == "import") return cmd_project_import(rest);
     if (sub == "bundle") return cmd_project_bundle(rest);
     if (sub == "rerun") return cmd_project_rerun(rest);
+    if (sub == "record") return cmd_project_record(rest);
     return usage_error("unknown command 'project " + sub + "'", json);
 }

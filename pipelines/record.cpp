@@ -92,18 +92,12 @@ Result<ImportReport> import_take(JobContext& ctx, const fs::path& project_path, 
 
 }  // namespace
 
-Result<RecordReport> record_into_project(JobContext& ctx, projects::Project& project, const RecordOptions& opts) {
+Result<RecordReport> record_to_file(JobContext& ctx, const fs::path& wav, const RecordOptions& opts) {
     if (opts.max_duration_ms <= 0 || opts.sample_rate_hz <= 0)
         return make_error(ErrorCode::InvalidArgument, "recording needs a positive duration and sample rate",
                           "pass --seconds N with N > 0");
-    const fs::path dir = project.media_dir() / "recordings";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return file_error(ec.value(), "cannot create the recordings folder", dir);
     RecordReport r;
-    r.source_wav = dir / safe_file_component(opts.name.empty() ? default_name() : opts.name);
-    if (r.source_wav.extension() != ".wav") r.source_wav += ".wav";
-
+    r.source_wav = wav;
     media::RecorderSettings s;
     s.stream.device = opts.device;
     s.stream.sample_rate_hz = opts.sample_rate_hz;
@@ -112,20 +106,32 @@ Result<RecordReport> record_into_project(JobContext& ctx, projects::Project& pro
     s.max_frames = std::max<int64_t>(1, opts.max_duration_ms * opts.sample_rate_hz / 1000);
     r.sample_rate_hz = s.stream.sample_rate_hz;
     r.channels = s.stream.channels;
+    std::error_code ec;
     {
-        auto rec = media::AudioRecorder::open(r.source_wav, s);
+        auto rec = media::AudioRecorder::open(wav, s);
         Status st = rec.ok() ? capture(ctx, **rec, s.max_frames, &r) : Status(rec.error());
         if (!st.ok()) {
-            fs::remove(r.source_wav, ec);
+            fs::remove(wav, ec);
             return st.error();
         }
     }
     r.duration_ms = r.frames * 1000 / r.sample_rate_hz;
     if (r.frames == 0) {
-        fs::remove(r.source_wav, ec);
+        fs::remove(wav, ec);
         return make_error(ErrorCode::InvalidArgument, "nothing was recorded from " + (opts.device.empty() ? std::string("the default input") : opts.device),
                           "check the input device with 'atelier-cli media devices' and record for longer");
     }
+    return r;
+}
+
+Result<RecordReport> record_into_project(JobContext& ctx, projects::Project& project, const RecordOptions& opts) {
+    const fs::path dir = project.media_dir() / "recordings";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return file_error(ec.value(), "cannot create the recordings folder", dir);
+    fs::path wav = dir / safe_file_component(opts.name.empty() ? default_name() : opts.name);
+    if (wav.extension() != ".wav") wav += ".wav";
+    ATELIER_TRY_ASSIGN(RecordReport r, record_to_file(ctx, wav, opts));
     ATELIER_TRY_ASSIGN(r.import, import_take(ctx, project.path(), r.source_wav));
     if (!r.import.failures.empty()) return r.import.failures.front().error;  // the take stays for a retry
     ATELIER_TRY(commit_import(project, r.import));

@@ -42,6 +42,11 @@ struct RecordReport {
     ImportReport import;                  // the import's report (rows already committed)
 };
 
+// Records into `wav` (created or truncated) on the calling (worker) thread until cancel (kept: the
+// result is ok with stopped_by_cancel) or max_duration_ms. Fills every field but asset_uuid and
+// import. On an error the file is removed; an empty take is InvalidArgument (file removed).
+Result<RecordReport> record_to_file(JobContext& ctx, const std::filesystem::path& wav, const RecordOptions& opts);
+
 // Records and imports on the calling (worker) thread. The project must be opened by the caller
 // (the Studio's); rows are committed with commit_import, so only the undo entry remains for the
 // owner thread (register_recording). Errors: AudioDeviceFailed with a hint (no or unknown device,
