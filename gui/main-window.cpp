@@ -27,6 +27,7 @@
 #include "gui/chat/chat-workspace.h"
 #include "gui/dialogs/info-dialogs.h"
 #include "gui/dialogs/settings-dialog.h"
+#include "gui/export/export-dialog.h"
 #include "gui/gallery/gallery-panel.h"
 #include "gui/jobs/job-list-model.h"
 #include "gui/jobs/job-queue-panel.h"
@@ -34,6 +35,7 @@
 #include "gui/models/model-catalog.h"
 #include "gui/preview/preview-panel.h"
 #include "gui/session/project-session.h"
+#include "gui/timeline/timeline-workspace.h"
 #include "gui/welcome/welcome-panel.h"
 
 namespace gui {
@@ -72,6 +74,7 @@ MainWindow::MainWindow(QWidget* parent)
     setCentralWidget(m_workspaces);
     buildDocks();
     buildChat();
+    buildTimeline();
 
     m_countLabel = new QLabel(this);
     m_countLabel->setObjectName(QStringLiteral("statusCount"));
@@ -89,6 +92,7 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    m_timeline->setSession(nullptr);
     m_chat->setSession(nullptr);
     m_assets->setSession(nullptr);
     m_jobs->setSession(nullptr);
@@ -167,6 +171,45 @@ void MainWindow::buildChat() {
 
 void MainWindow::showChat() { m_workspaces->setCurrentWidget(m_chat); }
 
+// The Timeline workspace (a tab), its menu and shortcuts; gallery assets drag onto its tracks.
+void MainWindow::buildTimeline() {
+    m_timeline = new TimelineWorkspace(this);
+    m_workspaces->addTab(m_timeline, tr("Timeline"));
+    m_gallery->view()->setDragEnabled(true);
+    m_gallery->view()->setDragDropMode(QAbstractItemView::DragOnly);
+    m_showTimeline = new QAction(tr("&Timeline Workspace"), this);
+    m_showTimeline->setObjectName(QStringLiteral("actionShowTimeline"));
+    m_showTimeline->setShortcut(QKeySequence(QStringLiteral("Ctrl+5")));
+    connect(m_showTimeline, &QAction::triggered, this, &MainWindow::showTimeline);
+    const TimelineWorkspace::Actions& t = m_timeline->actions();
+    const QList<QAction*> acts = {m_showTimeline, t.addSubtitle, t.deleteClip, t.zoomIn, t.zoomOut, t.exportTimeline};
+    auto* menu = new QMenu(tr("&Timeline"), this);
+    menu->setObjectName(QStringLiteral("menuTimeline"));
+    menu->addActions({m_showTimeline, t.addSubtitle, t.deleteClip});
+    menu->addSeparator();
+    menu->addActions({t.zoomIn, t.zoomOut});
+    menu->addSeparator();
+    menu->addAction(t.exportTimeline);
+    const QList<QAction*> bar = menuBar()->actions();
+    menuBar()->insertMenu(bar.isEmpty() ? nullptr : bar.last(), menu);  // before Help
+    addAction(m_showTimeline);
+    addAction(t.exportTimeline);
+    m_actions.groups.insert(m_actions.groups.size() - 1, {tr("Timeline"), acts});
+    connect(m_timeline, &TimelineWorkspace::statusMessage, this, [this](const QString& text, int ms) { statusBar()->showMessage(text, ms); });
+    connect(m_timeline, &TimelineWorkspace::exportRequested, this, &MainWindow::showExport);
+}
+
+void MainWindow::showTimeline() { m_workspaces->setCurrentWidget(m_timeline); }
+
+ExportDialog* MainWindow::showExport() {
+    if (!m_session) return nullptr;
+    auto* dlg = new ExportDialog(m_session.get(), m_hooks.get(), m_timeline->timelineUuid(), this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    dlg->open();
+    m_jobsDock->show();
+    return dlg;
+}
+
 void MainWindow::connectActions() {
     const MainActions& a = m_actions;
     connect(a.newProject, &QAction::triggered, this, &MainWindow::onNew);
@@ -214,6 +257,7 @@ bool MainWindow::adoptSession(std::unique_ptr<ProjectSession> session) {
     m_jobs->setSession(s);
     m_preview->setSession(s);
     m_chat->setSession(s);
+    m_timeline->setSession(s);
     // Persisting the recent list writes the settings file: keep it out of the first paint.
     QTimer::singleShot(0, this, [path = s->path()] { addRecentProject(path); });
     setWindowTitle(tr("%1 — Atelier").arg(s->displayName()));
@@ -268,6 +312,7 @@ bool MainWindow::saveProjectAs(const QString& rawPath) {
 }
 
 void MainWindow::closeProject() {
+    if (m_timeline) m_timeline->setSession(nullptr);
     m_chat->setSession(nullptr);
     m_assets->setSession(nullptr);
     m_jobs->setSession(nullptr);

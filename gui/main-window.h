@@ -1,5 +1,5 @@
 // MainWindow: the studio window (ARCHITECTURE §7). Left: asset gallery; centre: workspaces as
-// tabs (Home: the welcome / project empty state; Chat: gui/chat); right: preview; bottom: job queue; status bar: asset count and project
+// tabs (Home: the welcome / project empty state; Chat: gui/chat; Timeline: gui/timeline); right: preview; bottom: job queue; status bar: asset count and project
 // path. Owns at most one ProjectSession. Every dialog goes through DialogHooks so tests (and the
 // `atelier PATH` command line) drive the same code paths as the menus.
 // Thread-safety: GUI thread only. Nothing here blocks on a job: results arrive via gui::post.
@@ -21,6 +21,8 @@ namespace gui {
 
 class AssetListModel;
 class ChatWorkspace;
+class ExportDialog;
+class TimelineWorkspace;
 class DialogHooks;
 class GalleryPanel;
 class JobListModel;
@@ -60,6 +62,9 @@ public:
     ModelCatalog* modelCatalog() const { return m_models; }
     QTabWidget* workspaces() const { return m_workspaces; }  // Home (welcome), Chat
     void showChat();
+    TimelineWorkspace* timelineWorkspace() const { return m_timeline; }
+    void showTimeline();
+    ExportDialog* showExport();  // opened non-modal; returns the dialog (nullptr without a project)
     const MainActions& actions() const { return m_actions; }
     const AppSettings& settings() const { return m_settings; }
     QLabel* assetCountLabel() const { return m_countLabel; }
@@ -79,6 +84,7 @@ protected:
 private:
     void buildDocks();
     void buildChat();
+    void buildTimeline();
     void connectActions();
     bool adoptSession(std::unique_ptr<ProjectSession> session);
     void reportError(const QString& title, const QString& text, const QString& detail);
@@ -111,6 +117,8 @@ private:
     ChatWorkspace* m_chat = nullptr;
     QTabWidget* m_workspaces = nullptr;
     QAction* m_showChat = nullptr;
+    TimelineWorkspace* m_timeline = nullptr;
+    QAction* m_showTimeline = nullptr;
     QDockWidget* m_galleryDock = nullptr;
     QDockWidget* m_previewDock = nullptr;
     QDockWidget* m_jobsDock = nullptr;

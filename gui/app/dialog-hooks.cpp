@@ -78,6 +78,10 @@ QString DialogHooks::modelPath(QWidget* parent, bool folder) {
                                         QObject::tr("Models (*.gguf *.safetensors);;All files (*)"));
 }
 
+QString DialogHooks::exportPath(QWidget* parent, const QString& suggested) {
+    return QFileDialog::getSaveFileName(parent, QObject::tr("Export To"), suggested);
+}
+
 void DialogHooks::showError(QWidget* parent, const QString& title, const QString& text, const QString& detail) {
     QMessageBox box(QMessageBox::Warning, title, text, QMessageBox::Ok, parent);
     if (!detail.isEmpty()) box.setDetailedText(detail);

@@ -21,6 +21,8 @@ public:
     virtual QString folderPath(QWidget* parent, const QString& title, const QString& start);
     // A model to import: a .gguf / .safetensors file, or (folder) a safetensors folder.
     virtual QString modelPath(QWidget* parent, bool folder);
+    // Where to write an export; `suggested` is the proposed file (its extension sets the filter).
+    virtual QString exportPath(QWidget* parent, const QString& suggested);
     virtual void showError(QWidget* parent, const QString& title, const QString& text, const QString& detail);
     // Yes/No question; returns true for Yes.
     virtual bool confirm(QWidget* parent, const QString& title, const QString& text);

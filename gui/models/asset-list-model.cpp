@@ -1,6 +1,8 @@
 // AssetListModel implementation. Invariant: m_rowOf maps every row's uuid to its index.
 #include "gui/models/asset-list-model.h"
 
+#include <QMimeData>
+
 #include <QFileInfo>
 #include <QLocale>
 #include <QSet>
@@ -208,7 +210,19 @@ bool AssetListModel::setData(const QModelIndex& index, const QVariant& value, in
 
 Qt::ItemFlags AssetListModel::flags(const QModelIndex& index) const {
     if (!index.isValid()) return Qt::NoItemFlags;
-    return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsEditable | Qt::ItemNeverHasChildren;
+    return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsEditable | Qt::ItemNeverHasChildren | Qt::ItemIsDragEnabled;
+}
+
+QStringList AssetListModel::mimeTypes() const { return {QStringLiteral("application/x-atelier-asset-uuids")}; }
+
+QMimeData* AssetListModel::mimeData(const QModelIndexList& indexes) const {
+    QStringList uuids;
+    for (const QModelIndex& i : indexes)
+        if (const Asset* a = assetAt(i.row())) uuids << QString::fromStdString(a->uuid);
+    if (uuids.isEmpty()) return nullptr;
+    auto* mime = new QMimeData;
+    mime->setData(QStringLiteral("application/x-atelier-asset-uuids"), uuids.join(u'\n').toUtf8());
+    return mime;
 }
 
 QHash<int, QByteArray> AssetListModel::roleNames() const {

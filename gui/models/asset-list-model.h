@@ -53,6 +53,9 @@ public:
     bool setData(const QModelIndex& index, const QVariant& value, int role) override;
     Qt::ItemFlags flags(const QModelIndex& index) const override;
     QHash<int, QByteArray> roleNames() const override;
+    // Drag source for the timeline: "application/x-atelier-asset-uuids", one uuid a line.
+    QStringList mimeTypes() const override;
+    QMimeData* mimeData(const QModelIndexList& indexes) const override;
 
     const atelier::projects::Asset* assetAt(int row) const;
     int rowOf(const QString& uuid) const { return m_rowOf.value(uuid, -1); }
