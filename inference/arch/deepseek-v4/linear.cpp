@@ -2,11 +2,21 @@
 // with 128x128 UE8M0 block scales, FP4 E2M1 with per-32 scales, MXFP4, bf16, Q8_0, Q4_K, ...).
 // Released numerics follow the reference's linear(): activations of FP8/FP4 products are
 // fake-quantised to FP8 per 128 along K first, and the bf16 result is rounded to bf16.
-// Also the Workspace buffers and bf16 rounding shared by the V4 sources. One thread per Ctx.
+// Also the Workspace buffers, bf16 rounding and the FP8 activation fake-quant shared by the V4
+// sources, in AVX-512 where the CPU has it (bit-identical to the scalar forms, which stay the
+// specification: quant.h's fake_quant_fp8_act). One thread per Ctx.
+// GCC 12's AVX-512 headers trip -Wuninitialized on their own _mm512_undefined_* (PR 105593).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
 #include <cstring>
 #include <vector>
 
 #include "inference/arch/deepseek-v4/v4.h"
+#include "inference/cpu-features.h"
 #include "inference/quant.h"
 
 namespace atelier::infer::v4 {
@@ -24,7 +34,74 @@ inline float bf16_round1(float x) {
     return x;
 }
 
+bool have_avx512() {
+    static const bool yes = [] {
+        const CpuFeatures& f = cpu_features();
+        return f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl;
+    }();
+    return yes;
+}
+
+#define ATELIER_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+
+// bf16_round1 on 16 lanes: RNE on the bits, Inf/NaN kept as they are.
+ATELIER_AVX512 inline __m512 bf16_round16(__m512 v) {
+    const __m512i u = _mm512_castps_si512(v);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    const __m512i r = _mm512_and_si512(_mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)), lsb),
+                                       _mm512_set1_epi32(static_cast<int>(0xFFFF0000u)));
+    const __mmask16 special = _mm512_cmpeq_epi32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7F800000)), _mm512_set1_epi32(0x7F800000));
+    return _mm512_castsi512_ps(_mm512_mask_mov_epi32(r, special, u));
+}
+
+ATELIER_AVX512 void round_bf16_avx512(float* x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, bf16_round16(_mm512_loadu_ps(x + i)));
+    for (; i < n; ++i) x[i] = bf16_round1(x[i]);
+}
+
+// One block of the reference's FP8 activation quantisation (quant.h fake_quant_fp8_act, block %
+// 16 == 0): s = 2^ceil(log2(max(amax, 1e-4) / 448)), v = clamp(x / s, ±448) rounded to E4M3 (3
+// mantissa bits, ties to even; below 2^-6 to multiples of 2^-9), x = v·s. Division by the power of
+// two s is the exact product with 2^-k; NaN passes through as in the scalar code.
+ATELIER_AVX512 void fq_fp8_block(float* x, int64_t block) {
+    __m512 amax = _mm512_set1_ps(1e-4f);
+    for (int64_t i = 0; i < block; i += 16) amax = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + i)), amax);
+    const float t = _mm512_reduce_max_ps(amax) * (1.0f / 448.0f);
+    uint32_t tb;
+    std::memcpy(&tb, &t, 4);
+    const int k = static_cast<int>((tb >> 23) & 0xFF) - 127 + ((tb & 0x7FFFFF) != 0 ? 1 : 0);
+    const __m512 s = _mm512_castsi512_ps(_mm512_set1_epi32((k + 127) << 23));
+    const __m512 inv = _mm512_castsi512_ps(_mm512_set1_epi32((127 - k) << 23));
+    const __m512 lim = _mm512_set1_ps(448.0f), nlim = _mm512_set1_ps(-448.0f);
+    for (int64_t i = 0; i < block; i += 16) {
+        __m512 v = _mm512_mul_ps(_mm512_loadu_ps(x + i), inv);
+        v = _mm512_max_ps(nlim, _mm512_min_ps(lim, v));  // NaN stays NaN (second operand)
+        const __m512i u = _mm512_castps_si512(v);
+        const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 20), _mm512_set1_epi32(1));
+        const __m512 nrm = _mm512_castsi512_ps(_mm512_and_si512(_mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFFF)), lsb),
+                                                                _mm512_set1_epi32(static_cast<int>(0xFFF00000u))));
+        const __m512 sub = _mm512_mul_ps(_mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(512.0f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                                         _mm512_set1_ps(1.0f / 512.0f));
+        const __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p-6f), _CMP_LT_OQ);
+        _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_mask_mov_ps(nrm, tiny, sub), s));
+    }
+}
+
+#undef ATELIER_AVX512
+
 }  // namespace
+
+Status fake_quant_fp8_act_fast(Ctx& c, float* x, int64_t n, int block) {
+    if (!have_avx512() || block % 16 != 0 || block <= 0 || n % block != 0) return fake_quant_fp8_act(x, n, block);
+    const int64_t blocks = n / block;
+    constexpr int64_t kBlocksPerTask = 256;
+    parallel_for(c.session.context(), (blocks + kBlocksPerTask - 1) / kBlocksPerTask, [&](int64_t t) {
+        const int64_t b1 = std::min(blocks, (t + 1) * kBlocksPerTask);
+        for (int64_t b = t * kBlocksPerTask; b < b1; ++b) fq_fp8_block(x + b * block, block);
+    });
+    return ok_status();
+}
 
 std::span<float> Workspace::f32(int slot, size_t n) {
     std::vector<float>& v = f_[static_cast<size_t>(slot)];
@@ -39,6 +116,7 @@ std::span<int32_t> Workspace::i32(int slot, size_t n) {
 }
 
 void round_bf16(std::span<float> x) {
+    if (have_avx512()) return round_bf16_avx512(x.data(), static_cast<int64_t>(x.size()));
     for (float& v : x) v = bf16_round1(v);
 }
 
@@ -81,7 +159,7 @@ Status linear(Ctx& c, const Linear& l, std::span<const float> x, int64_t T, std:
         }
         std::memcpy(q, src, n * sizeof(float));
         // Rows are whole blocks (in % 128 == 0), so one call over T rows equals T row calls.
-        ATELIER_TRY(fake_quant_fp8_act(q, static_cast<int64_t>(n), kActBlock));
+        ATELIER_TRY(fake_quant_fp8_act_fast(c, q, static_cast<int64_t>(n), kActBlock));
         src = q;
     }
     ATELIER_TRY(matmul_raw(c, l, src, T, y.data()));

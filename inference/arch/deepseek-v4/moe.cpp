@@ -105,7 +105,7 @@ Status expert(Ctx& c, const Expert& ex, const float* xq, int64_t n, const float*
             for (int64_t j = 0; j < f; ++j) hp[i * f + j] *= scale[i];  // the routing weight, before W2
     if (released) {  // .to(bf16), then W2's own FP8 activation quantisation
         round_bf16({hp, static_cast<size_t>(n * f)});
-        ATELIER_TRY(fake_quant_fp8_act(hp, n * f, 128));
+        ATELIER_TRY(fake_quant_fp8_act_fast(c, hp, n * f, 128));
     }
     ATELIER_TRY(product(ex.w2, hp, out));
     if (released) round_bf16({out, static_cast<size_t>(n * c.cfg.dim)});
@@ -135,7 +135,7 @@ Status moe_forward(Ctx& c, const Moe& m, int layer, std::span<const int32_t> tok
     if (c.numerics == Numerics::Released) {
         float* q = xqb.get(c, kXq, T * d);
         std::memcpy(q, x.data(), static_cast<size_t>(T * d) * sizeof(float));
-        ATELIER_TRY(fake_quant_fp8_act(q, T * d, 128));
+        ATELIER_TRY(fake_quant_fp8_act_fast(c, q, T * d, 128));
         xq = q;
     }
     // Group (token, slot) pairs by expert, tokens ascending within an expert.

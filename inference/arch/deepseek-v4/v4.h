@@ -252,6 +252,10 @@ struct Ctx {
 // In place: round each value to the nearest bf16 (ties to even), as torch's .to(bfloat16).
 void round_bf16(std::span<float> x);
 
+// quant.h's fake_quant_fp8_act (the reference's FP8 activation quantisation per block), bit for
+// bit, vectorised where the CPU has AVX-512 and split over the session's pool (linear.cpp).
+Status fake_quant_fp8_act_fast(Ctx& c, float* x, int64_t n, int block);
+
 // In place over `rows` rows of `width`: x·rsqrt(mean(x²)+eps)·w in the reference's arithmetic
 // (sum of squares in double rounded to fp32, fp32 rsqrt, (x·r)·w). The RmsNorm op sums in fp32 or
 // multiplies in double; at bf16 outputs either one flips roundings the reference does not. w may be
