@@ -96,6 +96,9 @@ void add_matmul_cases(std::vector<OpCase>& v) {
         add_matmul(v, DType::MXFP4, 32 * 33, 50, M, false);
         add_matmul(v, DType::FP4_E2M1, 32 * 33, 50, M, M == 40);
     }
+    // Matvec rows split in guided levels (several parts of decreasing size per thread).
+    add_matmul(v, DType::Q4_K, 256, 1000, 1, false);
+    add_matmul(v, DType::BF16, 96, 1000, 2, true);
     for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::Q6_K, DType::IQ2_XXS, DType::IQ3_XXS})
         for (int64_t M : {1, 19}) add_matmul(v, t, 512, 37, M, true);
     add_matmul(v, DType::Q4_K, 512, 41, 2, true, DType::BF16);
