@@ -1,16 +1,24 @@
 // FP4 expert products with fp32 products and sums, for released numerics on few tokens per expert
-// (decode, prefill). The MatMul op's fast path for FP4/MXFP4 below 16 columns quantises the
+// (decode, short chunks). The MatMul op's fast path for FP4/MXFP4 below 16 columns quantises the
 // activations to int8 per 32, which DeepSeek's kernels do not do: their FP4 GEMM multiplies the
 // FP8-quantised activations exactly. Those int8 roundings made decode drift from prefill by more
-// than the reference's own difference (cosine 0.97 vs 0.99 on the tiny model), so here each block
-// of 32 codes is looked up as f32 (E2M1 values; x·code is exact in f32), summed per block, then
-// scaled by the block's UE8M0 scale: every product is exact, only the summation order differs
-// from the GEMM path. The activations are reordered once per call to match the code lanes.
-// Cost per column ~0.33 ms for a 4096x2048 expert on one core here, against the op's GEMM (a ~50 ms
-// fixed cost to dequantise the weights, then cheap columns): this path wins below ~256 columns.
-// Vector code (AVX-512 / AVX2+FMA / portable) is picked once from cpuid; every function has
-// internal linkage and its own target attribute, so this file needs no ISA flags.
+// than the reference's own difference (cosine 0.97 vs 0.99 on the tiny model), so here every
+// product is exact and only the summation order differs from the GEMM path:
+//  - AVX-512 BF16, when every activation is exact in bf16 (FP8-quantised ones are): codes become
+//    bf16 E2M1 values with one vpermw per 32, vdpbf16ps multiplies and sums pairs in f32, one FMA
+//    per two blocks applies the UE8M0 scales; memory-bound at decode (one column);
+//  - otherwise each block of 32 codes is looked up as f32 (x·code is exact in f32), summed per
+//    block, then scaled by the block's scale (AVX-512 / AVX2+FMA / portable).
+// From 16 columns the op's GEMM (exact products too: bf16 weights and FP8-valued activations) is
+// faster, and MoE uses it (kFp4PathMaxTokens). The activations are reordered once per call to match
+// the code lanes. Vector code is picked once from cpuid; every function has internal linkage and its
+// own target attribute, so this file needs no ISA flags.
 // Thread-safety: one thread per Ctx; rows are split over the session's pool.
+// GCC 12's AVX-512 headers trip -Wuninitialized on their own _mm512_undefined_* (PR 105593).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <cstring>
@@ -23,7 +31,7 @@
 namespace atelier::infer::v4 {
 namespace {
 
-constexpr int64_t kRowsPerTask = 16;
+constexpr int64_t kRowsPerTask = 64;
 alignas(64) constexpr float kE2M1[16] = {0.0f,  0.5f,  1.0f,  1.5f,  2.0f,  3.0f,  4.0f,  6.0f,
                                          -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f};
 
@@ -162,6 +170,93 @@ __attribute__((target("avx512f"))) void row_avx512(const uint8_t* q, int64_t qs,
     for (; m < M; ++m) cols_avx512<1>(q, qs, sc, nb, xs + m * K, K, y + m * y_stride, y_stride);
 }
 
+// ---- AVX-512 BF16 (the fast path when the activations are exact in bf16, as FP8-quantised
+// activations always are): 64 codes (two blocks) become 64 bf16 E2M1 values with one vpermw per
+// 32, vdpbf16ps multiplies them exactly by the bf16 activations and sums pairs in f32, and one FMA
+// applies both blocks' scales (lanes 0-7: the first block, 8-15: the second). Activations come
+// pre-arranged per pair of blocks (xb_layout): the first 32 pair with the low nibbles, the next
+// 32 with the high ones. An odd last block is handled alone.
+constexpr uint16_t kE2M1Bf16[32] = {0x0000, 0x3F00, 0x3F80, 0x3FC0, 0x4000, 0x4040, 0x4080, 0x40C0,
+                                    0x8000, 0xBF00, 0xBF80, 0xBFC0, 0xC000, 0xC040, 0xC080, 0xC0C0,
+                                    0x0000, 0x3F00, 0x3F80, 0x3FC0, 0x4000, 0x4040, 0x4080, 0x40C0,
+                                    0x8000, 0xBF00, 0xBF80, 0xBFC0, 0xC000, 0xC040, 0xC080, 0xC0C0};
+
+#define ATELIER_BF16 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512bf16")))
+
+// xs (f32, code-lane order per block, see reorder_x) -> xb: per pair p of blocks, 64 bf16
+// [lo lanes of 2p, lo of 2p+1, hi of 2p, hi of 2p+1]; false when a value is not exact in bf16.
+ATELIER_BF16 bool xb_layout(const float* xs, int64_t K, uint16_t* xb) {
+    __mmask16 inexact = 0;
+    for (int64_t b = 0; b < K / 32; ++b) {
+        const __m512 lo = _mm512_loadu_ps(xs + 32 * b), hi = _mm512_loadu_ps(xs + 32 * b + 16);
+        // exact in bf16 <=> the low 16 bits are zero (Inf/NaN too: they pass through unchanged)
+        inexact |= _mm512_test_epi32_mask(_mm512_castps_si512(lo), _mm512_set1_epi32(0xFFFF)) |
+                   _mm512_test_epi32_mask(_mm512_castps_si512(hi), _mm512_set1_epi32(0xFFFF));
+        const __m256i l16 = _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_castps_si512(lo), 16));
+        const __m256i h16 = _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_castps_si512(hi), 16));
+        uint16_t* dst = xb + 64 * (b / 2) + 16 * (b % 2);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), l16);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 32), h16);
+    }
+    return inexact == 0;
+}
+
+template <int G>
+ATELIER_BF16 void cols_bf16(const uint8_t* q, int64_t qs, const float* sc, int64_t nb, const uint16_t* xb, int64_t ldx,
+                            float* y, int64_t y_stride) {
+    const __m512i tab = _mm512_loadu_si512(kE2M1Bf16);
+    const __m512i m4 = _mm512_set1_epi16(0x0F);
+    __m512 acc[G];
+    for (int g = 0; g < G; ++g) acc[g] = _mm512_setzero_ps();
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + b * qs));
+        const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + (b + 1) * qs));
+        const __m512i w16 = _mm512_cvtepu8_epi16(_mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1));
+        const __m512bh wlo = (__m512bh)_mm512_permutexvar_epi16(_mm512_and_si512(w16, m4), tab);
+        const __m512bh whi = (__m512bh)_mm512_permutexvar_epi16(_mm512_srli_epi16(w16, 4), tab);
+        const __m512 s = _mm512_insertf32x8(_mm512_set1_ps(sc[b]), _mm256_set1_ps(sc[b + 1]), 1);
+        for (int g = 0; g < G; ++g) {
+            const uint16_t* xp = xb + g * ldx + 32 * b;
+            __m512 t = _mm512_dpbf16_ps(_mm512_setzero_ps(), wlo, (__m512bh)_mm512_loadu_si512(xp));
+            t = _mm512_dpbf16_ps(t, whi, (__m512bh)_mm512_loadu_si512(xp + 32));
+            acc[g] = _mm512_fmadd_ps(t, s, acc[g]);
+        }
+    }
+    if (b < nb) {  // odd last block: [lo | hi] codes against its 16 + 16 lanes of the last pair
+        const __m256i w16 = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + b * qs)));
+        const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(w16, _mm256_set1_epi16(0x0F))),
+                                                _mm256_srli_epi16(w16, 4), 1);
+        const __m512bh w = (__m512bh)_mm512_permutexvar_epi16(both, tab);
+        const __m512 s = _mm512_set1_ps(sc[b]);
+        for (int g = 0; g < G; ++g) {
+            const uint16_t* xp = xb + g * ldx + 32 * b;  // lo lanes at xp, hi lanes at xp + 32
+            const __m512i xv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp))),
+                                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32)), 1);
+            acc[g] = _mm512_fmadd_ps(_mm512_dpbf16_ps(_mm512_setzero_ps(), w, (__m512bh)xv), s, acc[g]);
+        }
+    }
+    for (int g = 0; g < G; ++g) y[g * y_stride] = _mm512_reduce_add_ps(acc[g]);
+}
+
+ATELIER_BF16 void row_bf16(const uint8_t* q, int64_t qs, const float* sc, int64_t nb, const uint16_t* xb, int64_t ldx,
+                           int64_t M, float* y, int64_t y_stride) {
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4) cols_bf16<4>(q, qs, sc, nb, xb + m * ldx, ldx, y + m * y_stride, y_stride);
+    for (; m + 2 <= M; m += 2) cols_bf16<2>(q, qs, sc, nb, xb + m * ldx, ldx, y + m * y_stride, y_stride);
+    for (; m < M; ++m) cols_bf16<1>(q, qs, sc, nb, xb + m * ldx, ldx, y + m * y_stride, y_stride);
+}
+
+#undef ATELIER_BF16
+
+bool have_bf16_kernel() {
+    static const bool yes = [] {
+        const CpuFeatures& f = cpu_features();
+        return f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl && f.avx512_bf16;
+    }();
+    return yes;
+}
+
 const Kernels& kernels() {
     static const Kernels k = [] {
         const CpuFeatures& f = cpu_features();
@@ -186,11 +281,20 @@ Status fp4_matmul_f32(Ctx& c, const Linear& l, const float* x, int64_t M, float*
     const Kernels& k = kernels();
     const int64_t K = l.in(), N = l.out(), nb = K / 32;
     const bool mx = l.w->type == DType::MXFP4;
-    // Activations reordered to the code lanes, once per call (reused by every row).
+    // Activations reordered to the code lanes, once per call (reused by every row); in bf16 too
+    // when every value is exact there (then products are exact either way).
     thread_local std::vector<float> xs_buf;
+    thread_local std::vector<uint16_t> xb_buf;
     xs_buf.resize(static_cast<size_t>(M * K));
     for (int64_t m = 0; m < M; ++m) reorder_x(x + m * K, K, mx, xs_buf.data() + m * K);
     const float* xs = xs_buf.data();
+    const int64_t ldx = (K + 63) / 64 * 64;
+    bool bf16 = have_bf16_kernel();
+    if (bf16) {
+        xb_buf.assign(static_cast<size_t>(M * ldx), 0);
+        for (int64_t m = 0; m < M && bf16; ++m) bf16 = xb_layout(xs + m * K, K, xb_buf.data() + m * ldx);
+    }
+    const uint16_t* xb = xb_buf.data();
     const int64_t tasks = (N + kRowsPerTask - 1) / kRowsPerTask;
     parallel_for(c.session.context(), tasks, [&](int64_t t) {
         float sc[4096 / 32 * 8];  // scales of one row (K <= 32768)
@@ -200,7 +304,8 @@ Status fp4_matmul_f32(Ctx& c, const Linear& l, const float* x, int64_t M, float*
             for (int64_t b = 0; b < nb; ++b) sc[b] = e8m0(mx ? w[b * static_cast<int64_t>(sizeof(BlockMxfp4))] : s[b]);
             const uint8_t* q = mx ? w + 1 : w;
             const int64_t qs = mx ? static_cast<int64_t>(sizeof(BlockMxfp4)) : 16;
-            k.row(q, qs, sc, nb, xs, K, M, y + n, N);
+            if (bf16) row_bf16(q, qs, sc, nb, xb, ldx, M, y + n, N);
+            else k.row(q, qs, sc, nb, xs, K, M, y + n, N);
         }
     });
     return ok_status();

@@ -84,8 +84,8 @@ Status expert(Ctx& c, const Expert& ex, const float* xq, int64_t n, const float*
     float* up = u.get(c, kUp, n * f);
     float* hp = h.get(c, kH, n * f);
     // FP4 experts: the op rounds activations to int8 below 16 columns (the reference multiplies
-    // them exactly) and dequantises the whole expert above; fp4_matmul_f32 is exact and, below
-    // kFp4PathMaxTokens columns, faster (fp4-matmul.cpp).
+    // them exactly), so fewer tokens take fp4_matmul_f32 (exact products, fp4-matmul.cpp); from
+    // kFp4PathMaxTokens the op's GEMM (exact products on these FP8-valued activations).
     auto product = [&](const Linear& w, const float* in, float* o) {
         if (released && n < kFp4PathMaxTokens && fp4_exact_supports(w)) return fp4_matmul_f32(c, w, in, n, o);
         return matmul_raw(c, w, in, n, o);

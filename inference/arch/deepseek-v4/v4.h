@@ -268,9 +268,10 @@ Status matmul_raw(Ctx& c, const Linear& l, const float* x, int64_t T, float* y);
 
 // FP4 weights (FP4_E2M1 with per-32 UE8M0 scales, or MXFP4) times M columns with fp32 products
 // and sums (fp4-matmul.cpp): what DeepSeek's FP4 GEMM computes on FP8-quantised activations. The
-// MatMul op quantises activations to int8 below 16 columns and dequantises the whole weight above;
-// released MoE uses this path below kFp4PathMaxTokens tokens per expert.
-inline constexpr int64_t kFp4PathMaxTokens = 256;
+// MatMul op quantises activations to int8 below 16 columns; from 16 its packed GEMM multiplies bf16
+// weights by the (FP8-valued, so bf16-exact) activations exactly. Released MoE uses this path below
+// kFp4PathMaxTokens tokens per expert.
+inline constexpr int64_t kFp4PathMaxTokens = 16;
 bool fp4_exact_supports(const Linear& l);
 Status fp4_matmul_f32(Ctx& c, const Linear& l, const float* x, int64_t M, float* y);
 
