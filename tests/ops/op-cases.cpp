@@ -96,6 +96,9 @@ void add_matmul_cases(std::vector<OpCase>& v) {
         add_matmul(v, DType::MXFP4, 32 * 33, 50, M, false);
         add_matmul(v, DType::FP4_E2M1, 32 * 33, 50, M, M == 40);
     }
+    // One 32-row panel (V4's mHC projection, 24 rows): the packed GEMM splits the columns.
+    add_matmul(v, DType::F32, 2048, 24, 40, false);
+    add_matmul(v, DType::Q8_0, 2048, 24, 40, true);
     // Matvec rows split in guided levels (several parts of decreasing size per thread).
     add_matmul(v, DType::Q4_K, 256, 1000, 1, false);
     add_matmul(v, DType::BF16, 96, 1000, 2, true);

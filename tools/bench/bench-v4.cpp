@@ -1,20 +1,24 @@
 // DeepSeek V4 end-to-end benchmark (issue 4 "Speed"), on a V4-Flash-shaped model (every per-layer
 // dimension of V4-Flash, fewer layers and routed experts; tools/bench/make-v4-bench-model.py):
-//  - decode tok/s at the given contexts (default 0, 4096, 32768), with the bandwidth ratio:
-//    active weight bytes per token x tok/s / STREAM copy bandwidth measured in this run;
 //  - prefill tok/s at the given lengths (default 512, 8192);
+//  - decode tok/s at the given contexts (default 0, 4096, 32768), with the bandwidth ratio:
+//    active weight bytes per token x tok/s / STREAM copy bandwidth (median of the samples taken
+//    before each repetition and at the end of this run);
 //  - peak RSS;
-//  - optionally the anchor: llama.cpp's llama-bench on the same GGUF, same threads, same run.
-// Prints markdown rows for docs/PERFORMANCE.md; never asserts.
+//  - optionally the anchor: llama.cpp's llama-bench on the same GGUF with the same threads, run
+//    right after each of our measurements (interleaved), and the ratio of the medians.
+// A warm-up prompt (default 32 tokens, as llama-bench's) first touches the mapped weights, so no
+// measurement pays the page faults of the first read. Prints markdown; never asserts.
 // Usage: atelier-bench-v4 --model PATH [--threads N] [--numerics released|exact]
-//        [--decode-contexts 0,4096,32768] [--prefill 512,8192] [--decode-tokens 16]
-//        [--llama-bench PATH_TO_llama-bench]
+//        [--decode-contexts 0,4096,32768] [--prefill 512,8192] [--decode-tokens 16] [--chunk 512]
+//        [--repeat 1] [--warmup 32] [--llama-bench PATH_TO_llama-bench]
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -58,6 +62,20 @@ double peak_rss_gb() {
     return static_cast<double>(ru.ru_maxrss) * 1024.0 / 1e9;  // ru_maxrss is KiB on Linux
 }
 
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string samples(const std::vector<double>& v) {
+    std::string s;
+    char b[32];
+    for (double x : v) std::snprintf(b, sizeof b, "%s%.1f", s.empty() ? "" : " ", x), s += b;
+    return s;
+}
+
 // Deterministic non-special prompt tokens.
 std::vector<int32_t> make_tokens(int64_t n, int64_t vocab, uint32_t seed) {
     std::mt19937 rng(seed);
@@ -68,8 +86,7 @@ std::vector<int32_t> make_tokens(int64_t n, int64_t vocab, uint32_t seed) {
 }
 
 // Feeds tokens in chunks; returns seconds, or a negative value on error.
-double feed(const CausalLm& lm, LmState& st, const std::vector<int32_t>& toks, std::vector<float>& logits,
-            int64_t chunk) {
+double feed(const CausalLm& lm, LmState& st, const std::vector<int32_t>& toks, std::vector<float>& logits, int64_t chunk) {
     const double t0 = now_s();
     for (size_t at = 0; at < toks.size(); at += static_cast<size_t>(chunk)) {
         const size_t n = std::min(toks.size() - at, static_cast<size_t>(chunk));
@@ -82,94 +99,144 @@ double feed(const CausalLm& lm, LmState& st, const std::vector<int32_t>& toks, s
     return now_s() - t0;
 }
 
-int32_t argmax(const std::vector<float>& v) {
-    return static_cast<int32_t>(std::max_element(v.begin(), v.end()) - v.begin());
+struct Options {
+    int n_threads = 2, n_decode = 16, repeat = 1, warmup = 32;
+    int64_t chunk = 512;
+    std::vector<int64_t> prefills, contexts;
+    const char* model = nullptr;
+    const char* llama_bench = nullptr;
+};
+
+// Prefill of p tokens into a fresh state: tok/s, or negative on error.
+double run_prefill(const CausalLm& lm, const Options& o, int64_t p) {
+    auto st = lm.new_state(LmStateOptions{.n_ctx = p + 1, .n_threads = o.n_threads});
+    if (!st) return std::fprintf(stderr, "%s\n", st.error().message().c_str()), -1;
+    std::vector<float> logits(static_cast<size_t>(lm.info().vocab_size));
+    const double sec = feed(lm, **st, make_tokens(p, lm.info().vocab_size, 1), logits, o.chunk);
+    return sec < 0 ? -1 : static_cast<double>(p) / sec;
+}
+
+// n_decode greedy tokens after a prompt of ctx tokens: tok/s, or negative on error.
+double run_decode(const CausalLm& lm, const Options& o, int64_t ctx) {
+    auto st = lm.new_state(LmStateOptions{.n_ctx = ctx + o.n_decode + 1, .n_threads = o.n_threads});
+    if (!st) return std::fprintf(stderr, "%s\n", st.error().message().c_str()), -1;
+    std::vector<float> logits(static_cast<size_t>(lm.info().vocab_size));
+    if (feed(lm, **st, make_tokens(std::max<int64_t>(ctx, 1), lm.info().vocab_size, 2), logits, o.chunk) < 0) return -1;
+    int32_t tok = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    const double t0 = now_s();
+    for (int i = 0; i < o.n_decode; ++i) {
+        const Status s = lm.eval(**st, std::span<const int32_t>(&tok, 1), logits);
+        if (!s) return std::fprintf(stderr, "%s\n", s.error().message().c_str()), -1;
+        tok = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    }
+    return o.n_decode / (now_s() - t0);
+}
+
+// llama-bench once (-r 1) on one test; its t/s from the CSV output, or negative.
+double run_llama(const Options& o, int64_t prompt, int64_t gen, int64_t depth) {
+    const std::string cmd = std::string(o.llama_bench) + " -m " + o.model + " -t " + std::to_string(o.n_threads) + " -p " +
+                            std::to_string(prompt) + " -n " + std::to_string(gen) + " -d " + std::to_string(depth) +
+                            " -r 1 -o csv 2>/dev/null";
+    FILE* f = ::popen(cmd.c_str(), "r");
+    if (!f) return -1;
+    char line[4096];
+    std::vector<std::string> header;
+    double ts = -1;
+    while (std::fgets(line, sizeof line, f)) {
+        std::vector<std::string> cells;
+        std::string cell;
+        bool quoted = false;
+        for (const char* c = line; *c && *c != '\n'; ++c) {
+            if (*c == '"') quoted = !quoted;
+            else if (*c == ',' && !quoted) cells.push_back(cell), cell.clear();
+            else cell += *c;
+        }
+        cells.push_back(cell);
+        if (header.empty()) {
+            header = cells;
+            continue;
+        }
+        for (size_t i = 0; i < header.size() && i < cells.size(); ++i)
+            if (header[i] == "avg_ts") ts = std::atof(cells[i].c_str());
+    }
+    ::pclose(f);
+    return ts;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    const char* model_path = arg_str(argc, argv, "--model", nullptr);
-    if (!model_path) {
+    Options o;
+    o.model = arg_str(argc, argv, "--model", nullptr);
+    if (!o.model) {
         std::fprintf(stderr, "usage: atelier-bench-v4 --model PATH [--threads N] [--numerics released|exact] "
-                             "[--decode-contexts 0,4096,32768] [--prefill 512,8192] [--decode-tokens 16] "
-                             "[--llama-bench PATH]\n");
+                             "[--decode-contexts 0,4096,32768] [--prefill 512,8192] [--decode-tokens 16] [--chunk 512] "
+                             "[--repeat 1] [--warmup 32] [--llama-bench PATH]\n");
         return 2;
     }
-    const int n_threads = bench::arg_int(argc, argv, "--threads", static_cast<int>(std::thread::hardware_concurrency()));
-    const auto contexts = parse_list(arg_str(argc, argv, "--decode-contexts", "0,4096,32768"));
-    const auto prefills = parse_list(arg_str(argc, argv, "--prefill", "512,8192"));
-    const int n_decode = bench::arg_int(argc, argv, "--decode-tokens", 16);
-    const int64_t chunk = bench::arg_int(argc, argv, "--chunk", 512);
+    o.n_threads = bench::arg_int(argc, argv, "--threads", static_cast<int>(std::thread::hardware_concurrency()));
+    o.contexts = parse_list(arg_str(argc, argv, "--decode-contexts", "0,4096,32768"));
+    o.prefills = parse_list(arg_str(argc, argv, "--prefill", "512,8192"));
+    o.n_decode = bench::arg_int(argc, argv, "--decode-tokens", 16);
+    o.chunk = bench::arg_int(argc, argv, "--chunk", 512);
+    o.repeat = std::max(1, bench::arg_int(argc, argv, "--repeat", 1));
+    o.warmup = bench::arg_int(argc, argv, "--warmup", 32);
+    o.llama_bench = arg_str(argc, argv, "--llama-bench", nullptr);
     auto numerics = parse_numerics(arg_str(argc, argv, "--numerics", "released"));
-    if (!numerics) {
-        std::fprintf(stderr, "%s\n", numerics.error().message().c_str());
-        return 2;
-    }
+    if (!numerics) return std::fprintf(stderr, "%s\n", numerics.error().message().c_str()), 2;
 
-    ThreadPool pool(static_cast<size_t>(n_threads));
-    const bench::Stream bw = bench::measure_stream(&pool, n_threads);
-    std::printf("machine: %s; threads %d; STREAM copy %.1f GB/s, read %.1f GB/s\n", bench::machine_name().c_str(),
-                n_threads, bw.copy_gbs, bw.read_gbs);
-
-    double t0 = now_s();
-    auto model = load_model(model_path);
-    if (!model) {
-        std::fprintf(stderr, "%s\n", model.error().message().c_str());
-        return 1;
-    }
+    ThreadPool pool(static_cast<size_t>(std::max(1, o.n_threads - 1)));  // with the caller: n_threads
+    std::vector<double> copy, read;
+    auto stream = [&] {
+        const bench::Stream bw = bench::measure_stream(&pool, o.n_threads);
+        copy.push_back(bw.copy_gbs), read.push_back(bw.read_gbs);
+    };
+    const double t0 = now_s();
+    auto model = load_model(o.model);
+    if (!model) return std::fprintf(stderr, "%s\n", model.error().message().c_str()), 1;
     auto lm = load_causal_lm(*model, LmLoadOptions{.numerics = *numerics});
-    if (!lm) {
-        std::fprintf(stderr, "%s\n", lm.error().message().c_str());
-        return 1;
-    }
+    if (!lm) return std::fprintf(stderr, "%s\n", lm.error().message().c_str()), 1;
     const LmInfo& info = (*lm)->info();
-    std::printf("model: %s (%s), %lld layers, load %.2f s, active weights %.1f MB/token, numerics %s\n", model_path,
-                info.architecture.c_str(), static_cast<long long>(info.n_layers), now_s() - t0,
-                info.active_weight_bytes_per_token / 1e6, numerics_name(*numerics));
-    std::printf("\n| measure | tokens | time | tok/s | weight GB/s | %% of copy BW | peak RSS |\n|---|---|---|---|---|---|---|\n");
+    std::printf("machine: %s; threads %d\nmodel: %s (%s), %lld layers, load %.2f s, active weights %.1f MB/token, numerics %s\n",
+                bench::machine_name().c_str(), o.n_threads, o.model, info.architecture.c_str(),
+                static_cast<long long>(info.n_layers), now_s() - t0, info.active_weight_bytes_per_token / 1e6,
+                numerics_name(*numerics));
+    if (o.warmup > 0 && run_prefill(**lm, o, o.warmup) < 0) return 1;
 
-    std::vector<float> logits(static_cast<size_t>(info.vocab_size));
-    for (int64_t p : prefills) {
-        auto st = (*lm)->new_state(LmStateOptions{.n_ctx = p + 1, .n_threads = n_threads});
-        if (!st) return std::fprintf(stderr, "%s\n", st.error().message().c_str()), 1;
-        const double sec = feed(**lm, **st, make_tokens(p, info.vocab_size, 1), logits, chunk);
-        if (sec < 0) return 1;
-        std::printf("| prefill | %lld | %.2f s | %.1f | - | - | %.2f GB |\n", static_cast<long long>(p), sec, p / sec,
-                    peak_rss_gb());
-        std::fflush(stdout);
-    }
-    for (int64_t ctx : contexts) {
-        auto st = (*lm)->new_state(LmStateOptions{.n_ctx = ctx + n_decode + 1, .n_threads = n_threads});
-        if (!st) return std::fprintf(stderr, "%s\n", st.error().message().c_str()), 1;
-        std::vector<int32_t> prompt = make_tokens(std::max<int64_t>(ctx, 1), info.vocab_size, 2);
-        const double fill = feed(**lm, **st, prompt, logits, chunk);
-        if (fill < 0) return 1;
-        int32_t tok = argmax(logits);
-        const double td = now_s();
-        for (int i = 0; i < n_decode; ++i) {
-            const Status s = (*lm)->eval(**st, std::span<const int32_t>(&tok, 1), logits);
-            if (!s) return std::fprintf(stderr, "%s\n", s.error().message().c_str()), 1;
-            tok = argmax(logits);
+    std::map<std::string, std::vector<double>> ours, anchor;
+    for (int r = 0; r < o.repeat; ++r) {
+        stream();
+        for (int64_t p : o.prefills) {
+            const double v = run_prefill(**lm, o, p);
+            if (v < 0) return 1;
+            ours["prefill " + std::to_string(p)].push_back(v);
+            if (o.llama_bench) anchor["prefill " + std::to_string(p)].push_back(run_llama(o, p, 0, 0));
         }
-        const double sec = now_s() - td;
-        const double tps = n_decode / sec;
-        const double gbs = tps * static_cast<double>(info.active_weight_bytes_per_token) / 1e9;
-        std::printf("| decode @ ctx %lld | %d | %.2f s | %.2f | %.1f | %.0f%% | %.2f GB |\n", static_cast<long long>(ctx),
-                    n_decode, sec, tps, gbs, 100.0 * gbs / bw.copy_gbs, peak_rss_gb());
-        std::fflush(stdout);
+        for (int64_t ctx : o.contexts) {
+            const double v = run_decode(**lm, o, ctx);
+            if (v < 0) return 1;
+            ours["decode @ ctx " + std::to_string(ctx)].push_back(v);
+            if (o.llama_bench) anchor["decode @ ctx " + std::to_string(ctx)].push_back(run_llama(o, 0, o.n_decode, ctx));
+        }
+        std::fprintf(stderr, "repetition %d of %d done\n", r + 1, o.repeat);
     }
-
-    if (const char* lb = arg_str(argc, argv, "--llama-bench", nullptr)) {
-        // The anchor, same GGUF, same thread count, same run (llama.cpp's own benchmark tool).
-        std::string ps, ds;
-        for (int64_t p : prefills) ps += (ps.empty() ? "" : ",") + std::to_string(p);
-        for (int64_t c : contexts) ds += (ds.empty() ? "" : ",") + std::to_string(c);
-        const std::string cmd = std::string(lb) + " -m " + model_path + " -t " + std::to_string(n_threads) + " -p " +
-                                ps + " -n " + std::to_string(n_decode) + " -d " + ds + " -r 1 -o md";
-        std::printf("\nanchor: %s\n", cmd.c_str());
-        std::fflush(stdout);
-        if (bench::time_shell(cmd) < 0) std::printf("anchor failed\n");
-    }
+    stream();
+    const double bw = median(copy);
+    std::printf("STREAM copy median %.1f GB/s (samples %s), read median %.1f GB/s; peak RSS %.2f GB\n\n", bw,
+                samples(copy).c_str(), median(read), peak_rss_gb());
+    std::printf("| measure | ours tok/s (median) | samples | llama.cpp tok/s (median) | samples | ours / llama.cpp | weight GB/s | %% of copy |\n"
+                "|---|---|---|---|---|---|---|---|\n");
+    auto row = [&](const std::string& key, bool decode) {
+        const double m = median(ours[key]), a = median(anchor[key]);
+        const double gbs = m * static_cast<double>(info.active_weight_bytes_per_token) / 1e9;
+        char anc[64] = "-", ratio[32] = "-", bwc[32] = "-", pct[32] = "-";
+        if (o.llama_bench) std::snprintf(anc, sizeof anc, "%.1f", a);
+        if (o.llama_bench && a > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", m / a);
+        if (decode) std::snprintf(bwc, sizeof bwc, "%.1f", gbs), std::snprintf(pct, sizeof pct, "%.0f%%", 100 * gbs / bw);
+        std::printf("| %s | %.1f | %s | %s | %s | %s | %s | %s |\n", key.c_str(), m, samples(ours[key]).c_str(), anc,
+                    o.llama_bench ? samples(anchor[key]).c_str() : "-", ratio, bwc, pct);
+    };
+    for (int64_t p : o.prefills) row("prefill " + std::to_string(p), false);
+    for (int64_t ctx : o.contexts) row("decode @ ctx " + std::to_string(ctx), true);
     return 0;
 }
