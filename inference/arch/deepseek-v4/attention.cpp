@@ -455,6 +455,7 @@ Status attention_forward(Ctx& c, const Attention& a, LayerCache& cache, std::spa
     ATELIER_TRY(attn::check_layer(c, a, cache, pos0));
     for (int64_t t0 = 0; t0 < T; t0 += attn::kStepTokens) {
         const int64_t n = std::min(attn::kStepTokens, T - t0);
+        ATELIER_TRY(check_stop(c, "attention"));
         ATELIER_TRY(attn::attention_step(c, a, cache, x.data() + t0 * dim, pos0 + t0, n, out.data() + t0 * dim));
     }
     return ok_status();

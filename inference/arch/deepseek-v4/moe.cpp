@@ -155,6 +155,7 @@ Status moe_forward(Ctx& c, const Moe& m, int layer, std::span<const int32_t> tok
     for (int64_t e = 0; e < E; ++e) {  // ascending expert id: the reference's summation order
         const int64_t n = count[e + 1] - count[e];
         if (n == 0) continue;
+        ATELIER_TRY(check_stop(c, "MoE experts"));
         for (int64_t i = 0; i < n; ++i) {
             const int32_t pair = order[count[e] + i];
             std::memcpy(xe + i * d, xq + (pair / K) * d, static_cast<size_t>(d) * sizeof(float));

@@ -1,7 +1,8 @@
 // The DeepSeek V4 CausalLm (deepseek-v4.md §3.1-3.7): embed -> 4 streams -> per layer
 // [mHC pre -> attn_norm -> attention -> mHC post -> mHC pre -> ffn_norm -> MoE -> mHC post] ->
 // head collapse -> norm -> logits. Batches are token-major; a stop request is honoured between
-// layers and, like any error after the first cache write, rolls the state back (V4State). Exact
+// layers, per attention step and per expert, and, like any error after the first cache write,
+// rolls the state back (V4State). Exact
 // numerics run every op on the reference CPU kernels (fp32/double, no quantisation anywhere);
 // released numerics use the fast kernels and the reference's FP8/bf16 steps.
 // Thread-safety: the CausalLm is immutable and shared; eval() uses one LmState at a time.
@@ -169,7 +170,7 @@ Status V4Lm::eval(LmState& state, std::span<const int32_t> tokens, std::span<flo
     if (options.stop.stop_requested()) return make_error(ErrorCode::Cancelled, "eval cancelled before the first layer");
     const int64_t T = static_cast<int64_t>(tokens.size()), hc = cfg_.hc_mult, d = cfg_.dim;
     Workspace& ws = st.workspace();
-    Ctx c{cfg_, numerics_, st.session(), &ws};
+    Ctx c{cfg_, numerics_, st.session(), &ws, options.stop};
     // [T][dim] embeddings, copied into every stream: [T][hc][dim]
     std::span<float> e = ws.f32(kX, static_cast<size_t>(T * d));
     ATELIER_TRY_ASSIGN(Tensor et, Tensor::wrap(DType::F32, {d, T}, e.data()));
@@ -191,6 +192,11 @@ Status V4Lm::eval(LmState& state, std::span<const int32_t> tokens, std::span<flo
 
 }  // namespace
 
+Status check_stop(const Ctx& c, const char* where) {
+    if (!c.stop.stop_requested()) return ok_status();
+    return make_error(ErrorCode::Cancelled, std::string("eval cancelled inside a layer (") + where + ")");
+}
+
 Status layer_forward(Ctx& c, const Layer& L, int index, V4State& st, std::span<const int32_t> tokens,
                      std::span<float> streams) {
     const int64_t T = static_cast<int64_t>(tokens.size()), hc = c.cfg.hc_mult, d = c.cfg.dim, pos0 = st.n_past();
@@ -206,6 +212,7 @@ Status layer_forward(Ctx& c, const Layer& L, int index, V4State& st, std::span<c
     ATELIER_TRY(attention_forward(c, L.attn, st.layers()[static_cast<size_t>(index)], x, pos0, T, out));
     if (c.numerics == Numerics::Released) round_bf16(out.first(static_cast<size_t>(T * d)));
     post_step(c, streams.data(), out.data(), post.data(), comb.data(), T);
+    ATELIER_TRY(check_stop(c, "between attention and MoE"));
     // [T][dim] FFN input: collapse, ffn_norm, MoE
     ATELIER_TRY(mhc_pre(c, L.hc_ffn, streams, T, x, post, comb));
     ATELIER_TRY(norm(c, x.data(), T, L.ffn_norm));

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -247,7 +248,13 @@ struct Ctx {
     Numerics numerics;
     Session& session;
     Workspace* ws = nullptr;  // null: functions allocate their own scratch (tests)
+    std::stop_token stop{};   // eval's; also checked inside a layer (per attention step, per
+                              // expert) so a cancel lands within one of those, not one layer
 };
+
+// Cancelled when c.stop was requested; `where` names the point for the message. Safe anywhere
+// inside eval: eval restores the state saved before the call on any error.
+Status check_stop(const Ctx& c, const char* where);
 
 // In place: round each value to the nearest bf16 (ties to even), as torch's .to(bfloat16).
 void round_bf16(std::span<float> x);

@@ -165,6 +165,33 @@ TEST(V4Model, CancelBetweenLayersLeavesTheStateAsBefore) {
     check_cancel(*lm, t.first(200), t.subspan(200, 150), 2);  // longer than the window ring
 }
 
+// A stop is also honoured inside a layer (per attention step, per expert), so a V4-Flash-sized
+// layer over a long prefill chunk does not delay a cancel by a whole layer. Each layer kind
+// (window-only, CSA, HCA) must stop before finishing; the state then rolls back in eval.
+TEST(V4Model, StopIsHonouredInsideEveryKindOfLayer) {
+    auto model = load_model(tiny_fp8());
+    ASSERT_TRUE(model.ok());
+    auto cfg = v4::load_config(**model);
+    ASSERT_TRUE(cfg.ok());
+    auto w = v4::bind_weights(**model, *cfg);
+    ASSERT_TRUE(w.ok()) << w.error().message();
+    const auto tokens = some_tokens(40, 5);
+    std::stop_source src;
+    src.request_stop();
+    for (int l = 0; l < cfg->n_layers; ++l) {
+        auto session = Session::create({.n_threads = 1});
+        ASSERT_TRUE(session.ok());
+        v4::V4State st(*cfg, 256, std::move(*session));
+        ASSERT_TRUE(st.init_status().ok());
+        std::vector<float> streams(tokens.size() * static_cast<size_t>(cfg->hc_mult * cfg->dim), 0.25f);
+        v4::Ctx c{*cfg, Numerics::Released, st.session(), &st.workspace(), src.get_token()};
+        Status s = v4::layer_forward(c, w->layers[static_cast<size_t>(l)], l, st, tokens, streams);
+        ASSERT_FALSE(s.ok()) << "layer " << l << " ran to the end with a stop requested";
+        EXPECT_EQ(s.error().code, ErrorCode::Cancelled);
+        EXPECT_NE(s.error().detail.find("inside a layer"), std::string::npos) << s.error().detail;
+    }
+}
+
 TEST(V4Model, EvalRejectsBadArgumentsWithoutChangingTheState) {
     auto lm = load_lm(tiny_gguf(), Numerics::Released);
     ASSERT_TRUE(lm);
