@@ -1,0 +1,171 @@
+// LiveTranscriber (see transcribe.h): a sliding window over the microphone audio not yet final.
+// Each step decodes that audio (greedy, first temperature only, timestamps on); closed segments
+// that end stable_margin_ms before the newest audio are final and the window starts after them;
+// the rest is the partial text. Silence (no-speech windows) is dropped, keeping the last second.
+// Thread-safety: push() takes a mutex; step()/finish() on one worker thread.
+#include <algorithm>
+#include <mutex>
+
+#include "inference/audio/log-mel.h"
+#include "inference/speech/transcribe-internal.h"
+
+namespace atelier::infer::speech {
+
+struct LiveTranscriber::Impl {
+    const whisper::WhisperModel* model = nullptr;
+    TranscribeOptions options;
+    std::unique_ptr<Decoding> dec;
+    std::mutex mu;
+    std::vector<float> pending;  // pushed, not yet taken (guarded by mu)
+    std::vector<float> buffer;   // audio from buffer_start, not yet final
+    int64_t buffer_start = 0;    // stream sample index of buffer[0]
+    int64_t received = 0;        // samples taken from pending so far
+    int64_t decoded_at = -1;     // `received` at the last decode
+    std::vector<int32_t> prompt;
+    std::vector<Segment> finals;
+
+    void take_pending() {
+        std::lock_guard lock(mu);
+        buffer.insert(buffer.end(), pending.begin(), pending.end());
+        received += static_cast<int64_t>(pending.size());
+        pending.clear();
+    }
+    void drop_front(int64_t samples) {
+        samples = std::clamp<int64_t>(samples, 0, static_cast<int64_t>(buffer.size()));
+        buffer.erase(buffer.begin(), buffer.begin() + samples);
+        buffer_start += samples;
+    }
+    Status ensure_decoder(std::stop_token stop) {
+        if (!dec) {
+            TranscribeOptions o = options;
+            o.beam_size = 1;
+            if (!o.temperatures.empty()) o.temperatures.resize(1);
+            ATELIER_TRY_ASSIGN(Decoding d, Decoding::create(*model, o, stop));
+            dec = std::make_unique<Decoding>(std::move(d));
+        }
+        dec->stop = stop;
+        return ok_status();
+    }
+    Result<WindowOutcome> decode_buffer();
+    Segment to_stream(const RawSegment& raw, const WindowResult& r) const {
+        Segment s = dec->finish_segment(raw, r);
+        const int64_t off = buffer_start / 16;
+        s.start_ms += off, s.end_ms += off;
+        for (Word& w : s.words) w.start_ms += off, w.end_ms += off;
+        return s;
+    }
+};
+
+Result<WindowOutcome> LiveTranscriber::Impl::decode_buffer() {
+    const int window = model->config().n_mel_frames();
+    audio::MelOptions mo;
+    mo.frames = audio::MelFrames::LongForm;
+    mo.tail_padding_samples = int64_t{window} * audio::kHop;
+    ATELIER_TRY_ASSIGN(audio::LogMel mel, audio::whisper_log_mel(buffer, model->config().n_mels, mo));
+    const int64_t content = std::min<int64_t>(window, std::max<int64_t>(0, mel.n_frames - window));
+    std::vector<float> wmel(static_cast<size_t>(mel.n_mels) * static_cast<size_t>(window), 0.0f);
+    for (int m = 0; m < mel.n_mels; ++m)
+        std::copy_n(mel.data.begin() + static_cast<ptrdiff_t>(m * mel.n_frames), content,
+                    wmel.begin() + static_cast<ptrdiff_t>(m) * window);
+    ATELIER_TRY_ASSIGN(auto enc, dec->encode(wmel));
+    ATELIER_TRY(dec->ensure_language(enc));
+    WindowInput in;
+    in.segment_frames = content;
+    if (options.condition_on_previous_text) in.prompt = prompt;
+    return dec->run_window(enc, in);
+}
+
+LiveTranscriber::LiveTranscriber(const whisper::WhisperModel& model, TranscribeOptions options) : impl_(std::make_unique<Impl>()) {
+    impl_->model = &model;
+    impl_->options = std::move(options);
+    impl_->options.vad = false;
+}
+
+LiveTranscriber::~LiveTranscriber() = default;
+
+Status LiveTranscriber::push(std::span<const float> pcm16k) {
+    std::lock_guard lock(impl_->mu);
+    impl_->pending.insert(impl_->pending.end(), pcm16k.begin(), pcm16k.end());
+    return ok_status();
+}
+
+Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
+    Impl& m = *impl_;
+    m.take_pending();
+    LiveUpdate up;
+    up.audio_ms = m.received / 16;
+    if ((m.decoded_at >= 0 && m.received - m.decoded_at < int64_t{min_step_ms} * 16) || m.buffer.size() < 3200) return up;
+    ATELIER_TRY(m.ensure_decoder(stop));
+    const int64_t window_samples = int64_t{m.model->config().n_mel_frames()} * audio::kHop;
+    if (static_cast<int64_t>(m.buffer.size()) > window_samples) m.drop_front(static_cast<int64_t>(m.buffer.size()) - window_samples);
+    m.decoded_at = m.received;
+    up.decoded = true;
+    ATELIER_TRY_ASSIGN(WindowOutcome w, m.decode_buffer());
+    const double buffer_s = static_cast<double>(m.buffer.size()) / audio::kSampleRate;
+    if (w.skipped) {  // silence: keep only the last second
+        m.drop_front(static_cast<int64_t>(m.buffer.size()) - audio::kSampleRate);
+        up.partial_start_ms = m.buffer_start / 16;
+        return up;
+    }
+    // Closed segments end at a timestamp pair; the tail after them is unfinished.
+    const bool closed = w.closed;
+    const bool full = buffer_s * 1000.0 > static_cast<double>(window_samples / 16 - stable_margin_ms);
+    double final_end_s = 0;
+    size_t n_final = 0;
+    for (const RawSegment& s : w.segments) {
+        if (!(closed || full) || (!full && s.end_s > buffer_s - stable_margin_ms / 1000.0)) break;
+        final_end_s = s.end_s;
+        ++n_final;
+    }
+    std::string partial;
+    for (size_t i = 0; i < w.segments.size(); ++i) {
+        Segment s = m.to_stream(w.segments[i], w.result);
+        if (i < n_final) {
+            m.prompt.insert(m.prompt.end(), s.tokens.begin(), s.tokens.end());
+            if (!segment_is_empty(s)) up.final_segments.push_back(s), m.finals.push_back(std::move(s));
+        } else {
+            partial += s.text;
+        }
+    }
+    size_t covered = 0;
+    for (const RawSegment& s : w.segments) covered += s.tokens.size();
+    if (covered < w.result.tokens.size())  // the unfinished tail
+        partial += tokens_text(*m.model->tokenizer(), m.dec->tokens,
+                               std::span<const int32_t>(w.result.tokens).subspan(covered));
+    if (n_final > 0) m.drop_front(static_cast<int64_t>(final_end_s * audio::kSampleRate));
+    if (full && n_final == 0) m.drop_front(static_cast<int64_t>(m.buffer.size()) / 2);  // never stall
+    up.partial_text = std::move(partial);
+    up.partial_start_ms = m.buffer_start / 16;
+    return up;
+}
+
+Result<Transcript> LiveTranscriber::finish(std::stop_token stop) {
+    Impl& m = *impl_;
+    m.take_pending();
+    Transcript t;
+    if (m.buffer.size() >= 3200) {
+        ATELIER_TRY(m.ensure_decoder(stop));
+        TranscribeOptions o = m.options;
+        o.vad = true;  // the tail may be mostly silence
+        o.initial_prompt.clear();
+        Decoding& d = *m.dec;
+        d.initial_prompt = o.condition_on_previous_text ? m.prompt : std::vector<int32_t>{};
+        SilenceCut cut = cut_silences(m.buffer);
+        Transcript tail;
+        if (cut.any_speech) {
+            ATELIER_TRY(long_form(d, cut.audio, {}, &cut, tail));
+            const int64_t off = m.buffer_start / 16;
+            for (Segment& s : tail.segments) {
+                s.start_ms += off, s.end_ms += off;
+                for (Word& w : s.words) w.start_ms += off, w.end_ms += off;
+                m.finals.push_back(std::move(s));
+            }
+        }
+        m.drop_front(static_cast<int64_t>(m.buffer.size()));
+    }
+    if (m.dec) t.language = m.dec->language, t.language_probability = m.dec->language_probability;
+    t.segments = m.finals;
+    return t;
+}
+
+}  // namespace atelier::infer::speech

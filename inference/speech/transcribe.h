@@ -1,0 +1,107 @@
+// Whisper transcription with OpenAI's transcribe() semantics: long-form audio seeking over 30 s
+// windows by the last timestamp, greedy or beam search with temperature fallback (compression
+// ratio and average log-probability), no-speech gating, language detection, transcribe or
+// translate, an initial prompt and conditioning on the previous text, word timestamps from the
+// alignment heads with DTW, and an energy VAD that cuts long silences first. LiveTranscriber
+// decodes microphone audio as it arrives with a sliding window.
+// Thread-safety: transcribe() runs on the calling thread (a job worker); callbacks run on it and
+// must not throw. A LiveTranscriber: push() from any thread; step()/finish() from one worker.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "inference/arch/whisper/whisper.h"
+#include "inference/speech/token-rules.h"
+
+namespace atelier::infer::speech {
+
+struct Word {
+    int64_t start_ms = 0, end_ms = 0;
+    std::string text;       // as decoded, usually with its leading space
+    float probability = 0;  // mean of the word's token probabilities
+};
+
+struct Segment {
+    int64_t start_ms = 0, end_ms = 0;
+    std::string text;
+    std::vector<int32_t> tokens;  // text and timestamp tokens of the segment
+    float avg_logprob = 0, no_speech_prob = 0, compression_ratio = 0, temperature = 0;
+    std::vector<Word> words;      // with word_timestamps
+};
+
+struct Transcript {
+    std::string language;
+    float language_probability = 0;  // 1 when the language was given
+    std::vector<Segment> segments;
+};
+
+struct TranscribeOptions {
+    std::string language = "auto";  // or "en", ...; English-only models always use "en"
+    using Task = speech::Task;
+    Task task = Task::Transcribe;
+    int beam_size = 5;  // 1 = greedy (at temperature 0)
+    int best_of = 5;    // samples per window at temperatures > 0 (OpenAI CLI default)
+    float patience = 1.0f;
+    float length_penalty = -1.0f;  // < 0: plain length normalisation; else ((5 + len) / 6)^alpha
+    std::vector<float> temperatures = {0.0f, 0.2f, 0.4f, 0.6f, 0.8f, 1.0f};
+    float compression_ratio_threshold = 2.4f, logprob_threshold = -1.0f, no_speech_threshold = 0.6f;
+    bool condition_on_previous_text = true, word_timestamps = false, vad = true;
+    bool without_timestamps = false;  // <|notimestamps|>: one segment per window
+    std::string initial_prompt;
+    int n_threads = 0;     // 0: all cores
+    uint64_t seed = 0;     // sampling at temperatures > 0
+};
+
+struct TranscribeCallbacks {
+    std::function<void(const Segment&)> on_segment;  // as each segment is final
+    std::function<void(double fraction, int64_t audio_ms_done)> on_progress;
+};
+
+// pcm: 16 kHz mono float. Cancel is checked between windows and between decoder steps; a stop
+// returns Cancelled. Errors: ModelUnsupported when the model has no tokenizer, InvalidArgument
+// for an unknown language or non-finite samples.
+Result<Transcript> transcribe(const whisper::WhisperModel& model, std::span<const float> pcm,
+                              const TranscribeOptions& options, const TranscribeCallbacks& callbacks,
+                              std::stop_token stop);
+
+// What one LiveTranscriber::step() produced.
+struct LiveUpdate {
+    std::vector<Segment> final_segments;  // newly final, on the stream's timeline
+    std::string partial_text;             // the unstable tail (may change next step)
+    int64_t partial_start_ms = 0;
+    int64_t audio_ms = 0;                 // audio received so far
+    bool decoded = false;                 // false: too little new audio, nothing was run
+};
+
+// Live microphone transcription. Each step decodes the audio not yet final (at most one 30 s
+// window, greedy, timestamps on); closed segments that end at least `stable_margin_ms` before the
+// newest audio become final and the window slides past them; the rest is the partial text.
+class LiveTranscriber {
+public:
+    LiveTranscriber(const whisper::WhisperModel& model, TranscribeOptions options);
+    ~LiveTranscriber();
+    LiveTranscriber(const LiveTranscriber&) = delete;
+    LiveTranscriber& operator=(const LiveTranscriber&) = delete;
+
+    Status push(std::span<const float> pcm16k);  // any thread, cheap (a copy under a mutex)
+    Result<LiveUpdate> step(std::stop_token stop);
+    // Decodes what is left and returns every final segment of the stream.
+    Result<Transcript> finish(std::stop_token stop);
+
+    int min_step_ms = 300;        // step() does nothing until this much new audio arrived
+    int stable_margin_ms = 1000;  // a segment ending closer than this to the newest audio stays partial
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace atelier::infer::speech
