@@ -130,30 +130,30 @@ def linear(out, v, src, dst):
     out[f"{dst}.bias"] = v[f"{src}/bias"]
 
 
+def layer(out, v, s, t, d, cross):
+    """One encoder (cross=False) or decoder (cross=True) block."""
+    attention(out, v, f"{s}/self_attention", f"{t}.self_attn", d, True)
+    norm(out, v, f"{s}/self_attention/layer_norm", f"{t}.self_attn_layer_norm")
+    if cross:
+        attention(out, v, f"{s}/attention", f"{t}.encoder_attn", d, False)
+        norm(out, v, f"{s}/attention/layer_norm", f"{t}.encoder_attn_layer_norm")
+    linear(out, v, f"{s}/ffn/linear_0", f"{t}.fc1")
+    linear(out, v, f"{s}/ffn/linear_1", f"{t}.fc2")
+    norm(out, v, f"{s}/ffn/layer_norm", f"{t}.final_layer_norm")
+
+
 def convert_tensors(v, n_enc, n_dec, d):
     out = {}
     for i in (1, 2):
         linear(out, v, f"encoder/conv{i}", f"model.encoder.conv{i}")
     out["model.encoder.embed_positions.weight"] = v["encoder/position_encodings/encodings"]
     for i in range(n_enc):
-        s, t = f"encoder/layer_{i}", f"model.encoder.layers.{i}"
-        attention(out, v, f"{s}/self_attention", f"{t}.self_attn", d, True)
-        norm(out, v, f"{s}/self_attention/layer_norm", f"{t}.self_attn_layer_norm")
-        linear(out, v, f"{s}/ffn/linear_0", f"{t}.fc1")
-        linear(out, v, f"{s}/ffn/linear_1", f"{t}.fc2")
-        norm(out, v, f"{s}/ffn/layer_norm", f"{t}.final_layer_norm")
+        layer(out, v, f"encoder/layer_{i}", f"model.encoder.layers.{i}", d, cross=False)
     norm(out, v, "encoder/layer_norm", "model.encoder.layer_norm")
     out["model.decoder.embed_tokens.weight"] = v["decoder/embeddings/weight"]
     out["model.decoder.embed_positions.weight"] = v["decoder/position_encodings/encodings"]
     for i in range(n_dec):
-        s, t = f"decoder/layer_{i}", f"model.decoder.layers.{i}"
-        attention(out, v, f"{s}/self_attention", f"{t}.self_attn", d, True)
-        norm(out, v, f"{s}/self_attention/layer_norm", f"{t}.self_attn_layer_norm")
-        attention(out, v, f"{s}/attention", f"{t}.encoder_attn", d, False)
-        norm(out, v, f"{s}/attention/layer_norm", f"{t}.encoder_attn_layer_norm")
-        linear(out, v, f"{s}/ffn/linear_0", f"{t}.fc1")
-        linear(out, v, f"{s}/ffn/linear_1", f"{t}.fc2")
-        norm(out, v, f"{s}/ffn/layer_norm", f"{t}.final_layer_norm")
+        layer(out, v, f"decoder/layer_{i}", f"model.decoder.layers.{i}", d, cross=True)
     norm(out, v, "decoder/layer_norm", "model.decoder.layer_norm")
     return {k: np.ascontiguousarray(a) for k, a in out.items()}
 
