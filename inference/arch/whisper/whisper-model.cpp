@@ -1,45 +1,63 @@
-// WhisperModel entry points: load (dispatch to the safetensors or ggml .bin reader), decoder
-// state management (cache growth, truncate, clone). The forward passes live in encoder.cpp and
-// decoder.cpp. Thread-safety: see whisper.h.
-#include "inference/arch/whisper/whisper.h"
+// WhisperModel::load: recognises the input (a whisper.cpp ggml .bin by its magic, a GGUF file, an
+// HF folder or a .safetensors file inside one), reads the config and the tokenizer, and binds
+// the weights. The forward passes live in encoder.cpp and decoder.cpp.
+// Thread-safety: load may run on any thread; the loaded model is immutable.
+#include <cstring>
+#include <fstream>
+
+#include "inference/arch/whisper/whisper-internal.h"
 
 namespace atelier::infer::whisper {
+namespace {
 
-struct WhisperModel::Weights {};
+enum class Kind { Invalid = 0, GgmlBin, Gguf, Folder };
+
+Result<Kind> sniff(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return Kind::Folder;
+    if (!std::filesystem::exists(path, ec))
+        return make_error(ErrorCode::NotFound, "whisper: " + path.string() + " does not exist", "check the model path");
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    if (!in.read(magic, 4))
+        return make_error(ErrorCode::ModelTruncated, "whisper: " + path.string() + " is too short to be a model",
+                          "the file is empty or cut short");
+    if (std::memcmp(magic, "lmgg", 4) == 0) return Kind::GgmlBin;  // 0x67676d6c little-endian
+    if (std::memcmp(magic, "GGUF", 4) == 0) return Kind::Gguf;
+    if (path.extension() == ".safetensors") return Kind::Folder;
+    return make_error(ErrorCode::ModelFormat, "whisper: " + path.string() + " is neither a whisper.cpp ggml .bin nor a model folder",
+                      "pick a ggml-*.bin file or an openai/whisper-* folder");
+}
+
+}  // namespace
 
 WhisperModel::WhisperModel() = default;
 WhisperModel::~WhisperModel() = default;
-DecoderState::~DecoderState() = default;
 
-Result<std::unique_ptr<WhisperModel>> WhisperModel::load(const std::filesystem::path& path, const LoadOptions&) {
-    return make_error(ErrorCode::Unsupported, "whisper: loading " + path.string() + " is not implemented yet");
+Result<std::unique_ptr<WhisperModel>> WhisperModel::load(const std::filesystem::path& path, const LoadOptions& options) {
+    ATELIER_TRY_ASSIGN(Kind kind, sniff(path));
+    std::unique_ptr<WhisperModel> m(new WhisperModel());
+    m->w_ = std::make_unique<Weights>();
+    if (kind == Kind::Gguf) {
+        ATELIER_TRY_ASSIGN(auto model, load_model(path, options));
+        return make_error(ErrorCode::ModelUnsupported,
+                          "whisper: " + path.string() + " is a GGUF \"" + model->architecture() + "\" model, not Whisper",
+                          "pick a whisper.cpp ggml .bin or an openai/whisper-* safetensors folder");
+    }
+    if (kind == Kind::GgmlBin) {
+        ATELIER_TRY_ASSIGN(m->w_->raw, read_ggml_bin(path, options));
+        ATELIER_TRY_ASSIGN(m->cfg_, config_from_ggml(m->w_->raw));
+    } else {
+        const std::filesystem::path folder = std::filesystem::is_directory(path) ? path : path.parent_path();
+        ATELIER_TRY_ASSIGN(m->w_->raw, read_hf_folder(folder, options));
+        const std::string& tj = m->w_->raw.model->tokenizer_json();
+        if (!tj.empty()) {
+            ATELIER_TRY_ASSIGN(m->tokenizer_, from_tokenizer_json(tj, (folder / "tokenizer.json").string()));
+        }
+        ATELIER_TRY_ASSIGN(m->cfg_, config_from_hf(m->w_->raw, folder, m->tokenizer_.get()));
+    }
+    ATELIER_TRY(bind_weights(m->cfg_, *m->w_));
+    return m;
 }
-
-Result<EncoderOutput> WhisperModel::encode(std::span<const float>, Session&, std::stop_token) const {
-    return make_error(ErrorCode::Unsupported, "whisper: encode is not implemented yet");
-}
-
-Result<std::unique_ptr<DecoderState>> WhisperModel::new_decoder(std::shared_ptr<const EncoderOutput>) const {
-    return make_error(ErrorCode::Unsupported, "whisper: new_decoder is not implemented yet");
-}
-
-Status WhisperModel::decode(DecoderState&, std::span<const int32_t>, std::span<float>, const DecodeOptions&) const {
-    return make_error(ErrorCode::Unsupported, "whisper: decode is not implemented yet");
-}
-
-Status WhisperModel::decode_batch(std::span<DecoderState* const>, std::span<const int32_t>, std::span<float>,
-                                  const DecodeOptions&) const {
-    return make_error(ErrorCode::Unsupported, "whisper: decode_batch is not implemented yet");
-}
-
-void DecoderState::truncate(int n) {
-    if (n >= 0 && n < n_past_) n_past_ = n;
-}
-
-Result<std::unique_ptr<DecoderState>> DecoderState::clone() const {
-    return make_error(ErrorCode::Unsupported, "whisper: clone is not implemented yet");
-}
-
-uint64_t DecoderState::cache_bytes() const { return (k_.size() + vt_.size()) * sizeof(float); }
 
 }  // namespace atelier::infer::whisper

@@ -92,6 +92,9 @@ private:
     std::vector<float> k_;          // [layer][capacity][n_state]
     std::vector<float> vt_;         // [layer][head][head_dim][capacity]
     AlignmentWeights alignment_;
+    struct Work;                    // reusable buffers of the forward pass (decoder.cpp)
+    std::unique_ptr<Work> work_;
+    Status reserve(int n_positions);  // grows the cache to hold n_positions (<= max_ctx_)
 };
 
 class WhisperModel {  // immutable after load; shareable across threads
@@ -124,6 +127,9 @@ public:
     struct Weights;  // bound tensor views (weights.cpp)
 
 private:
+    // Runs rows_per_state tokens for each state (tokens state-major) through the decoder.
+    Status forward(std::span<DecoderState* const> states, std::span<const int32_t> tokens, int64_t rows_per_state,
+                   std::span<float> logits, const DecodeOptions& options) const;
     WhisperModel();
     WhisperConfig cfg_;
     std::shared_ptr<const Tokenizer> tokenizer_;
