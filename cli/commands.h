@@ -28,6 +28,7 @@ int cmd_media_play(const Argv& argv);
 int cmd_media_record(const Argv& argv);
 int cmd_project_record(const Argv& argv);
 int cmd_export(const Argv& argv);
+int cmd_transcribe(const Argv& argv);
 
 // Shared by the subcommands: parse with --json/--quiet/--help added to spec; on --help prints
 // `usage` and returns 0 through *exit_now; on a usage error prints it and returns 1.

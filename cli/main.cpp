@@ -36,6 +36,7 @@ constexpr const char* kHelp =
     "  export PROJECT --timeline [ID] --out FILE [--preset P]  render the timeline to MP4/WebM/audio\n"
     "  export PROJECT --subtitles FILE            subtitle items as .srt/.vtt/.txt/.json\n"
     "  export PROJECT --bundle DIR [--zip]        same as 'project bundle'\n"
+    "  transcribe FILE... --model M [...]         speech to text with Whisper (--srt/--vtt/--txt/--json, --project P)\n"
     "  COMMAND --help                             usage of one command\n"
     "\n"
     "options for every command:\n"
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
     if (cmd == "generate") return cmd_generate(Argv(args.begin() + 1, args.end()));
     if (cmd == "chat") return cmd_chat(Argv(args.begin() + 1, args.end()));
     if (cmd == "export") return cmd_export(Argv(args.begin() + 1, args.end()));
+    if (cmd == "transcribe") return cmd_transcribe(Argv(args.begin() + 1, args.end()));
     if (cmd == "media") {
         if (args.size() >= 2 && args[1] == "probe") return cmd_media_probe(Argv(args.begin() + 2, args.end()));
         if (args.size() >= 2 && args[1] == "convert") return cmd_media_convert(Argv(args.begin() + 2, args.end()));
