@@ -12,6 +12,7 @@
 #include "gui/app/theme.h"
 #include "gui/models/asset-list-model.h"
 #include "gui/models/thumbnail-loader.h"
+#include "gui/player/media-player.h"
 #include "gui/post.h"
 #include "gui/preview/image-view.h"
 #include "gui/session/project-session.h"
@@ -73,6 +74,10 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
     m_stack->addWidget(m_view);
     m_stack->addWidget(empty);
     layout->addWidget(m_stack, 1);
+    m_player = new MediaPlayer(this);
+    m_player->setVisible(false);
+    layout->addWidget(m_player);
+    connect(m_player, &MediaPlayer::frameReady, this, [this](const QImage& frame) { m_view->setImage(frame, /*keepView=*/true); });
 
     auto* info = new QWidget(this);
     info->setObjectName(QStringLiteral("previewInfo"));
@@ -117,6 +122,8 @@ void PreviewPanel::actualSize() { m_view->actualSize(); }
 
 void PreviewPanel::showEmpty() {
     m_uuid.clear();
+    m_player->close();
+    m_player->setVisible(false);
     m_view->clear();
     m_stack->setCurrentIndex(1);
     m_name->setText(QString());
@@ -147,6 +154,21 @@ void PreviewPanel::showAsset(const QString& uuid) {
     }
     m_view->setImage(quick);
     if (asset->kind == AssetKind::Image) startFullLoad(*asset);
+    openPlayer(*asset);
+}
+
+void PreviewPanel::openPlayer(const Asset& asset) {
+    m_player->close();
+    const bool av = asset.kind == AssetKind::Audio || asset.kind == AssetKind::Video;
+    m_player->setVisible(av);
+    if (!av) return;
+    MediaSource src;
+    src.path = m_session->project().asset_file_path(asset);
+    src.has_video = asset.kind == AssetKind::Video;
+    src.has_audio = asset.kind == AssetKind::Audio || asset.channels > 0;
+    src.duration_ms = asset.duration_ms;
+    if (auto d = m_session->project().get_derived(asset.uuid); d) src.waveform = d->waveform;
+    if (!m_player->open(src)) m_details->setText(m_details->text() + QStringLiteral("\n") + m_player->errorText());
 }
 
 void PreviewPanel::startFullLoad(const Asset& asset) {

@@ -1,6 +1,7 @@
 // PreviewPanel (right dock): shows the current asset. Images appear at once from the stored
 // thumbnail and are replaced by the full-resolution decode (media::load_image on the panel's own
-// worker) when it arrives; audio shows its waveform; video its poster frame. Zoom controls:
+// worker) when it arrives; audio shows its waveform and video its poster frame, both with a
+// MediaPlayer transport (play, seek, volume, frame steps) under them. Zoom controls:
 // zoom out / in, Fit and 100%. Thread-safety: GUI thread only; the decode worker hands results
 // back with gui::post and stale results are dropped by request number.
 #pragma once
@@ -19,6 +20,7 @@ class QToolButton;
 namespace gui {
 
 class ImageView;
+class MediaPlayer;
 class ProjectSession;
 
 class PreviewPanel : public QWidget {
@@ -31,6 +33,7 @@ public:
     void showAsset(const QString& uuid);  // empty: clear
     QString assetUuid() const { return m_uuid; }
     ImageView* imageView() const { return m_view; }
+    MediaPlayer* player() const { return m_player; }  // shown for audio and video assets
     bool isFullImageLoaded() const { return m_fullLoaded; }
     void refreshIcons();
 
@@ -50,6 +53,7 @@ private:
     void setInfo(const atelier::projects::Asset& asset);
     void onZoomChanged(double zoom, bool fit);
     void startFullLoad(const atelier::projects::Asset& asset);
+    void openPlayer(const atelier::projects::Asset& asset);
 
     ProjectSession* m_session = nullptr;
     QString m_uuid;
@@ -58,6 +62,7 @@ private:
     QThreadPool m_pool;
     QStackedWidget* m_stack;
     ImageView* m_view;
+    MediaPlayer* m_player;
     QLabel* m_name;
     QLabel* m_details;
     QLabel* m_zoomLabel;
