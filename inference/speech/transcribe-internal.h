@@ -56,6 +56,7 @@ struct Decoding {
 
 void split_segments(const std::vector<int32_t>& tokens, int32_t timestamp_begin, const WindowInput& in, WindowOutcome& out);
 void map_segment_times(Segment& s, const SilenceCut& cut);
+void snap_segment_to_speech(Segment& s, const std::vector<SpeechRegion>& regions);
 bool segment_is_empty(const Segment& s);
 // The seek loop over pcm (already VAD-cut when `cut` is given; times are mapped back through it).
 Status long_form(Decoding& d, std::span<const float> pcm, const TranscribeCallbacks& cb, const SilenceCut* cut,

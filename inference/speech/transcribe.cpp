@@ -211,7 +211,10 @@ Status long_form(Decoding& d, std::span<const float> pcm, const TranscribeCallba
             Segment s = d.finish_segment(raw, w.result);
             if (segment_is_empty(s)) continue;  // OpenAI clears these (their tokens leave the prompt too)
             all_tokens.insert(all_tokens.end(), s.tokens.begin(), s.tokens.end());
-            if (cut) map_segment_times(s, *cut);
+            if (cut) {
+                map_segment_times(s, *cut);
+                snap_segment_to_speech(s, cut->regions);
+            }
             if (cb.on_segment) cb.on_segment(s);
             out.segments.push_back(std::move(s));
         }
@@ -223,6 +226,35 @@ Status long_form(Decoding& d, std::span<const float> pcm, const TranscribeCallba
         }
     }
     return ok_status();
+}
+
+namespace {
+// A time in a pause moves to the edge of the speech next to it (toward `forward`'s side), when
+// that edge lies within [lo, hi]. Regions are in samples; times in ms.
+int64_t snap_to_speech(int64_t ms, const std::vector<SpeechRegion>& regions, bool forward, int64_t lo, int64_t hi) {
+    const int64_t x = ms * 16;
+    for (size_t i = 0; i < regions.size(); ++i) {
+        if (x >= regions[i].start && x < regions[i].end) return ms;  // inside speech: keep
+        if (x < regions[i].start) {  // in the pause before region i
+            const int64_t edge = forward ? regions[i].start / 16 : (i > 0 ? regions[i - 1].end / 16 : -1);
+            return edge >= lo && edge <= hi ? edge : ms;
+        }
+    }
+    const int64_t edge = forward || regions.empty() ? -1 : regions.back().end / 16;
+    return edge >= lo && edge <= hi ? edge : ms;
+}
+}  // namespace
+
+// Segment (and word) edges that the decoder put in a pause move to the speech next to them: a
+// start to the next onset, an end back to the last offset (the energy VAD's regions).
+void snap_segment_to_speech(Segment& s, const std::vector<SpeechRegion>& regions) {
+    if (regions.empty()) return;
+    s.start_ms = snap_to_speech(s.start_ms, regions, true, s.start_ms, s.end_ms - 1);
+    s.end_ms = snap_to_speech(s.end_ms, regions, false, s.start_ms + 1, s.end_ms);
+    for (Word& w : s.words) {
+        w.start_ms = snap_to_speech(w.start_ms, regions, true, w.start_ms, w.end_ms - 1);
+        w.end_ms = snap_to_speech(w.end_ms, regions, false, w.start_ms + 1, w.end_ms);
+    }
 }
 
 void map_segment_times(Segment& s, const SilenceCut& cut) {

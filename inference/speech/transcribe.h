@@ -53,7 +53,10 @@ struct TranscribeOptions {
     float length_penalty = -1.0f;  // < 0: plain length normalisation; else ((5 + len) / 6)^alpha
     std::vector<float> temperatures = {0.0f, 0.2f, 0.4f, 0.6f, 0.8f, 1.0f};
     float compression_ratio_threshold = 2.4f, logprob_threshold = -1.0f, no_speech_threshold = 0.6f;
-    bool condition_on_previous_text = true, word_timestamps = false, vad = true;
+    bool condition_on_previous_text = true, word_timestamps = false;
+    // Energy VAD (vad.h): silences over 2 s are cut before decoding (times map back), audio with
+    // no speech gives no text, and segment/word edges decoded into a pause snap to its speech.
+    bool vad = true;
     bool without_timestamps = false;  // <|notimestamps|>: one segment per window
     std::string initial_prompt;
     int n_threads = 0;     // 0: all cores

@@ -56,7 +56,8 @@ std::vector<SpeechRegion> detect_speech(std::span<const float> pcm, const VadOpt
 
 SilenceCut cut_silences(std::span<const float> pcm, const VadOptions& o) {
     SilenceCut cut;
-    const std::vector<SpeechRegion> regions = detect_speech(pcm, o);
+    cut.regions = detect_speech(pcm, o);
+    const std::vector<SpeechRegion>& regions = cut.regions;
     if (regions.empty()) return cut;
     cut.any_speech = true;
     const int64_t n = static_cast<int64_t>(pcm.size());

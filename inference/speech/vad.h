@@ -39,6 +39,7 @@ struct KeptChunk {
 struct SilenceCut {
     std::vector<float> audio;        // the kept samples, in order
     std::vector<KeptChunk> chunks;   // empty when no speech was found
+    std::vector<SpeechRegion> regions;  // the speech found, on the original timeline
     bool any_speech = false;
     // A time on the compacted audio (ms) on the original timeline. `is_end`: a time that closes
     // an interval maps to the end of the chunk it ends, not the start of the next one.
