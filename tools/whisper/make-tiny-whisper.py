@@ -161,7 +161,10 @@ def write_ggml(path, w, n_mels, n_vocab, use_f16):
         filters = np.linspace(0, 1, n_mels * 201, dtype=np.float32).reshape(n_mels, 201)  # placeholder bank
         f.write(struct.pack("<2i", n_mels, 201))
         f.write(filters.tobytes())
-        tokens = [bytes([b]) for b in range(256)]  # a byte vocabulary (the real files carry GPT-2's)
+        # A byte vocabulary plus a few merged tokens in rank order (the real files carry the
+        # tiktoken ranks of openai/whisper's vocabulary): the engine recovers merges from ranks.
+        tokens = [bytes([b]) for b in range(256)] + [b"he", b"ll", b"hell", b"hello", b" w", b"or", b" wor", b"ld",
+                                                     b" world"]
         f.write(struct.pack("<i", len(tokens)))
         for t in tokens:
             f.write(struct.pack("<i", len(t)) + t)

@@ -1,4 +1,4 @@
-// Whisper hyper-parameters and special-token ids: from HF config.json + generation_config.json
+// Whisper hyper-parameters, special-token ids and alignment heads: from HF config.json + generation_config.json
 // (+ the tokenizer's added tokens) or from a ggml .bin header, completed by the vocabulary-size
 // layout of openai/whisper's tokenizer (the rule whisper.cpp also applies). Validation is strict:
 // a config that is not Whisper's, or sizes that cannot work, give ModelFormat/ModelUnsupported.
@@ -132,6 +132,41 @@ void apply_tokenizer_ids(WhisperConfig& c, const Tokenizer& tok) {
     set("<|0.00|>", c.timestamp_begin);
 }
 
+// openai/whisper's alignment heads per released model ((layer, head) of the decoder), keyed by
+// what a ggml header can tell apart. large-v1 and large-v2 share every size: no preset for them.
+struct HeadsPreset {
+    int n_text_layer, n_text_state, n_mels;
+    bool multilingual;
+    std::vector<std::pair<int, int>> heads;
+};
+
+const std::vector<HeadsPreset>& heads_presets() {
+    static const std::vector<HeadsPreset> p = {
+        {4, 384, 80, false, {{1, 0}, {2, 0}, {2, 5}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {3, 4}}},                // tiny.en
+        {4, 384, 80, true, {{2, 2}, {3, 0}, {3, 2}, {3, 3}, {3, 4}, {3, 5}}},                                 // tiny
+        {6, 512, 80, false, {{3, 3}, {4, 7}, {5, 1}, {5, 5}, {5, 7}}},                                        // base.en
+        {6, 512, 80, true, {{3, 1}, {4, 2}, {4, 3}, {4, 7}, {5, 1}, {5, 2}, {5, 4}, {5, 6}}},                 // base
+        {12, 768, 80, false, {{6, 6}, {7, 0}, {7, 3}, {7, 8}, {8, 2}, {8, 5}, {8, 7}, {9, 0}, {9, 4}, {9, 8},
+                              {9, 10}, {10, 0}, {10, 1}, {10, 2}, {10, 3}, {10, 6}, {10, 11}, {11, 2}, {11, 4}}},  // small.en
+        {12, 768, 80, true, {{5, 3}, {5, 9}, {8, 0}, {8, 4}, {8, 7}, {8, 8}, {9, 0}, {9, 7}, {9, 9}, {10, 5}}},  // small
+        {24, 1024, 80, false, {{11, 4}, {14, 1}, {14, 12}, {14, 14}, {15, 4}, {16, 0}, {16, 4}, {16, 9}, {17, 12},
+                               {17, 14}, {18, 7}, {18, 10}, {18, 15}, {20, 0}, {20, 3}, {20, 9}, {20, 14}, {21, 12}}},  // medium.en
+        {24, 1024, 80, true, {{13, 15}, {15, 4}, {15, 15}, {16, 1}, {20, 0}, {23, 4}}},                       // medium
+        {32, 1280, 128, true, {{7, 0}, {10, 17}, {12, 18}, {13, 12}, {16, 1}, {17, 14}, {19, 11}, {21, 4}, {24, 1}, {25, 6}}},  // large-v3
+        {4, 1280, 128, true, {{2, 4}, {2, 11}, {3, 3}, {3, 6}, {3, 11}, {3, 14}}},                            // large-v3-turbo
+    };
+    return p;
+}
+
+void apply_heads_preset(WhisperConfig& c) {
+    for (const HeadsPreset& p : heads_presets())
+        if (p.n_text_layer == c.n_text_layer && p.n_text_state == c.n_text_state && p.n_mels == c.n_mels &&
+            p.multilingual == c.multilingual) {
+            c.alignment_heads = p.heads;
+            return;
+        }
+}
+
 }  // namespace
 
 const std::vector<std::string>& language_codes() {
@@ -189,6 +224,7 @@ Result<WhisperConfig> config_from_hf(const RawModel& raw, const std::filesystem:
     ATELIER_TRY_ASSIGN(c.n_text_ctx, get_int(*j, "max_target_positions", raw.label));
     ATELIER_TRY_ASSIGN(c.n_vocab, get_int(*j, "vocab_size", raw.label));
     ATELIER_TRY(apply_vocab_layout(c));
+    apply_heads_preset(c);  // generation_config.json, when present, says better
     if (tok) apply_tokenizer_ids(c, *tok);
     ATELIER_TRY(apply_generation_config(c, *j, raw.label + "/config.json"));  // older exports keep them here
     std::string err;
@@ -217,6 +253,7 @@ Result<WhisperConfig> config_from_ggml(const RawModel& raw) {
     for (int i = 0; i < 10; ++i)
         if (h[i] <= 0 || h[i] > (1 << 24)) return bad(raw.label, "header field " + std::to_string(i) + " = " + std::to_string(h[i]) + " is out of range");
     ATELIER_TRY(apply_vocab_layout(c));
+    apply_heads_preset(c);
     ATELIER_TRY(check_sizes(c, raw.label));
     return c;
 }

@@ -43,6 +43,10 @@ Result<WhisperConfig> config_from_hf(const RawModel& raw, const std::filesystem:
 Result<WhisperConfig> config_from_ggml(const RawModel& raw);
 // The vocabulary-size layout of openai/whisper's tokenizer (special ids, languages).
 Status apply_vocab_layout(WhisperConfig& cfg);
+// A Tokenizer from a ggml .bin's byte vocabulary (merges recovered from the ranks; specials added
+// at cfg's ids). Errors: ModelFormat for an empty, oversized or repeating vocabulary.
+Result<std::shared_ptr<const Tokenizer>> tokenizer_from_ggml_vocab(const std::vector<std::string>& words,
+                                                                   const WhisperConfig& cfg, const std::string& label);
 // Whisper's language codes in token order (100: the 99 of tiny..large-v2, then "yue").
 const std::vector<std::string>& language_codes();
 

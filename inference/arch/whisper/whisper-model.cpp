@@ -47,6 +47,7 @@ Result<std::unique_ptr<WhisperModel>> WhisperModel::load(const std::filesystem::
     if (kind == Kind::GgmlBin) {
         ATELIER_TRY_ASSIGN(m->w_->raw, read_ggml_bin(path, options));
         ATELIER_TRY_ASSIGN(m->cfg_, config_from_ggml(m->w_->raw));
+        ATELIER_TRY_ASSIGN(m->tokenizer_, tokenizer_from_ggml_vocab(m->w_->raw.ggml_vocab, m->cfg_, path.string()));
     } else {
         const std::filesystem::path folder = std::filesystem::is_directory(path) ? path : path.parent_path();
         ATELIER_TRY_ASSIGN(m->w_->raw, read_hf_folder(folder, options));

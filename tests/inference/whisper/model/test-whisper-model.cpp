@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "inference/arch/whisper/whisper-internal.h"
 #include "whisper-test-util.h"
 
 namespace atelier::infer::whisper::test {
@@ -62,6 +63,56 @@ TEST(WhisperConfig, LargeV3AndEnglishOnlyLayouts) {
         EXPECT_EQ(en->config().no_timestamps, 50362) << p;
         EXPECT_EQ(en->config().timestamp_begin, 50363) << p;
     }
+}
+
+// ggml .bin files carry only token bytes in rank order; merges and specials are rebuilt. The tiny
+// file's vocabulary: 256 bytes, then "he", "ll", "hell", "hello", " w", "or", " wor", "ld", " world".
+TEST(WhisperConfig, GgmlVocabularyTokenizer) {
+    auto m = load_or_fail(tiny_dir() / "tiny-80.bin");
+    ASSERT_TRUE(m);
+    const Tokenizer* t = m->tokenizer();
+    ASSERT_NE(t, nullptr);
+    const WhisperConfig& c = m->config();
+    EXPECT_EQ(t->encode("hello world"), (std::vector<TokenId>{259, 264}));
+    EXPECT_EQ(t->encode(" word"), (std::vector<TokenId>{262, 'd'}));
+    EXPECT_EQ(t->encode("hell"), (std::vector<TokenId>{258}));
+    EXPECT_EQ(t->encode("helo"), (std::vector<TokenId>{256, 'l', 'o'}));
+    EXPECT_EQ(t->encode(" wo"), (std::vector<TokenId>{260, 'o'}));  // " wo" is no token: " w" + "o"
+    EXPECT_EQ(t->encode("<|startoftranscript|><|en|><|transcribe|><|notimestamps|>"),
+              (std::vector<TokenId>{c.sot, c.languages[0].second, c.transcribe, c.no_timestamps}));
+    ASSERT_NE(t->token_text(c.timestamp_begin + 150), nullptr);
+    EXPECT_EQ(*t->token_text(c.timestamp_begin + 150), "<|3.00|>");
+    EXPECT_EQ(*t->token_text(c.n_vocab - 1), "<|30.00|>");
+    const std::vector<TokenId> ids = {c.sot, 259, 264, c.timestamp_begin, c.eot};
+    EXPECT_EQ(t->decode(ids, true), "hello world");
+    auto en = load_or_fail(tiny_dir() / "tiny-en.bin");
+    ASSERT_TRUE(en && en->tokenizer());
+    EXPECT_EQ(*en->tokenizer()->token_text(50256), "<|endoftext|>");
+    EXPECT_EQ(*en->tokenizer()->token_text(50362), "<|notimestamps|>");
+}
+
+// A ggml header has no alignment heads: known sizes take openai's, as published in the HF
+// generation_config.json of openai/whisper-base and openai/whisper-large-v3-turbo.
+TEST(WhisperConfig, GgmlAlignmentHeadPresets) {
+    RawModel raw;
+    raw.label = "header";
+    const int base[11] = {51865, 1500, 512, 8, 6, 448, 512, 8, 6, 80, 1};
+    std::copy(base, base + 11, raw.ggml_hparams);
+    auto c = config_from_ggml(raw);
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->alignment_heads, (std::vector<std::pair<int, int>>{{3, 1}, {4, 2}, {4, 3}, {4, 7}, {5, 1}, {5, 2}, {5, 4}, {5, 6}}));
+    const int turbo[11] = {51866, 1500, 1280, 20, 32, 448, 1280, 20, 4, 128, 1};
+    std::copy(turbo, turbo + 11, raw.ggml_hparams);
+    c = config_from_ggml(raw);
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->alignment_heads, (std::vector<std::pair<int, int>>{{2, 4}, {2, 11}, {3, 3}, {3, 6}, {3, 11}, {3, 14}}));
+    const int large_v2[11] = {51865, 1500, 1280, 20, 32, 448, 1280, 20, 32, 80, 1};  // v1 and v2 look alike
+    std::copy(large_v2, large_v2 + 11, raw.ggml_hparams);
+    c = config_from_ggml(raw);
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_TRUE(c->alignment_heads.empty());
+    raw.ggml_hparams[9] = 40;  // 40 mels: not Whisper
+    EXPECT_EQ(config_from_ggml(raw).error().code, ErrorCode::ModelUnsupported);
 }
 
 TEST(WhisperEncoder, MatchesTransformers) {
