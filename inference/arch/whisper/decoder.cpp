@@ -131,7 +131,7 @@ Status WhisperModel::forward(std::span<DecoderState* const> states, std::span<co
     const int64_t max_kv = std::max<int64_t>(T, states[0]->n_past() + R);
     grow(W.x, static_cast<size_t>(M * d)), grow(W.h, static_cast<size_t>(M * d)), grow(W.q, static_cast<size_t>(M * d));
     grow(W.k, static_cast<size_t>(M * d)), grow(W.v, static_cast<size_t>(M * d)), grow(W.o, static_cast<size_t>(M * d));
-    grow(W.f, static_cast<size_t>(M * ffn)), grow(W.scores, static_cast<size_t>(M * std::max<int64_t>(max_kv, c.n_text_ctx)));
+    grow(W.f, static_cast<size_t>(M * ffn)), grow(W.scores, static_cast<size_t>(M * (M <= 16 ? H : 1) * std::max<int64_t>(max_kv, c.n_text_ctx)));
     // embeddings
     for (int64_t r = 0; r < M; ++r) {
         const Tensor& e = w_->tok_emb;

@@ -101,8 +101,8 @@ Status gelu_rows(Session& s, float* x, int64_t n);  // erf GELU in place (n valu
 
 // Multi-head scaled dot-product attention over f32 rows: queries [n_q][stride q_stride] (heads
 // side by side, hd each), keys [n_kv][k_stride], values transposed [n_head*hd][vt_stride] (row
-// dim, column key). mask: [n_q][n_kv] additive or null. out: [n_q][out_stride]. scores: n_q*n_kv
-// floats of workspace. keep: heads whose probabilities [n_q][n_kv] are copied out (alignment).
+// dim, column key). mask: [n_q][n_kv] additive or null. out: [n_q][out_stride]. scores:
+// n_q*n_head*n_kv floats of workspace (every head's probabilities at once for few queries). keep: heads whose probabilities [n_q][n_kv] are copied out (alignment).
 struct KeepHead {
     int head = 0;
     float* dst = nullptr;   // receives rows [row0, row0 + n_rows) of the head's probabilities
