@@ -1,84 +1,29 @@
 // Whisper's op helpers: matmul with bias, GELU, and multi-head attention. Many queries (the
 // encoder, a long prompt) take the engine's MatMul and Softmax ops, one product pair per head
 // (scores = K_h·q_h, out = V_h^T·p) on the packed GEMM; a few queries (a decode step, a beam
-// batch) take one pass over all (query, head) pairs with dot products picked from cpuid (AVX-512,
-// AVX2+FMA or portable; each carries its own target attribute and internal linkage), one Softmax
-// op for every row, and a second pass for the outputs: 3 calls instead of 3 per head.
+// batch) take one pass over all (query, head) pairs with the engine's cpuid-picked dot product
+// (the vector kernels of the V4 attention: AVX-512, AVX2+FMA or portable), one Softmax op for
+// every row, and a second pass for the outputs: 3 calls instead of 3 per head.
 // Thread-safety: called from the Session's thread; the work is split over its pool.
 // GCC 12's AVX-512 headers trip -Wuninitialized on their own _mm512_undefined_* (PR 105593).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-#include <immintrin.h>
-
 #include <cmath>
 #include <cstring>
 #include <limits>
 
+#include "inference/arch/deepseek-v4/attention-simd.h"
 #include "inference/arch/whisper/whisper-internal.h"
-#include "inference/cpu-features.h"
 
 namespace atelier::infer::whisper {
 namespace {
 
-using DotFn = float (*)(const float*, const float*, int64_t);
-
-float dot_generic(const float* a, const float* b, int64_t n) {
-    float s[8] = {};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
-    float r = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-    for (; i < n; ++i) r += a[i] * b[i];
-    return r;
-}
-
-__attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, int64_t n) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-    }
-    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    s0 = _mm256_add_ps(s0, s1);
-    const __m128 h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
-    const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    float r = _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
-    for (; i < n; ++i) r += a[i] * b[i];
-    return r;
-}
-
-__attribute__((target("avx512f"))) float dot_avx512(const float* a, const float* b, int64_t n) {
-    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
-        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
-    }
-    for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
-    if (i < n) {
-        const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
-        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), s1);
-    }
-    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-}
-
-DotFn pick_dot() {
-    static const DotFn f = [] {
-        const CpuFeatures& c = cpu_features();
-        if (c.avx512f) return &dot_avx512;
-        if (c.avx2 && c.fma) return &dot_avx2;
-        return &dot_generic;
-    }();
-    return f;
-}
-
 constexpr int64_t kSmallQueries = 16;  // up to this many queries: the fused path
 
 Status attention_small(Session& s, const AttnProblem& p) {
-    const DotFn dot = pick_dot();
+    const auto dot = v4::attn::vec_kernels().dot;  // AVX-512 / AVX2+FMA / portable, from cpuid
     const float scale = 1.0f / std::sqrt(static_cast<float>(p.hd));
     const int64_t units = p.n_q * p.n_head;
     ExecContext& ctx = s.context();
