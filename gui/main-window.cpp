@@ -28,6 +28,7 @@
 #include "gui/dialogs/info-dialogs.h"
 #include "gui/dialogs/settings-dialog.h"
 #include "gui/export/export-dialog.h"
+#include "gui/record/record-dialog.h"
 #include "gui/gallery/gallery-panel.h"
 #include "gui/jobs/job-list-model.h"
 #include "gui/jobs/job-queue-panel.h"
@@ -210,8 +211,18 @@ ExportDialog* MainWindow::showExport() {
     return dlg;
 }
 
+RecordDialog* MainWindow::showRecord() {
+    if (!m_session) return nullptr;
+    auto* dlg = new RecordDialog(m_session.get(), this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &RecordDialog::recorded, this, [this](const QString&) { statusBar()->showMessage(tr("Recording saved to the project"), 4000); });
+    dlg->open();
+    return dlg;
+}
+
 void MainWindow::connectActions() {
     const MainActions& a = m_actions;
+    connect(a.recordAudio, &QAction::triggered, this, &MainWindow::showRecord);
     connect(a.newProject, &QAction::triggered, this, &MainWindow::onNew);
     connect(a.openProject, &QAction::triggered, this, &MainWindow::onOpen);
     connect(a.saveAs, &QAction::triggered, this, &MainWindow::onSaveAs);
@@ -413,7 +424,7 @@ void MainWindow::onDelete() {
 void MainWindow::updateActions() {
     const bool open = m_session != nullptr;
     const MainActions& a = m_actions;
-    for (QAction* act : {a.saveAs, a.importFiles, a.closeProject, a.find}) act->setEnabled(open);
+    for (QAction* act : {a.saveAs, a.importFiles, a.recordAudio, a.closeProject, a.find}) act->setEnabled(open);
     const bool canUndo = open && m_session->canUndo(), canRedo = open && m_session->canRedo();
     a.undo->setEnabled(canUndo);
     a.redo->setEnabled(canRedo);

@@ -22,6 +22,7 @@ namespace gui {
 class AssetListModel;
 class ChatWorkspace;
 class ExportDialog;
+class RecordDialog;
 class TimelineWorkspace;
 class DialogHooks;
 class GalleryPanel;
@@ -65,6 +66,7 @@ public:
     TimelineWorkspace* timelineWorkspace() const { return m_timeline; }
     void showTimeline();
     ExportDialog* showExport();  // opened non-modal; returns the dialog (nullptr without a project)
+    RecordDialog* showRecord();  // File > Record Audio…; non-modal (nullptr without a project)
     const MainActions& actions() const { return m_actions; }
     const AppSettings& settings() const { return m_settings; }
     QLabel* assetCountLabel() const { return m_countLabel; }

@@ -26,6 +26,7 @@ MainActions createMainActions(QMainWindow* w) {
     a.openProject = make(w, QMainWindow::tr("&Open Project…"), {QKeySequence::Open}, "actionOpenProject");
     a.saveAs = make(w, QMainWindow::tr("Save Project &As…"), {QKeySequence(QStringLiteral("Ctrl+Shift+S"))}, "actionSaveAs");
     a.importFiles = make(w, QMainWindow::tr("&Import Files…"), {QKeySequence(QStringLiteral("Ctrl+I"))}, "actionImport");
+    a.recordAudio = make(w, QMainWindow::tr("&Record Audio…"), {QKeySequence(QStringLiteral("Ctrl+R"))}, "actionRecordAudio");
     a.closeProject = make(w, QMainWindow::tr("&Close Project"), {QKeySequence(QStringLiteral("Ctrl+W"))}, "actionCloseProject");
     a.quit = make(w, QMainWindow::tr("&Quit"), {QKeySequence(QStringLiteral("Ctrl+Q"))}, "actionQuit");
     a.quit->setMenuRole(QAction::QuitRole);
@@ -57,7 +58,7 @@ MainActions createMainActions(QMainWindow* w) {
     a.recentMenu->setObjectName(QStringLiteral("menuRecent"));
     file->addAction(a.saveAs);
     file->addSeparator();
-    file->addAction(a.importFiles);
+    file->addActions({a.importFiles, a.recordAudio});
     file->addSeparator();
     file->addActions({a.closeProject, a.quit});
 
@@ -75,7 +76,7 @@ MainActions createMainActions(QMainWindow* w) {
     QMenu* help = bar->addMenu(QMainWindow::tr("&Help"));
     help->addActions({a.shortcuts, a.about});
 
-    a.groups = {{QMainWindow::tr("File"), {a.newProject, a.openProject, a.saveAs, a.importFiles, a.closeProject, a.quit}},
+    a.groups = {{QMainWindow::tr("File"), {a.newProject, a.openProject, a.saveAs, a.importFiles, a.recordAudio, a.closeProject, a.quit}},
                 {QMainWindow::tr("Edit"), {a.undo, a.redo, a.rename, a.remove, a.find, a.settings}},
                 {QMainWindow::tr("Preview"), {a.zoomIn, a.zoomOut, a.fit, a.actualSize}},
                 {QMainWindow::tr("Help"), {a.shortcuts}}};

@@ -20,6 +20,7 @@ struct MainActions {
     QAction* openProject = nullptr;
     QAction* saveAs = nullptr;
     QAction* importFiles = nullptr;
+    QAction* recordAudio = nullptr;
     QAction* closeProject = nullptr;
     QAction* quit = nullptr;
     QAction* undo = nullptr;

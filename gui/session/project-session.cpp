@@ -65,6 +65,7 @@ atelier::Result<std::unique_ptr<ProjectSession>> ProjectSession::open(const QStr
 void ProjectSession::connectStudio() {
     atelier::pipelines::StudioEvents ev;
     ev.on_job_state = [this](const atelier::JobInfo& info) {
+        if (m_recordings.count(info.id) && atelier::job_state_is_final(info.state)) finishRecording(info);
         emit jobChanged(jobUpdateFrom(info));
         emit historyChanged();  // a finished import has pushed a command
     };
@@ -73,6 +74,10 @@ void ProjectSession::connectStudio() {
         const double fraction = p.fraction, eta = p.eta_s;
         const QString stage = QString::fromStdString(p.stage);
         post(this, [this, id, fraction, stage, eta] { emit jobProgress(id, fraction, stage, eta); });
+    };
+    ev.on_job_partial = [this](JobId id, const atelier::JobPartial& part) {  // worker thread
+        const QString kind = QString::fromStdString(part.kind), payload = QString::fromStdString(part.payload);
+        post(this, [this, id, kind, payload] { emit jobPartial(id, kind, payload); });
     };
     ev.on_assets_changed = [this] {
         emit assetsChanged();
@@ -90,6 +95,29 @@ void ProjectSession::connectStudio() {
         emit historyChanged();
     };
     m_studio->set_events(std::move(ev));
+}
+
+atelier::JobId ProjectSession::startRecording(const atelier::pipelines::RecordOptions& options) {
+    auto report = std::make_shared<atelier::pipelines::RecordReport>();
+    const JobId id = atelier::pipelines::submit_record(*m_studio, options, report);
+    if (id != 0) m_recordings[id] = std::move(report);
+    return id;
+}
+
+void ProjectSession::finishRecording(const atelier::JobInfo& info) {
+    auto it = m_recordings.find(info.id);
+    const std::shared_ptr<atelier::pipelines::RecordReport> report = it->second;
+    m_recordings.erase(it);
+    QString error;
+    if (info.state == JobState::Done && !report->asset_uuid.empty()) {
+        atelier::Status s = atelier::pipelines::register_recording(*m_studio, *report);
+        if (!s.ok()) error = userMessage(s.error());
+        emit assetsChanged();
+        emit historyChanged();
+    } else {
+        error = info.error.code != atelier::ErrorCode::Invalid ? userMessage(info.error) : tr("The recording did not finish.");
+    }
+    emit recordingFinished(info.id, QString::fromStdString(report->asset_uuid), report->duration_ms, error);
 }
 
 QString ProjectSession::displayName() const { return QFileInfo(m_path).completeBaseName(); }

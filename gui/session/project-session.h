@@ -9,11 +9,13 @@
 #include <QString>
 #include <QStringList>
 
+#include <map>
 #include <memory>
 #include <vector>
 
 #include "core/job.h"
 #include "core/result.h"
+#include "pipelines/record.h"
 #include "pipelines/studio.h"
 
 namespace gui {
@@ -55,6 +57,9 @@ public:
 
     atelier::JobId importFiles(const QStringList& paths);
     atelier::JobId submitSleep(int durationMs, const QString& title);
+    // Starts a microphone take (pipelines::submit_record). Cancelling the job stops the take and
+    // keeps it; when the job is done the asset is registered for undo and recordingFinished fires.
+    atelier::JobId startRecording(const atelier::pipelines::RecordOptions& options);
     bool cancelJob(atelier::JobId id);
     atelier::Result<atelier::JobId> rerunJob(const QString& uuid);
 
@@ -73,14 +78,21 @@ signals:
     void jobChanged(const gui::JobUpdate& update);
     void jobProgress(atelier::JobId id, double fraction, const QString& stage, double etaSeconds);
     void importFinished(const gui::ImportSummary& summary);
+    // A job's partial result (kind and payload as the job defines them), on the GUI thread.
+    void jobPartial(atelier::JobId id, const QString& kind, const QString& payload);
+    // A take ended: the new asset (empty when it failed) and its length; error text when it failed.
+    void recordingFinished(atelier::JobId id, const QString& assetUuid, qint64 durationMs, const QString& error);
 
 private:
     explicit ProjectSession(const QString& path);
     void connectStudio();
     atelier::Status pushCommand(std::unique_ptr<atelier::projects::Command> cmd);
 
+    void finishRecording(const atelier::JobInfo& info);
+
     QString m_path;
     std::unique_ptr<atelier::pipelines::Studio> m_studio;
+    std::map<atelier::JobId, std::shared_ptr<atelier::pipelines::RecordReport>> m_recordings;
 };
 
 JobUpdate jobUpdateFrom(const atelier::JobInfo& info);
