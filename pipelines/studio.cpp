@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/uuid.h"
+#include "pipelines/export.h"
 
 namespace atelier::pipelines {
 namespace fs = std::filesystem;
@@ -338,9 +339,19 @@ Result<JobId> Studio::rerun_job(const std::string& job_uuid) {
             opts.zip = p.value("zip", false);
             return submit_bundle(p.at("dest").get<std::string>(), opts, job_uuid);
         }
+        if (rec.kind == "export") {  // a timeline export: the same timeline, destination and preset
+            ExportOptions opts;
+            opts.preset = p.value("preset", std::string());
+            opts.burn_subtitles = p.value("burn_subtitles", opts.burn_subtitles);
+            opts.soft_subtitles = p.value("soft_subtitles", opts.soft_subtitles);
+            return submit_export_timeline(*this, p.at("timeline").get<std::string>(), p.at("dest").get<std::string>(), opts);
+        }
     } catch (const json::exception&) {
         return unreadable;
     }
+    if (rec.kind == "record")
+        return make_error(ErrorCode::Unsupported, "a recording cannot be run again: the sound it captured is gone",
+                          "record a new take (what the stopped take captured was kept as an asset)");
     return make_error(ErrorCode::Unsupported, "job kind '" + rec.kind + "' cannot be rerun by this version",
                       "update Atelier, or start the job again by hand");
 }

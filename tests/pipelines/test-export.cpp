@@ -137,6 +137,30 @@ TEST_F(ExportTest, CancelLeavesNoFinishedLookingFile) {
     EXPECT_TRUE(fs::is_empty(out_dir)) << "the partial file must be gone";
 }
 
+// A cancelled (or failed, or crash-interrupted) export can be run again from its stored
+// parameters: the same timeline, destination and preset, and the file is complete this time.
+TEST_F(ExportTest, ACancelledExportRerunsFromItsStoredParameters) {
+    const auto tl = basic_timeline();
+    const fs::path dest = dir_ / "again.webm";
+    const JobId id = pipelines::submit_export_timeline(studio(), tl, dest, {.preset = "720p30"});
+    ASSERT_TRUE(studio().cancel(id));  // at once: it may not even have started
+    ASSERT_TRUE(studio().wait(id, std::chrono::seconds(60)));
+    studio().drain();
+    const auto first = studio().scheduler().info(id);
+    ASSERT_TRUE(first);
+    if (first->state != JobState::Cancelled) GTEST_FAIL() << "the export finished before the cancel; cannot test the rerun";
+    EXPECT_FALSE(fs::exists(dest));
+    auto again = studio().rerun_job(first->spec.uuid);
+    ASSERT_TRUE(again.ok()) << again.error().message();
+    ASSERT_TRUE(studio().wait(*again, std::chrono::minutes(5)));
+    studio().drain();
+    EXPECT_EQ(studio().scheduler().info(*again)->state, JobState::Done) << studio().scheduler().info(*again)->error.message();
+    ASSERT_TRUE(fs::exists(dest));
+    EXPECT_EQ(ffprobe_value(dest, "stream=codec_name", "v:0"), "vp9");
+    EXPECT_EQ(ffprobe_value(dest, "stream=width", "v:0"), "1280") << "the stored preset (720p30) was not used";
+    EXPECT_EQ(ffprobe_value(dest, "stream=codec_name", "s:0"), "webvtt") << "soft subtitles are on by default";
+}
+
 TEST_F(ExportTest, ConvertSingleFilesAndSubtitleFiles) {
     const fs::path clip = fs::path(ATELIER_TEST_DATA_DIR) / "media/fixtures/clip-64x48.mp4";
     auto r = pipelines::convert_media(nullptr, clip, dir_ / "clip.webm");
