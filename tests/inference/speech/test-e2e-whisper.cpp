@@ -158,3 +158,45 @@ TEST(SpeechE2e, NoSpeechGateWithoutVad) {
     EXPECT_NEAR(zeros.segments[0].no_speech_prob, 0.7562, 0.01);
     EXPECT_GT(zeros.segments[0].avg_logprob, -1.0f);
 }
+
+TEST(SpeechE2e, DetectsEnglishAndCancels) {
+    REQUIRE_BASE_MODEL();
+    const std::vector<float> pcm = speech_test::read_wav16(kFixtures + "/speech-long.wav");
+    sp::TranscribeOptions o;
+    o.n_threads = 2;
+    o.beam_size = 1;
+    const std::vector<float> first(pcm.begin(), pcm.begin() + 10 * 16000);
+    auto r = sp::transcribe(*base_model(), first, o, {}, {});  // language "auto"
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->language, "en");
+    EXPECT_GT(r->language_probability, 0.5f);
+    EXPECT_FALSE(r->segments.empty());
+
+    // A stop requested after the first window: no further window runs, the result is Cancelled.
+    std::stop_source stop;
+    int windows = 0;
+    sp::TranscribeCallbacks cb;
+    cb.on_progress = [&](double, int64_t) {
+        ++windows;
+        stop.request_stop();
+    };
+    auto c = sp::transcribe(*base_model(), pcm, english(false), cb, stop.get_token());
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().code, atelier::ErrorCode::Cancelled);
+    EXPECT_EQ(windows, 1);
+    std::stop_source early;
+    early.request_stop();
+    auto e = sp::transcribe(*base_model(), pcm, english(false), {}, early.get_token());
+    ASSERT_FALSE(e.ok());
+    EXPECT_EQ(e.error().code, atelier::ErrorCode::Cancelled);
+}
+
+TEST(SpeechE2e, UnknownLanguageIsAClearError) {
+    REQUIRE_BASE_MODEL();
+    sp::TranscribeOptions o = english(false);
+    o.language = "xx";
+    auto r = sp::transcribe(*base_model(), std::vector<float>(16000, 0.0f), o, {}, {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, atelier::ErrorCode::InvalidArgument);
+    EXPECT_NE(r.error().message().find("xx"), std::string::npos);
+}
