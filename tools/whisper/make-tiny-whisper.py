@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # Builds tiny random Whisper checkpoints for the engine's tests (issue 6 part A), each in two
 # formats holding the same values: an HF folder in the openai/whisper-* layout (config.json,
-# generation_config.json, model.safetensors, f32) and a whisper.cpp ggml .bin (f32, and an f16
-# copy), plus the input mel (mel.npy) the goldens were made from. numpy + safetensors only
+# generation_config.json, model.safetensors, f32) and a whisper.cpp ggml .bin (f32, plus f16 and
+# q8_0 copies), plus the input mel (mel.npy) the goldens were made from. numpy + safetensors only
 # (.venv); fixed seed, legacy RandomState stream (frozen by NumPy), byte-for-byte reproducible.
 # Usage: .venv/bin/python tools/whisper/make-tiny-whisper.py --out DIR
 #
@@ -153,11 +153,24 @@ def ggml_name(hf):
     return n
 
 
-def write_ggml(path, w, n_mels, n_vocab, use_f16):
+def q8_0(data):
+    """ggml Q8_0 blocks along the last axis: per 32 values an f16 scale d = max|x|/127, then int8."""
+    x = data.reshape(-1, 32).astype(np.float32)
+    d = np.abs(x).max(axis=1) / 127.0
+    inv = np.where(d > 0, 1.0 / np.where(d > 0, d, 1), 0.0)
+    q = np.clip(np.round(x * inv[:, None]), -127, 127).astype(np.int8)
+    blocks = np.zeros(x.shape[0], dtype=[("d", "<f2"), ("q", "i1", 32)])
+    blocks["d"] = d.astype(np.float16)
+    blocks["q"] = q
+    return blocks.tobytes()
+
+
+def write_ggml(path, w, n_mels, n_vocab, wtype):
+    """wtype: "f32", "f16" or "q8_0" for the matrices (whisper.cpp's ftype 0, 1, 7 + 2000)."""
     with open(path, "wb") as f:
         f.write(struct.pack("<i", 0x67676D6C))
         f.write(struct.pack("<11i", n_vocab, N_AUDIO_CTX, D, HEADS, ENC_LAYERS, N_TEXT_CTX, D, HEADS,
-                            DEC_LAYERS, n_mels, 1 if use_f16 else 0))
+                            DEC_LAYERS, n_mels, {"f32": 0, "f16": 1, "q8_0": 2007}[wtype]))
         filters = np.linspace(0, 1, n_mels * 201, dtype=np.float32).reshape(n_mels, 201)  # placeholder bank
         f.write(struct.pack("<2i", n_mels, 201))
         f.write(filters.tobytes())
@@ -175,12 +188,14 @@ def write_ggml(path, w, n_mels, n_vocab, use_f16):
                 data = data.reshape(data.shape[0], 1)
             keep_f32 = data.ndim < 2 or name.endswith("conv1.bias") or name.endswith("conv2.bias") or \
                 name.endswith("positional_embedding")
-            data = data.astype(np.float16 if use_f16 and not keep_f32 else np.float32)
+            quant = wtype == "q8_0" and data.ndim == 2 and not keep_f32 and data.shape[-1] % 32 == 0
+            half = wtype != "f32" and not keep_f32 and not quant
+            data = data.astype(np.float16 if half else np.float32)
             nb = name.encode()
-            f.write(struct.pack("<3i", data.ndim, len(nb), 1 if data.dtype == np.float16 else 0))
+            f.write(struct.pack("<3i", data.ndim, len(nb), 8 if quant else 1 if half else 0))  # ggml type ids
             f.write(struct.pack(f"<{data.ndim}i", *reversed(data.shape)))
             f.write(nb)
-            f.write(np.ascontiguousarray(data).tobytes())
+            f.write(q8_0(data) if quant else np.ascontiguousarray(data).tobytes())
 
 
 def make_mel(rng, n_mels):
@@ -197,8 +212,9 @@ def build(out, name):
     save_file(w, str(folder / "model.safetensors"), metadata={"format": "pt"})
     (folder / "config.json").write_text(json.dumps(hf_config(n_mels, n_vocab, ids), indent=1))
     (folder / "generation_config.json").write_text(json.dumps(generation_config(n_vocab, multilingual, ids), indent=1))
-    write_ggml(out / f"{name}.bin", w, n_mels, n_vocab, use_f16=False)
-    write_ggml(out / f"{name}-f16.bin", w, n_mels, n_vocab, use_f16=True)
+    write_ggml(out / f"{name}.bin", w, n_mels, n_vocab, "f32")
+    write_ggml(out / f"{name}-f16.bin", w, n_mels, n_vocab, "f16")
+    write_ggml(out / f"{name}-q8_0.bin", w, n_mels, n_vocab, "q8_0")
     np.save(out / f"{name}-mel.npy", make_mel(rng, n_mels))
 
 

@@ -154,20 +154,22 @@ TEST(WhisperFormats, GgmlBinMatchesSafetensors) {
     }
 }
 
-// The f16 .bin: weights rounded to f16, so close to transformers' f64 run but not identical.
-TEST(WhisperFormats, GgmlF16BinIsClose) {
+// The f16 and q8_0 .bin files: weights rounded, so close to transformers' f64 run but not identical.
+TEST(WhisperFormats, GgmlF16AndQ8BinsAreClose) {
     auto s = session();
-    auto m = load_or_fail(tiny_dir() / "tiny-80-f16.bin");
-    ASSERT_TRUE(m);
-    auto enc = encode_or_fail(*m, mel_of("tiny-80"), *s);
-    ASSERT_TRUE(enc);
-    auto st = m->new_decoder(enc);
-    ASSERT_TRUE(st.ok());
-    NpyArray prefix = golden("tiny-80", "prefix.npy");
-    const double err = logits_err("tiny-80", feed_all(*m, **st, prefix.i32(), *s), m->config().n_vocab);
-    RecordProperty("f16_logits_max_abs", fmt_g(err));
-    EXPECT_LT(err, 0.05);
-    EXPECT_GT(err, 0.0);  // it really is the rounded copy
+    for (auto [file, tol] : {std::pair{"tiny-80-f16.bin", 0.05}, std::pair{"tiny-80-q8_0.bin", 0.5}}) {
+        auto m = load_or_fail(tiny_dir() / file);
+        ASSERT_TRUE(m);
+        auto enc = encode_or_fail(*m, mel_of("tiny-80"), *s);
+        ASSERT_TRUE(enc);
+        auto st = m->new_decoder(enc);
+        ASSERT_TRUE(st.ok());
+        NpyArray prefix = golden("tiny-80", "prefix.npy");
+        const double err = logits_err("tiny-80", feed_all(*m, **st, prefix.i32(), *s), m->config().n_vocab);
+        RecordProperty(std::string("logits_max_abs_") + file, fmt_g(err));
+        EXPECT_LT(err, tol) << file;
+        EXPECT_GT(err, 0.0) << file;  // it really is the rounded copy
+    }
 }
 
 void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
