@@ -37,6 +37,7 @@
 #include "gui/preview/preview-panel.h"
 #include "gui/session/project-session.h"
 #include "gui/timeline/timeline-workspace.h"
+#include "gui/transcribe/transcribe-workspace.h"
 #include "gui/welcome/welcome-panel.h"
 
 namespace gui {
@@ -76,6 +77,7 @@ MainWindow::MainWindow(QWidget* parent)
     buildDocks();
     buildChat();
     buildTimeline();
+    buildTranscribe();
 
     m_countLabel = new QLabel(this);
     m_countLabel->setObjectName(QStringLiteral("statusCount"));
@@ -93,6 +95,7 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    m_transcribe->setSession(nullptr);
     m_timeline->setSession(nullptr);
     m_chat->setSession(nullptr);
     m_assets->setSession(nullptr);
@@ -202,6 +205,23 @@ void MainWindow::buildTimeline() {
 
 void MainWindow::showTimeline() { m_workspaces->setCurrentWidget(m_timeline); }
 
+// The Transcribe workspace (a tab) and its shortcut; its results can go onto the timeline.
+void MainWindow::buildTranscribe() {
+    m_transcribe = new TranscribeWorkspace(this);
+    m_transcribe->setDialogHooks([this] { return m_hooks.get(); });
+    m_workspaces->addTab(m_transcribe, tr("Transcribe"));
+    m_showTranscribe = new QAction(tr("T&ranscribe Workspace"), this);
+    m_showTranscribe->setObjectName(QStringLiteral("actionShowTranscribe"));
+    m_showTranscribe->setShortcut(QKeySequence(QStringLiteral("Ctrl+6")));
+    connect(m_showTranscribe, &QAction::triggered, this, &MainWindow::showTranscribe);
+    addAction(m_showTranscribe);
+    m_actions.viewMenu->addAction(m_showTranscribe);
+    m_actions.groups.insert(m_actions.groups.size() - 1, {tr("Transcribe"), {m_showTranscribe}});
+    connect(m_transcribe, &TranscribeWorkspace::statusMessage, this, [this](const QString& text, int ms) { statusBar()->showMessage(text, ms); });
+}
+
+void MainWindow::showTranscribe() { m_workspaces->setCurrentWidget(m_transcribe); }
+
 ExportDialog* MainWindow::showExport() {
     if (!m_session) return nullptr;
     auto* dlg = new ExportDialog(m_session.get(), m_hooks.get(), m_timeline->timelineUuid(), this);
@@ -269,6 +289,7 @@ bool MainWindow::adoptSession(std::unique_ptr<ProjectSession> session) {
     m_preview->setSession(s);
     m_chat->setSession(s);
     m_timeline->setSession(s);
+    m_transcribe->setSession(s);
     // Persisting the recent list writes the settings file: keep it out of the first paint.
     QTimer::singleShot(0, this, [path = s->path()] { addRecentProject(path); });
     setWindowTitle(tr("%1 — Atelier").arg(s->displayName()));
@@ -323,6 +344,7 @@ bool MainWindow::saveProjectAs(const QString& rawPath) {
 }
 
 void MainWindow::closeProject() {
+    if (m_transcribe) m_transcribe->setSession(nullptr);
     if (m_timeline) m_timeline->setSession(nullptr);
     m_chat->setSession(nullptr);
     m_assets->setSession(nullptr);

@@ -1,5 +1,5 @@
 // MainWindow: the studio window (ARCHITECTURE §7). Left: asset gallery; centre: workspaces as
-// tabs (Home: the welcome / project empty state; Chat: gui/chat; Timeline: gui/timeline); right: preview; bottom: job queue; status bar: asset count and project
+// tabs (Home: the welcome / project empty state; Chat: gui/chat; Timeline: gui/timeline; Transcribe: gui/transcribe); right: preview; bottom: job queue; status bar: asset count and project
 // path. Owns at most one ProjectSession. Every dialog goes through DialogHooks so tests (and the
 // `atelier PATH` command line) drive the same code paths as the menus.
 // Thread-safety: GUI thread only. Nothing here blocks on a job: results arrive via gui::post.
@@ -24,6 +24,7 @@ class ChatWorkspace;
 class ExportDialog;
 class RecordDialog;
 class TimelineWorkspace;
+class TranscribeWorkspace;
 class DialogHooks;
 class GalleryPanel;
 class JobListModel;
@@ -65,6 +66,8 @@ public:
     void showChat();
     TimelineWorkspace* timelineWorkspace() const { return m_timeline; }
     void showTimeline();
+    TranscribeWorkspace* transcribeWorkspace() const { return m_transcribe; }
+    void showTranscribe();
     ExportDialog* showExport();  // opened non-modal; returns the dialog (nullptr without a project)
     RecordDialog* showRecord();  // File > Record Audio…; non-modal (nullptr without a project)
     const MainActions& actions() const { return m_actions; }
@@ -87,6 +90,7 @@ private:
     void buildDocks();
     void buildChat();
     void buildTimeline();
+    void buildTranscribe();
     void connectActions();
     bool adoptSession(std::unique_ptr<ProjectSession> session);
     void reportError(const QString& title, const QString& text, const QString& detail);
@@ -121,6 +125,8 @@ private:
     QAction* m_showChat = nullptr;
     TimelineWorkspace* m_timeline = nullptr;
     QAction* m_showTimeline = nullptr;
+    TranscribeWorkspace* m_transcribe = nullptr;
+    QAction* m_showTranscribe = nullptr;
     QDockWidget* m_galleryDock = nullptr;
     QDockWidget* m_previewDock = nullptr;
     QDockWidget* m_jobsDock = nullptr;
