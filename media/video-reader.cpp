@@ -33,6 +33,8 @@ struct VideoReader::Impl {
     int64_t start_pts = 0;
     int64_t duration_us = 0;
     SwsContext* sws = nullptr;
+    SwsContext* sws_configured = nullptr;  // the context whose colour details were last set
+    int sws_colorspace = -1, sws_range = -1;
     Image scaled, upright;
     // frame_at state
     ff::FramePtr cur, ahead;
@@ -69,8 +71,14 @@ Status VideoReader::Impl::convert(const AVFrame* f) {
     sws = sws_getCachedContext(sws, f->width, f->height, src_fmt, sw, sh, AV_PIX_FMT_RGBA, SWS_BICUBIC, nullptr, nullptr,
                                nullptr);
     if (!sws) return make_error(ErrorCode::MediaUnsupported, input->label() + ": cannot convert this pixel format", ff::kNotMediaHint);
+    // Colour details only when the context or the frame's colour description changed: setting
+    // them rebuilds the conversion tables, which cost as much as a small frame's conversion.
     int *inv = nullptr, *table = nullptr, src_range = 0, dst_range = 0, bri = 0, con = 0, sat = 0;
-    if (sws_getColorspaceDetails(sws, &inv, &src_range, &table, &dst_range, &bri, &con, &sat) >= 0) {
+    const bool fresh = sws != sws_configured || f->colorspace != sws_colorspace || f->color_range != sws_range;
+    sws_configured = sws;
+    sws_colorspace = f->colorspace;
+    sws_range = f->color_range;
+    if (fresh && sws_getColorspaceDetails(sws, &inv, &src_range, &table, &dst_range, &bri, &con, &sat) >= 0) {
         src_range = f->color_range == AVCOL_RANGE_JPEG ? 1 : src_range;
         const int* coefs = (f->colorspace != AVCOL_SPC_UNSPECIFIED && f->colorspace != AVCOL_SPC_RGB)
                                ? sws_getCoefficients(f->colorspace) : inv;
