@@ -216,6 +216,12 @@ def build(out, name):
     write_ggml(out / f"{name}-f16.bin", w, n_mels, n_vocab, "f16")
     write_ggml(out / f"{name}-q8_0.bin", w, n_mels, n_vocab, "q8_0")
     np.save(out / f"{name}-mel.npy", make_mel(rng, n_mels))
+    if name == "tiny-80":  # an untied copy whose proj_out is minus the embedding: logits negate
+        untied = out / "tiny-80-untied"
+        untied.mkdir(parents=True, exist_ok=True)
+        w2 = dict(w, **{"proj_out.weight": -w["model.decoder.embed_tokens.weight"]})
+        save_file(w2, str(untied / "model.safetensors"), metadata={"format": "pt"})
+        (untied / "config.json").write_text(json.dumps(dict(hf_config(n_mels, n_vocab, ids), tie_word_embeddings=False), indent=1))
 
 
 def main():

@@ -1,7 +1,7 @@
 // Whisper decoder: token + learned position embeddings, pre-LN blocks (causal self-attention on
 // the state's KV cache, cross-attention on the encoder output's precomputed K/V^T, GELU MLP),
-// final layer norm and logits through the tied token embedding. decode() feeds n tokens of one
-// state; decode_batch() one token for each of several states with the projections batched.
+// final layer norm and logits through the tied token embedding (or a stored proj_out). decode()
+// feeds n tokens of one state; decode_batch() one token for each of several states with the projections batched.
 // After the first calls at a given size the forward pass allocates nothing (Work and the cache
 // grow only). Cancel is checked between layers; a cancelled or failed call leaves n_past as it
 // was. Thread-safety: a DecoderState and the Session belong to one thread.
@@ -220,7 +220,7 @@ Status WhisperModel::forward(std::span<DecoderState* const> states, std::span<co
             ++n_out;
         }
     layer_norm_rows(W.x.data(), W.h.data(), d, n_out, w_->dec_ln, ctx);
-    ATELIER_TRY(matmul_rows(s, w_->tok_emb, W.h.data(), n_out, logits.data()));
+    ATELIER_TRY(matmul_rows(s, w_->out_proj, W.h.data(), n_out, logits.data()));
     for (DecoderState* st : states) st->n_past_ += static_cast<int>(R);
     return ok_status();
 }

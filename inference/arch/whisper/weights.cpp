@@ -140,6 +140,10 @@ Status bind_weights(const WhisperConfig& cfg, WhisperModel::Weights& w) {
     }
     ATELIER_TRY_ASSIGN(w.enc_ln, b.norm("encoder.layer_norm", d));
     ATELIER_TRY_ASSIGN(w.tok_emb, b.matrix("decoder.embed_tokens.weight", d, cfg.n_vocab));
+    w.out_proj = w.tok_emb;  // tied, unless the checkpoint stores its own (some fine-tunes do)
+    if (w.raw.tensors.count("proj_out.weight")) {
+        ATELIER_TRY_ASSIGN(w.out_proj, b.matrix("proj_out.weight", d, cfg.n_vocab));
+    }
     ATELIER_TRY_ASSIGN(w.dec_pos, b.vector_f32("decoder.embed_positions.weight", d, cfg.n_text_ctx));
     for (int i = 0; i < cfg.n_text_layer; ++i) {
         ATELIER_TRY_ASSIGN(BlockW blk, b.block("decoder.layers." + std::to_string(i), d, true, w.dec_ffn));

@@ -75,7 +75,8 @@ struct WhisperModel::Weights {
     Tensor enc_pos;               // f32 [d, n_audio_ctx]
     std::vector<BlockW> enc, dec;
     LayerNormW enc_ln, dec_ln;
-    Tensor tok_emb;               // [d, n_vocab] (also the output projection: tied)
+    Tensor tok_emb;               // [d, n_vocab]
+    Tensor out_proj;              // [d, n_vocab]: proj_out when a checkpoint stores one, else tok_emb (tied)
     Tensor dec_pos;               // f32 [d, n_text_ctx]
     int enc_ffn = 0, dec_ffn = 0;
 };

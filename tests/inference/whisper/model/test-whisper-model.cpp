@@ -172,6 +172,26 @@ TEST(WhisperFormats, GgmlF16AndQ8BinsAreClose) {
     }
 }
 
+// A checkpoint that stores proj_out (untied) uses it: the fixture's is minus the embedding.
+TEST(WhisperFormats, StoredProjOutIsUsed) {
+    auto s = session();
+    auto tied = load_or_fail(tiny_dir() / "tiny-80");
+    auto untied = load_or_fail(tiny_dir() / "tiny-80-untied");
+    ASSERT_TRUE(tied && untied);
+    const auto mel = mel_of("tiny-80");
+    auto e1 = encode_or_fail(*tied, mel, *s);
+    auto e2 = encode_or_fail(*untied, mel, *s);
+    ASSERT_TRUE(e1 && e2);
+    NpyArray prefix = golden("tiny-80", "prefix.npy");
+    auto d1 = tied->new_decoder(e1);
+    auto d2 = untied->new_decoder(e2);
+    ASSERT_TRUE(d1.ok() && d2.ok());
+    auto l1 = feed_all(*tied, **d1, prefix.i32(), *s);
+    const auto l2 = feed_all(*untied, **d2, prefix.i32(), *s);
+    for (float& v : l1) v = -v;
+    EXPECT_EQ(l1, l2);
+}
+
 void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
     std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
