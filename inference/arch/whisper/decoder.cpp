@@ -122,6 +122,11 @@ Status WhisperModel::forward(std::span<DecoderState* const> states, std::span<co
                              std::span<float> logits, const DecodeOptions& o) const {
     const WhisperConfig& c = cfg_;
     ATELIER_TRY(check_inputs(c, states, tokens, R, logits, o));
+    for (const DecoderState* st : states)
+        if (st->n_layer_ != c.n_text_layer || st->n_state_ != c.n_text_state || st->n_head_ != c.n_text_head ||
+            st->max_ctx_ != c.n_text_ctx)
+            return make_error(ErrorCode::InvalidArgument, "whisper: decode: a state made by another model",
+                              "create states with this model's new_decoder()");
     Session& s = *o.session;
     ExecContext& ctx = s.context();
     const int64_t S = static_cast<int64_t>(states.size()), M = S * R, d = c.n_text_state, H = c.n_text_head,
