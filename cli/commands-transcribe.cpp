@@ -107,9 +107,11 @@ JobInfo run_one(const fs::path& file, const pipelines::TranscribeSettings& s, pi
         if (cli.json || p.kind != "segment") return;
         const json j = json::parse(p.payload, nullptr, false);
         if (j.is_discarded()) return;
+        std::string text = j.value("text", std::string());
+        text.erase(0, text.find_first_not_of(' '));
         std::lock_guard lock(print_mutex);
         std::printf("[%s --> %s] %s\n", stamp(j.value("start_ms", int64_t{0})).c_str(), stamp(j.value("end_ms", int64_t{0})).c_str(),
-                    j.value("text", std::string()).c_str());
+                    text.c_str());
         std::fflush(stdout);
     };
     if (studio) {

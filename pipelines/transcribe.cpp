@@ -68,15 +68,6 @@ Status check_whisper_bin(const fs::path& model) {
     return ok_status();
 }
 
-// Until the Whisper engine (inference/speech) is in the build, a Whisper model is recognised as
-// such but cannot run; the error says so plainly.
-Result<std::shared_ptr<Recogniser>> load_whisper(const TranscribeSettings& s, JobContext& ctx) {
-    ctx.progress(-1.0, "load");
-    ATELIER_TRY(check_whisper_model(s.model));
-    return make_error(ErrorCode::Unsupported, s.model.string() + ": the Whisper engine is not in this build yet",
-                      "update Atelier; transcription arrives with the Whisper engine");
-}
-
 }  // namespace
 
 const char* transcribe_task_name(TranscribeTask task) {
@@ -142,7 +133,7 @@ Status check_whisper_model(const fs::path& model) {
     return check_whisper_bin(model);
 }
 
-RecogniserLoader whisper_loader() { return load_whisper; }
+RecogniserLoader whisper_loader() { return load_whisper_recogniser; }
 
 Result<std::vector<float>> decode_for_transcription(JobContext* ctx, const fs::path& file) {
     std::error_code ec;

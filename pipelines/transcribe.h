@@ -113,7 +113,10 @@ using RecogniserLoader = std::function<Result<std::shared_ptr<Recogniser>>(const
 // a missing path, ModelFormat for an unreadable config.json. Reads only config.json or the .bin's
 // first bytes: cheap enough to run before a job starts.
 Status check_whisper_model(const std::filesystem::path& model);
-// The real loader: check_whisper_model, then the Whisper engine (inference/speech).
+// The real loader: check_whisper_model, then WhisperModel::load (progress as stage "load",
+// cancellable; a model already loaded by another job is shared) and inference/speech.
+// ModelUnsupported when the model has no tokenizer. (transcribe-whisper.cpp)
+Result<std::shared_ptr<Recogniser>> load_whisper_recogniser(const TranscribeSettings& settings, JobContext& ctx);
 RecogniserLoader whisper_loader();
 
 // ---- the file job ------------------------------------------------------------------------------
