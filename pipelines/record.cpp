@@ -124,13 +124,24 @@ Result<RecordReport> record_to_file(JobContext& ctx, const fs::path& wav, const 
     return r;
 }
 
-Result<RecordReport> record_into_project(JobContext& ctx, projects::Project& project, const RecordOptions& opts) {
+Result<fs::path> new_take_path(projects::Project& project, const std::string& name) {
     const fs::path dir = project.media_dir() / "recordings";
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return file_error(ec.value(), "cannot create the recordings folder", dir);
-    fs::path wav = dir / safe_file_component(opts.name.empty() ? default_name() : opts.name);
-    if (wav.extension() != ".wav") wav += ".wav";
+    fs::path base = fs::path(safe_file_component(name.empty() ? default_name() : name));
+    if (base.extension() == ".wav") base.replace_extension();
+    fs::path wav = dir / (base.string() + ".wav");
+    for (int n = 2; fs::exists(wav, ec) && n < 10000; ++n) wav = dir / (base.string() + " (" + std::to_string(n) + ").wav");
+    return wav;
+}
+
+Result<RecordReport> record_into_project(JobContext& ctx, projects::Project& project, const RecordOptions& opts) {
+    std::error_code ec;
+    fs::path wav = opts.wav;
+    if (wav.empty()) {
+        ATELIER_TRY_ASSIGN(wav, new_take_path(project, opts.name));
+    }
     ATELIER_TRY_ASSIGN(RecordReport r, record_to_file(ctx, wav, opts));
     ATELIER_TRY_ASSIGN(r.import, import_take(ctx, project.path(), r.source_wav));
     if (!r.import.failures.empty()) return r.import.failures.front().error;  // the take stays for a retry
@@ -143,8 +154,11 @@ Result<RecordReport> record_into_project(JobContext& ctx, projects::Project& pro
 }
 
 JobId submit_record(Studio& studio, RecordOptions opts, std::shared_ptr<RecordReport> report) {
+    if (opts.wav.empty()) {  // chosen now, so the job's parameters say where the take is
+        if (auto p = new_take_path(studio.project(), opts.name); p.ok()) opts.wav = *p;
+    }
     const json params = {{"device", opts.device}, {"sample_rate_hz", opts.sample_rate_hz}, {"channels", opts.channels},
-                         {"max_duration_ms", opts.max_duration_ms}, {"name", opts.name}};
+                         {"max_duration_ms", opts.max_duration_ms}, {"name", opts.name}, {"wav", opts.wav.string()}};
     JobSpec spec{.uuid = {}, .kind = "record", .title = "Record " + (opts.device.empty() ? std::string("from the default input") : opts.device),
                  .params_json = params.dump()};
     projects::Project* project = &studio.project();
@@ -157,6 +171,21 @@ JobId submit_record(Studio& studio, RecordOptions opts, std::shared_ptr<RecordRe
 
 Status register_recording(Studio& studio, const RecordReport& report) {
     return register_import(studio.undo(), report.import);
+}
+
+Result<JobId> recover_recording(Studio& studio, const projects::JobRecord& job) {
+    if (job.kind != "record" || job.state != JobState::Interrupted)
+        return make_error(ErrorCode::Unsupported, "a recording cannot be run again: the sound it captured is gone",
+                          "record a new take (what a stopped take captured was kept as an asset)");
+    const json p = json::parse(job.params_json, nullptr, false);
+    const std::string wav = p.is_object() ? p.value("wav", std::string()) : std::string();
+    std::error_code ec;
+    if (wav.empty() || !fs::is_regular_file(wav, ec) || fs::file_size(wav, ec) <= 44)
+        return make_error(ErrorCode::NotFound, "the take of interrupted recording " + job.uuid + " is not on disk" +
+                                                   (wav.empty() ? std::string() : " (" + wav + ")"),
+                          "nothing can be recovered; record a new take");
+    ImportOptions opts;  // the take's WAV is valid up to its last flushed block
+    return studio.import_files({fs::path(wav)}, opts, job.uuid);
 }
 
 }  // namespace atelier::pipelines

@@ -5,7 +5,8 @@
 // waveform). Progress: elapsed/max, stage "record", then the import's stages; partial "level"
 // ({"peak":0..1,"elapsed_ms":N}) about 20 times a second while recording.
 // Thread-safety: record_into_project runs on a job worker; submit_record/register_recording on the
-// Studio's owner thread.
+// Studio's owner thread. A record job interrupted by a crash is rerun as recover_recording():
+// its take, written as it went, is imported.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,9 @@ struct RecordOptions {
     int64_t max_duration_ms = 3600000;    // stop after this much sound (1 hour); > 0
     size_t ring_frames = 0;               // 0: the recorder's default (about 1.4 s at 48 kHz)
     std::string name;                     // file/asset name; empty: "Recording <date> <time>.wav"
+    // Where the take is written; empty: <media>/recordings/<name> (never an existing file). The
+    // record job stores it in its parameters, so a take left by a crash can be recovered.
+    std::filesystem::path wav;
 };
 
 struct RecordReport {
@@ -59,5 +63,14 @@ JobId submit_record(Studio& studio, RecordOptions opts, std::shared_ptr<RecordRe
 
 // Owner thread, after the job is done: records the imported asset in the undo history.
 Status register_recording(Studio& studio, const RecordReport& report);
+
+// Where a take named `name` goes in `project`: <media>/recordings/<name>.wav, with " (2)", " (3)"...
+// added so an existing file (an earlier take, or one left by a crash) is never overwritten.
+Result<std::filesystem::path> new_take_path(projects::Project& project, const std::string& name);
+
+// Owner thread: recovers the take of a record job interrupted by a crash (its WAV is valid up to
+// the last flushed block) by importing it as an asset, with undo, like a finished take. The job
+// must be interrupted and its take still on disk; otherwise a clear error says what was lost.
+Result<JobId> recover_recording(Studio& studio, const projects::JobRecord& job);
 
 }  // namespace atelier::pipelines

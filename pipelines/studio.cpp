@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/uuid.h"
 #include "pipelines/export.h"
+#include "pipelines/record.h"
 
 namespace atelier::pipelines {
 namespace fs = std::filesystem;
@@ -225,8 +226,8 @@ JobId Studio::submit(JobSpec spec, std::string rerun_of, JobBody body, ApplyFn a
     return id;
 }
 
-JobId Studio::import_files(std::vector<fs::path> inputs, ImportOptions opts) {
-    return submit_import(std::move(inputs), opts, {});
+JobId Studio::import_files(std::vector<fs::path> inputs, ImportOptions opts, std::string rerun_of) {
+    return submit_import(std::move(inputs), opts, std::move(rerun_of));
 }
 
 JobId Studio::submit_sleep(int duration_ms, std::string title) {
@@ -349,9 +350,7 @@ Result<JobId> Studio::rerun_job(const std::string& job_uuid) {
     } catch (const json::exception&) {
         return unreadable;
     }
-    if (rec.kind == "record")
-        return make_error(ErrorCode::Unsupported, "a recording cannot be run again: the sound it captured is gone",
-                          "record a new take (what the stopped take captured was kept as an asset)");
+    if (rec.kind == "record") return recover_recording(*this, rec);  // a crash-left take is imported
     return make_error(ErrorCode::Unsupported, "job kind '" + rec.kind + "' cannot be rerun by this version",
                       "update Atelier, or start the job again by hand");
 }

@@ -56,7 +56,8 @@ public:
     // Jobs that Project::open found queued/running from a previous process (now Interrupted).
     int interrupted_on_open() const { return project_->interrupted_on_open(); }
 
-    JobId import_files(std::vector<std::filesystem::path> inputs, ImportOptions opts = {});
+    // rerun_of: the uuid of the job this import stands in for (a recovered recording), or empty.
+    JobId import_files(std::vector<std::filesystem::path> inputs, ImportOptions opts = {}, std::string rerun_of = {});
     // A test job that runs for `duration_ms` in small steps and honours cancel; kind "sleep".
     JobId submit_sleep(int duration_ms, std::string title = "Wait");
     // Writes a bundle (folder, or .zip with opts.zip) of the project; kind "bundle".

@@ -144,6 +144,46 @@ TEST_F(RecordTest, CancelStopsAndKeepsWhatWasRecorded) {
     EXPECT_EQ(diffs, 0u);
 }
 
+// A crash during a take leaves a valid WAV (the recorder patches the header after every block)
+// and a record job that the next open marks interrupted. Rerunning that job imports the take.
+TEST_F(RecordTest, ATakeLeftByACrashIsRecoveredByRerunningItsJob) {
+    auto take = pipelines::new_take_path(studio().project(), "crashed take");
+    ASSERT_TRUE(take.ok()) << take.error().message();
+    EXPECT_EQ(take->filename(), "crashed take.wav");
+    fs::copy_file(wav("t.wav", 1500, 2, 330.0), *take);
+    auto second = pipelines::new_take_path(studio().project(), "crashed take.wav");
+    ASSERT_TRUE(second.ok());
+    EXPECT_EQ(second->filename(), "crashed take (2).wav") << "an existing take must never be overwritten";
+    projects::JobRecord job;
+    job.uuid = "0190a0b0-0000-7000-8000-00000000abcd";
+    job.kind = "record";
+    job.title = "Record";
+    job.params_json = nlohmann::json{{"wav", take->string()}, {"name", "crashed take"}}.dump();
+    job.state = JobState::Running;  // what the killed process left behind
+    ASSERT_TRUE(studio().project().upsert_job(job).ok());
+    projects::JobRecord gone = job;  // a second interrupted take whose file is lost
+    gone.uuid = "0190a0b0-0000-7000-8000-00000000abce";
+    gone.params_json = nlohmann::json{{"wav", (dir_ / "nowhere.wav").string()}}.dump();
+    ASSERT_TRUE(studio().project().upsert_job(gone).ok());
+    open_studio(false);
+    ASSERT_EQ(studio().project().get_job(job.uuid)->state, JobState::Interrupted);
+
+    auto id = studio().rerun_job(job.uuid);
+    ASSERT_TRUE(id.ok()) << id.error().message();
+    ASSERT_TRUE(studio().wait(*id, std::chrono::seconds(60)));
+    studio().drain();
+    EXPECT_EQ(studio().scheduler().info(*id)->state, JobState::Done) << studio().scheduler().info(*id)->error.message();
+    EXPECT_EQ(sql("SELECT count(*) FROM assets WHERE kind='audio'"), "1");
+    EXPECT_EQ(sql("SELECT duration_ms FROM assets"), "1500");
+    EXPECT_EQ(sql("SELECT rerun_of FROM jobs WHERE uuid <> '" + job.uuid + "' AND kind='import'"), job.uuid);
+    EXPECT_TRUE(studio().undo().can_undo()) << "a recovered take is undoable like any import";
+
+    auto lost = studio().rerun_job(gone.uuid);
+    ASSERT_FALSE(lost.ok());
+    EXPECT_EQ(lost.error().code, ErrorCode::NotFound);
+    EXPECT_NE(lost.error().detail.find("not on disk"), std::string::npos) << lost.error().detail;
+}
+
 TEST_F(RecordTest, UnknownDeviceFailsWithAHintAndLeavesNoTake) {
     feed(4800, 13);
     const Run run = record({.device = "no-such-input-xyz", .channels = 2, .max_duration_ms = 1000});
