@@ -5,6 +5,7 @@
 # q8_0 copies), plus the input mel (mel.npy) the goldens were made from. numpy + safetensors only
 # (.venv); fixed seed, legacy RandomState stream (frozen by NumPy), byte-for-byte reproducible.
 # Usage: .venv/bin/python tools/whisper/make-tiny-whisper.py --out DIR
+#        (--size tiny|base|small|...: one random-weight f16 .bin of that real shape, for benchmarks)
 #
 # The ggml .bin layout was read (not copied) from whisper.cpp's models/convert-pt-to-ggml.py and
 # src/whisper.cpp (whisper_model_load): see tools/whisper/README.md.
@@ -224,10 +225,37 @@ def build(out, name):
         (untied / "config.json").write_text(json.dumps(dict(hf_config(n_mels, n_vocab, ids), tie_word_embeddings=False), indent=1))
 
 
+# Real Whisper shapes for the speed benchmark (random weights): d_model, heads, encoder layers,
+# decoder layers, mels, vocabulary.
+SIZES = {
+    "tiny": (384, 6, 4, 4, 80, 51865), "base": (512, 8, 6, 6, 80, 51865), "small": (768, 12, 12, 12, 80, 51865),
+    "medium": (1024, 16, 24, 24, 80, 51865), "large-v3": (1280, 20, 32, 32, 128, 51866),
+    "large-v3-turbo": (1280, 20, 32, 4, 128, 51866),
+}
+
+
+def build_random_size(out, size):
+    """OUT/random-SIZE.bin: an f16 whisper.cpp file of the real shape, random weights."""
+    global D, HEADS, ENC_LAYERS, DEC_LAYERS, FFN
+    saved = (D, HEADS, ENC_LAYERS, DEC_LAYERS, FFN)
+    d, heads, enc, dec, n_mels, n_vocab = SIZES[size]
+    D, HEADS, ENC_LAYERS, DEC_LAYERS, FFN = d, heads, enc, dec, 4 * d
+    try:
+        w = make_weights(np.random.RandomState(SEED + d), n_mels, n_vocab)
+        out.mkdir(parents=True, exist_ok=True)
+        write_ggml(out / f"random-{size}.bin", w, n_mels, n_vocab, "f16")
+    finally:
+        D, HEADS, ENC_LAYERS, DEC_LAYERS, FFN = saved
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", required=True, type=pathlib.Path)
+    ap.add_argument("--size", choices=sorted(SIZES), help="instead: one random f16 .bin of a real size (benchmarks)")
     args = ap.parse_args()
+    if args.size:
+        build_random_size(args.out, args.size)
+        return
     for name in MODELS:
         build(args.out, name)
 
