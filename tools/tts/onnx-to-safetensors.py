@@ -55,6 +55,11 @@ def graph_facts(model, init_names):
             convs[mod] = entry
         elif node.op_type == "Gather" and mod and node.input and node.input[0] in init_names:
             aliases.setdefault(f"{mod}.weight", node.input[0])  # embedding tables
+    # The exporter folds ElementwiseAffine's exp(-logs) (duration predictor flow 0, reverse) into
+    # a constant; name it for the loader.
+    for name in init_names:
+        if name.startswith("/dp/flows.") and name.endswith("/Exp_output_0"):
+            aliases.setdefault(module_of(name.replace("/Exp_output_0", "/Exp")) + ".exp_neg_logs", name)
     # Initializers already carrying their module name alias to themselves.
     for name in init_names:
         if not name.startswith("onnx::") and "." in name:

@@ -1,0 +1,94 @@
+// VITS flow (reverse) and HiFi-GAN decoder. Flow: for each residual-coupling layer from last to
+// first, reverse the channel order (the Flip that followed it), then x1 -= post(WaveNet(pre(x0)))
+// (mean-only coupling). Decoder: conv_pre, per upsampling stage leaky ReLU(0.1) -> transposed
+// conv -> mean of the stage's resblocks (type 2: x += conv(leaky(x)) per conv), leaky ReLU(0.01),
+// conv_post, tanh. Thread-safety: one Session per caller; stop is checked between stages.
+#include <algorithm>
+#include <cmath>
+
+#include "inference/tts/vits-internal.h"
+
+namespace atelier::infer::tts {
+namespace {
+
+// WaveNet stack (no conditioning): returns the summed skip outputs [F][H].
+Status wavenet(Session& s, const CouplingW& c, std::vector<float>& x, int64_t F, int64_t H, std::vector<float>& out) {
+    out.assign(static_cast<size_t>(F * H), 0.0f);
+    std::vector<float> in, acts(static_cast<size_t>(F * H)), rs;
+    int64_t Tn = 0;
+    const size_t n = c.in.size();
+    for (size_t i = 0; i < n; ++i) {
+        ATELIER_TRY(conv1d(s, c.in[i], x, F, in, Tn));
+        for (int64_t t = 0; t < F; ++t) {
+            const float* r = in.data() + t * 2 * H;
+            float* a = acts.data() + t * H;
+            for (int64_t h = 0; h < H; ++h) a[h] = std::tanh(r[h]) * (1.0f / (1.0f + std::exp(-r[H + h])));
+        }
+        ATELIER_TRY(conv1d(s, c.res_skip[i], acts, F, rs, Tn));
+        if (i + 1 < n) {
+            for (int64_t t = 0; t < F; ++t)
+                for (int64_t h = 0; h < H; ++h) {
+                    x[static_cast<size_t>(t * H + h)] += rs[static_cast<size_t>(t * 2 * H + h)];
+                    out[static_cast<size_t>(t * H + h)] += rs[static_cast<size_t>(t * 2 * H + H + h)];
+                }
+        } else {
+            for (size_t j = 0; j < out.size(); ++j) out[j] += rs[j];
+        }
+    }
+    return ok_status();
+}
+
+}  // namespace
+
+Status flow_reverse(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::vector<float>& z,
+                    int64_t F) {
+    const int64_t C = a.inter_channels, half = C / 2, H = a.hidden_channels;
+    std::vector<float> x0(static_cast<size_t>(F * half)), h, skip, stats;
+    int64_t Tn = 0;
+    for (auto it = w.flows.rbegin(); it != w.flows.rend(); ++it) {
+        for (int64_t t = 0; t < F; ++t) std::reverse(z.begin() + t * C, z.begin() + (t + 1) * C);
+        for (int64_t t = 0; t < F; ++t)
+            std::copy_n(z.begin() + t * C, half, x0.begin() + t * half);
+        ATELIER_TRY(conv1d(s, it->pre, x0, F, h, Tn));
+        ATELIER_TRY(wavenet(s, *it, h, F, H, skip));
+        ATELIER_TRY(conv1d(s, it->post, skip, F, stats, Tn));
+        for (int64_t t = 0; t < F; ++t)
+            for (int64_t c = 0; c < half; ++c) z[static_cast<size_t>(t * C + half + c)] -= stats[static_cast<size_t>(t * half + c)];
+    }
+    return ok_status();
+}
+
+Status hifigan(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& /*a*/, std::span<const float> z, int64_t F,
+               std::vector<float>& audio, std::stop_token stop) {
+    std::vector<float> x, y, xt, acc, r;
+    int64_t T = F, Tn = 0;
+    ATELIER_TRY(conv1d(s, w.conv_pre, z, T, x, Tn));
+    const size_t n_ups = w.ups.size(), per = w.resblocks.size() / n_ups;
+    for (size_t i = 0; i < n_ups; ++i) {
+        if (stop.stop_requested()) return make_error(ErrorCode::Cancelled, "tts: synthesis cancelled");
+        leaky_relu_inplace(x, 0.1f);
+        ATELIER_TRY(conv_transpose1d(s, w.ups[i], x, T, y, Tn));
+        T = Tn;
+        acc.assign(y.size(), 0.0f);
+        for (size_t j = 0; j < per; ++j) {
+            r = y;
+            for (const ConvW& c : w.resblocks[i * per + j]) {
+                xt = r;
+                leaky_relu_inplace(xt, 0.1f);
+                std::vector<float> o;
+                ATELIER_TRY(conv1d(s, c, xt, T, o, Tn));
+                for (size_t k = 0; k < r.size(); ++k) r[k] += o[k];
+            }
+            for (size_t k = 0; k < acc.size(); ++k) acc[k] += r[k];
+        }
+        const float inv = 1.0f / static_cast<float>(per);
+        x.resize(acc.size());
+        for (size_t k = 0; k < acc.size(); ++k) x[k] = acc[k] * inv;
+    }
+    leaky_relu_inplace(x, 0.01f);
+    ATELIER_TRY(conv1d(s, w.conv_post, x, T, audio, Tn));
+    for (float& v : audio) v = std::tanh(v);
+    return ok_status();
+}
+
+}  // namespace atelier::infer::tts

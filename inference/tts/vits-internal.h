@@ -1,0 +1,68 @@
+// VITS internals shared by vits-*.cpp: the weight structs, and the 1-D layer helpers. Activations
+// are time-major: a [T][C] buffer holds one row of C channels per time step (the MatMul op's
+// column layout), so a Conv1d is im2col + MatMul. Thread-safety: one Session per caller.
+#pragma once
+
+#include <span>
+#include <stop_token>
+#include <vector>
+
+#include "inference/session.h"
+#include "inference/tts/vits.h"
+
+namespace atelier::infer::tts {
+
+// A Conv1d / ConvTranspose1d: weight viewed for MatMul, bias, attributes.
+struct ConvW {
+    Tensor w;  // Conv: [Cin/groups*K, Cout] (depthwise: [K, C]); ConvTranspose: [Cin, Cout*K], transposed at load
+    Tensor b;  // [Cout] or empty
+    ConvAttrs a;
+    int64_t cin = 0, cout = 0;
+};
+struct LayerNormW { const float* gamma = nullptr; const float* beta = nullptr; };
+
+struct AttnLayerW { ConvW q, k, v, o; const float* rel_k = nullptr; const float* rel_v = nullptr; };
+struct FfnW { ConvW c1, c2; };
+struct DdsW { std::vector<ConvW> sep, pw; std::vector<LayerNormW> n1, n2; };
+struct ConvFlowW { ConvW pre, proj; DdsW dds; };
+struct CouplingW { ConvW pre, post; std::vector<ConvW> in, res_skip; };
+
+struct VitsVoice::Weights {
+    const float* emb = nullptr;  // [n_vocab][hidden]
+    std::vector<AttnLayerW> attn;
+    std::vector<LayerNormW> norm1, norm2;
+    std::vector<FfnW> ffn;
+    ConvW enc_proj;
+    // Duration predictor.
+    ConvW dp_pre, dp_proj;
+    DdsW dp_dds;
+    std::vector<ConvFlowW> dp_flows;     // the spline flows used in reverse, in index order (3, 5, 7)
+    const float* dp_ea_m = nullptr;      // ElementwiseAffine m [2]
+    const float* dp_ea_exp_neg_logs = nullptr;  // its exp(-logs) [2], folded by the exporter
+    // Flow and decoder.
+    std::vector<CouplingW> flows;  // in index order
+    ConvW conv_pre, conv_post;
+    std::vector<ConvW> ups;
+    std::vector<std::vector<ConvW>> resblocks;  // each: its convs in order
+};
+
+// y [T_out][Cout] = conv(x [T][Cin]); T_out from the attributes. Depthwise (groups = Cin) too.
+Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t& T_out);
+// ConvTranspose1d (groups 1).
+Status conv_transpose1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y,
+                        int64_t& T_out);
+void layer_norm_channels(float* x, int64_t T, int64_t C, const LayerNormW& ln);  // in place, eps 1e-5
+Status gelu_inplace(Session& s, std::span<float> x);  // erf GELU
+void leaky_relu_inplace(std::span<float> x, float slope);
+
+// Stages (vits-encoder.cpp, vits-duration.cpp, vits-decoder.cpp).
+Status text_encoder(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::span<const int64_t> ids,
+                    std::vector<float>& enc_x, std::vector<float>& stats);
+Status duration_log(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::span<const float> enc_x,
+                    int64_t T, float noise_w, std::vector<float>& logw);
+Status flow_reverse(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::vector<float>& z,
+                    int64_t F);
+Status hifigan(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::span<const float> z, int64_t F,
+               std::vector<float>& audio, std::stop_token stop);
+
+}  // namespace atelier::infer::tts

@@ -1,0 +1,126 @@
+// 1-D layers for VITS on time-major [T][C] buffers: Conv1d as im2col + the MatMul op (1x1 convs
+// straight to MatMul, depthwise convs as a direct loop), ConvTranspose1d as MatMul + overlap-add,
+// channel LayerNorm, GELU (the engine's op) and leaky ReLU. Thread-safety: one Session per caller.
+#include <cmath>
+
+#include "inference/tts/vits-internal.h"
+
+namespace atelier::infer::tts {
+namespace {
+
+Tensor f32_view(const float* data, int64_t ne0, int64_t ne1) {
+    Tensor t;
+    t.type = DType::F32;
+    t.n_dims = 2;
+    t.ne = {ne0, ne1, 1, 1};
+    t.nb = {4, 4 * ne0, 4 * ne0 * ne1, 4 * ne0 * ne1};
+    t.data = const_cast<float*>(data);
+    return t;
+}
+
+Status matmul(Session& s, const Tensor& w, const float* x, int64_t m, float* y) {
+    Tensor xt = f32_view(x, w.ne[0], m);
+    Tensor yt = f32_view(y, w.ne[1], m);
+    return s.run(OpCall{Op::MatMul, MatMulArgs{&w, &xt, &yt}});
+}
+
+void add_bias(Session& s, const ConvW& c, float* y, int64_t T) {
+    if (c.b.data == nullptr) return;
+    const float* b = static_cast<const float*>(c.b.data);
+    const int64_t C = c.cout;
+    parallel_for(s.context(), T, [&](int64_t t) {
+        float* row = y + t * C;
+        for (int64_t i = 0; i < C; ++i) row[i] += b[i];
+    });
+}
+
+}  // namespace
+
+Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t& T_out) {
+    const ConvAttrs& a = c.a;
+    const int64_t K = a.kernel, cin = c.cin, cout = c.cout;
+    T_out = (T + a.pad_begin + a.pad_end - static_cast<int64_t>(a.dilation) * (K - 1) - 1) / a.stride + 1;
+    if (T_out <= 0 || static_cast<int64_t>(x.size()) < T * cin)
+        return make_error(ErrorCode::InvalidArgument, "vits: convolution input is too short");
+    y.assign(static_cast<size_t>(T_out * cout), 0.0f);
+    if (a.groups > 1) {  // depthwise: weight [C][1][K]
+        const float* w = static_cast<const float*>(c.w.data);
+        parallel_for(s.context(), T_out, [&](int64_t t) {
+            float* out = y.data() + t * cout;
+            for (int64_t k = 0; k < K; ++k) {
+                const int64_t src = t * a.stride + k * a.dilation - a.pad_begin;
+                if (src < 0 || src >= T) continue;
+                const float* in = x.data() + src * cin;
+                for (int64_t ch = 0; ch < cout; ++ch) out[ch] += w[ch * K + k] * in[ch];
+            }
+        });
+        add_bias(s, c, y.data(), T_out);
+        return ok_status();
+    }
+    if (K == 1 && a.stride == 1 && a.pad_begin == 0) {
+        ATELIER_TRY(matmul(s, c.w, x.data(), T, y.data()));
+    } else {
+        std::vector<float> cols(static_cast<size_t>(T_out * cin * K));
+        parallel_for(s.context(), T_out, [&](int64_t t) {
+            float* dst = cols.data() + t * cin * K;
+            for (int64_t k = 0; k < K; ++k) {
+                const int64_t src = t * a.stride + k * a.dilation - a.pad_begin;
+                const bool in = src >= 0 && src < T;
+                const float* row = x.data() + (in ? src : 0) * cin;
+                for (int64_t ch = 0; ch < cin; ++ch) dst[ch * K + k] = in ? row[ch] : 0.0f;
+            }
+        });
+        ATELIER_TRY(matmul(s, c.w, cols.data(), T_out, y.data()));
+    }
+    add_bias(s, c, y.data(), T_out);
+    return ok_status();
+}
+
+Status conv_transpose1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y,
+                        int64_t& T_out) {
+    const ConvAttrs& a = c.a;
+    const int64_t K = a.kernel, cout = c.cout, stride = a.stride;
+    T_out = (T - 1) * stride - a.pad_begin - a.pad_end + K;
+    if (T_out <= 0) return make_error(ErrorCode::InvalidArgument, "vits: transposed convolution input is too short");
+    std::vector<float> z(static_cast<size_t>(T * cout * K));
+    ATELIER_TRY(matmul(s, c.w, x.data(), T, z.data()));
+    y.assign(static_cast<size_t>(T_out * cout), 0.0f);
+    // Overlap-add, parallel over output steps (each gathers the inputs that reach it).
+    parallel_for(s.context(), T_out, [&](int64_t to) {
+        float* out = y.data() + to * cout;
+        const int64_t pos = to + a.pad_begin;  // = t*stride + k
+        for (int64_t k = pos % stride; k < K; k += stride) {
+            const int64_t t = (pos - k) / stride;
+            if (t < 0 || t >= T) continue;
+            const float* zr = z.data() + t * cout * K;
+            for (int64_t ch = 0; ch < cout; ++ch) out[ch] += zr[ch * K + k];
+        }
+    });
+    add_bias(s, c, y.data(), T_out);
+    return ok_status();
+}
+
+void layer_norm_channels(float* x, int64_t T, int64_t C, const LayerNormW& ln) {
+    for (int64_t t = 0; t < T; ++t) {
+        float* row = x + t * C;
+        double mean = 0.0, var = 0.0;
+        for (int64_t i = 0; i < C; ++i) mean += row[i];
+        mean /= static_cast<double>(C);
+        for (int64_t i = 0; i < C; ++i) var += (row[i] - mean) * (row[i] - mean);
+        var /= static_cast<double>(C);
+        const float inv = static_cast<float>(1.0 / std::sqrt(var + 1e-5));
+        for (int64_t i = 0; i < C; ++i)
+            row[i] = (row[i] - static_cast<float>(mean)) * inv * ln.gamma[i] + ln.beta[i];
+    }
+}
+
+Status gelu_inplace(Session& s, std::span<float> x) {
+    Tensor t = f32_view(x.data(), static_cast<int64_t>(x.size()), 1);
+    return s.run(OpCall{Op::Gelu, GeluArgs{&t, &t, GeluApprox::Erf}});
+}
+
+void leaky_relu_inplace(std::span<float> x, float slope) {
+    for (float& v : x) v = v >= 0.0f ? v : v * slope;
+}
+
+}  // namespace atelier::infer::tts

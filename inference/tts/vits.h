@@ -1,0 +1,66 @@
+// Piper's VITS network on the engine's ops: text encoder (relative-position attention), duration
+// predictor (stochastic spline flows or deterministic), prior expansion, residual-coupling flow
+// reversed, HiFi-GAN decoder. Loads a voice folder written by tools/tts/onnx-to-safetensors.py
+// (voice.json + model.safetensors). Noise comes from the Session's RNG; noise 0 is deterministic.
+// Thread-safety: a loaded VitsVoice is immutable and may be shared; one Session per caller.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <stop_token>
+#include <vector>
+
+#include "core/result.h"
+#include "inference/model.h"
+#include "inference/session.h"
+#include "inference/tts/voice-config.h"
+
+namespace atelier::infer::tts {
+
+struct VitsOptions {
+    float noise_scale = 0.667f;  // prior noise
+    float length_scale = 1.0f;   // > 1 speaks slower
+    float noise_w = 0.8f;        // duration predictor noise
+    int speaker_id = 0;          // multi-speaker voices only
+    bool keep_intermediates = false;
+};
+
+// Channel-major intermediates ([C][T], as the ONNX graph's [1, C, T]) when asked for.
+struct VitsIntermediates {
+    std::vector<float> enc_x, m_p, logs_p;  // [hidden or inter][T]
+    std::vector<float> logw;                // [T]
+    std::vector<float> z_p, z;              // [inter][frames]
+};
+
+struct VitsOutput {
+    std::vector<float> audio;          // mono, the voice's sample rate
+    std::vector<int64_t> durations;    // frames per phoneme id (ceil'd)
+    VitsIntermediates intermediates;   // filled when keep_intermediates
+};
+
+class VitsVoice {
+public:
+    // dir holds voice.json and model.safetensors. Errors name the file and the missing tensor.
+    static Result<std::unique_ptr<VitsVoice>> load(const std::filesystem::path& dir);
+    ~VitsVoice();
+
+    const VoiceConfig& config() const { return cfg_; }
+    int hop_samples() const;  // audio samples per frame (product of the upsample rates)
+
+    // One sentence's ids -> audio. Errors: InvalidArgument for empty/out-of-range ids or a bad
+    // speaker; Cancelled when stop is requested (checked between stages and decoder layers).
+    Result<VitsOutput> synthesize(std::span<const int64_t> ids, const VitsOptions& options, Session& session,
+                                  std::stop_token stop = {}) const;
+
+    struct Weights;
+
+private:
+    VitsVoice() = default;
+    VoiceConfig cfg_;
+    std::shared_ptr<const Model> model_;
+    std::unique_ptr<Weights> w_;
+};
+
+}  // namespace atelier::infer::tts

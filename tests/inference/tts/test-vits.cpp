@@ -1,0 +1,139 @@
+// The VITS network on the real Piper voice (en_US-joe-medium from scripts/fetch-models) against
+// onnxruntime running the distributed ONNX graph with noise off (goldens/vits-joe, made by
+// tools/tts/make-vits-goldens.py): every stage's tensor within a stated tolerance, durations
+// exact, waveform SNR >= 30 dB; plus bad input and wrong voice folders.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/npy.h"
+#include "inference/tts/vits.h"
+
+namespace tts = atelier::infer::tts;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path voice_dir() {
+    const char* cache = std::getenv("ATELIER_MODEL_CACHE");
+    const char* home = std::getenv("HOME");
+    fs::path root = cache && *cache ? cache : fs::path(home ? home : "/root") / ".cache/atelier/models";
+    return root / "piper-joe";
+}
+
+atelier::NpyArray golden(const std::string& name) {
+    auto a = atelier::read_npy(fs::path(ATELIER_TTS_GOLDENS) / "vits-joe" / (name + ".npy"));
+    EXPECT_TRUE(a.ok()) << name;
+    return a.ok() ? std::move(*a) : atelier::NpyArray{};
+}
+
+std::vector<float> golden_f32(const std::string& name) {
+    const auto a = golden(name);
+    return {a.f32().begin(), a.f32().end()};
+}
+
+std::vector<int64_t> golden_ids(const std::string& name) {
+    const auto a = golden(name);
+    return {a.i64().begin(), a.i64().end()};
+}
+
+struct Diff { double max_abs = 0, max_ref = 0, snr_db = 0; };
+
+Diff compare(const std::vector<float>& ours, const std::vector<float>& ref) {
+    Diff d;
+    double sig = 0, err = 0;
+    for (size_t i = 0; i < std::min(ours.size(), ref.size()); ++i) {
+        const double e = static_cast<double>(ours[i]) - ref[i];
+        d.max_abs = std::max(d.max_abs, std::abs(e));
+        d.max_ref = std::max(d.max_ref, std::abs(static_cast<double>(ref[i])));
+        sig += static_cast<double>(ref[i]) * ref[i];
+        err += e * e;
+    }
+    d.snr_db = 10.0 * std::log10(sig / std::max(err, 1e-30));
+    return d;
+}
+
+class VitsJoe : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        auto v = tts::VitsVoice::load(voice_dir());
+        ASSERT_TRUE(v.ok()) << v.error().message() << " (run scripts/fetch-models)";
+        voice_ = std::move(*v).release();
+        auto s = atelier::infer::Session::create({});
+        ASSERT_TRUE(s.ok());
+        session_ = std::move(*s).release();
+    }
+    static void TearDownTestSuite() {
+        delete voice_;
+        delete session_;
+    }
+    static tts::VitsVoice* voice_;
+    static atelier::infer::Session* session_;
+};
+tts::VitsVoice* VitsJoe::voice_ = nullptr;
+atelier::infer::Session* VitsJoe::session_ = nullptr;
+
+void check_case(tts::VitsVoice& voice, atelier::infer::Session& s, const std::string& c, float length_scale) {
+    const auto ids = golden_ids(c + "-ids");
+    tts::VitsOptions o;
+    o.noise_scale = 0.0f, o.noise_w = 0.0f, o.length_scale = length_scale, o.keep_intermediates = true;
+    auto r = voice.synthesize(ids, o, s);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    const auto& im = r->intermediates;
+    // Tolerances: float32 on both sides with different summation orders; the stages before
+    // the decoder are compared by max abs error relative to the tensor's range.
+    struct Stage { const char* name; const std::vector<float>* ours; double rel_tol; };
+    const Stage stages[] = {{"enc_x", &im.enc_x, 1e-4}, {"m_p", &im.m_p, 1e-4}, {"logs_p", &im.logs_p, 1e-4},
+                            {"logw", &im.logw, 1e-4},   {"z_p", &im.z_p, 1e-4}, {"z", &im.z, 1e-3}};
+    for (const auto& st : stages) {
+        const auto ref = golden_f32(c + "-" + st.name);
+        ASSERT_EQ(st.ours->size(), ref.size()) << c << " " << st.name;
+        const Diff d = compare(*st.ours, ref);
+        printf("%s %-6s max abs %.3g (values up to %.3g), SNR %.1f dB\n", c.c_str(), st.name, d.max_abs, d.max_ref, d.snr_db);
+        EXPECT_LE(d.max_abs, st.rel_tol * std::max(1.0, d.max_ref)) << c << " " << st.name;
+    }
+    const auto w_ceil = golden_f32(c + "-w_ceil");
+    ASSERT_EQ(r->durations.size(), w_ceil.size());
+    for (size_t i = 0; i < w_ceil.size(); ++i) EXPECT_EQ(r->durations[i], static_cast<int64_t>(w_ceil[i])) << c << " phoneme " << i;
+    const auto audio = golden_f32(c + "-audio");
+    ASSERT_EQ(r->audio.size(), audio.size());
+    const Diff d = compare(r->audio, audio);
+    printf("%s audio  %zu samples, max abs %.3g, SNR %.1f dB\n", c.c_str(), audio.size(), d.max_abs, d.snr_db);
+    EXPECT_GE(d.snr_db, 30.0) << c;
+}
+
+}  // namespace
+
+TEST_F(VitsJoe, HelloMatchesOnnxRuntime) { check_case(*voice_, *session_, "hello", 1.0f); }
+TEST_F(VitsJoe, SlowerSentenceMatchesOnnxRuntime) { check_case(*voice_, *session_, "slow", 1.3f); }
+
+TEST_F(VitsJoe, BadInputIsRefused) {
+    tts::VitsOptions o;
+    const std::vector<int64_t> none;
+    auto r = voice_->synthesize(none, o, *session_);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, atelier::ErrorCode::InvalidArgument);
+    const std::vector<int64_t> bad{1, 0, 999, 0, 2};
+    r = voice_->synthesize(bad, o, *session_);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().detail.find("999"), std::string::npos);
+}
+
+TEST(Vits, WrongVoiceFoldersGiveClearErrors) {
+    const fs::path tmp = fs::temp_directory_path() / "atelier-test-vits-bad";
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+    auto r = tts::VitsVoice::load(tmp);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, atelier::ErrorCode::NotFound);
+    EXPECT_NE(r.error().message().find("voice.json"), std::string::npos);
+    // A voice.json that is really a raw Piper config.
+    std::ofstream(tmp / "voice.json") << R"({"audio": {"sample_rate": 22050}, "phoneme_id_map": {}})";
+    r = tts::VitsVoice::load(tmp);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, atelier::ErrorCode::ModelFormat);
+    fs::remove_all(tmp);
+}
