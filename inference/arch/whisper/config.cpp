@@ -51,6 +51,9 @@ Status check_sizes(const WhisperConfig& c, const std::string& label) {
     if (c.n_audio_state != c.n_text_state) return fail("encoder and decoder widths differ");
     if (c.n_audio_layer <= 0 || c.n_text_layer <= 0 || c.n_audio_layer > 256 || c.n_text_layer > 256)
         return fail("layer counts out of range");
+    for (int32_t id : {c.eot, c.sot, c.sot_prev, c.sot_lm, c.no_speech, c.no_timestamps, c.translate, c.transcribe,
+                       c.timestamp_begin})
+        if (id < 0 || id >= c.n_vocab) return fail("a special token id (" + std::to_string(id) + ") is outside the vocabulary");
     for (auto [l, h] : c.alignment_heads)
         if (l < 0 || l >= c.n_text_layer || h < 0 || h >= c.n_text_head)
             return fail("alignment head (" + std::to_string(l) + ", " + std::to_string(h) + ") outside the decoder");
@@ -70,15 +73,18 @@ std::optional<nlohmann::json> read_json(const std::filesystem::path& p, std::str
     return j;
 }
 
+// dst = obj[key] when it is a token id; absent or null keys leave dst as it is.
+Status read_id(const nlohmann::json& obj, const char* key, int32_t& dst, int n_vocab, const std::string& label) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return ok_status();
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() >= n_vocab)
+        return bad(label, std::string("\"") + key + "\" is not a token id");
+    dst = static_cast<int32_t>(it->get<int64_t>());
+    return ok_status();
+}
+
 Status apply_generation_config(WhisperConfig& c, const nlohmann::json& g, const std::string& label) {
-    auto id = [&](const char* key, int32_t& dst) -> Status {
-        auto it = g.find(key);
-        if (it == g.end() || it->is_null()) return ok_status();
-        if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() >= c.n_vocab)
-            return bad(label, std::string("generation_config.json \"") + key + "\" is not a token id");
-        dst = static_cast<int32_t>(it->get<int64_t>());
-        return ok_status();
-    };
+    auto id = [&](const char* key, int32_t& dst) { return read_id(g, key, dst, c.n_vocab, label); };
     ATELIER_TRY(id("eos_token_id", c.eot));
     ATELIER_TRY(id("decoder_start_token_id", c.sot));
     ATELIER_TRY(id("prev_sot_token_id", c.sot_prev));
@@ -88,14 +94,15 @@ Status apply_generation_config(WhisperConfig& c, const nlohmann::json& g, const 
         c.no_speech = c.no_timestamps - 1;
     }
     if (auto it = g.find("task_to_id"); it != g.end() && it->is_object()) {
-        if (it->contains("transcribe")) c.transcribe = it->at("transcribe").get<int32_t>();
-        if (it->contains("translate")) c.translate = it->at("translate").get<int32_t>();
+        ATELIER_TRY(read_id(*it, "transcribe", c.transcribe, c.n_vocab, label + " task_to_id"));
+        ATELIER_TRY(read_id(*it, "translate", c.translate, c.n_vocab, label + " task_to_id"));
     }
     if (auto it = g.find("is_multilingual"); it != g.end() && it->is_boolean()) c.multilingual = it->get<bool>();
     if (auto it = g.find("lang_to_id"); it != g.end() && it->is_object()) {
         std::vector<std::pair<std::string, int32_t>> langs;
         for (auto& [k, v] : it->items()) {
-            if (!v.is_number_integer() || k.size() < 5 || k.rfind("<|", 0) != 0)
+            if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() >= c.n_vocab || k.size() < 5 ||
+                k.rfind("<|", 0) != 0)
                 return bad(label, "generation_config.json lang_to_id entry \"" + k + "\" is malformed");
             langs.emplace_back(k.substr(2, k.size() - 4), v.get<int32_t>());
         }
@@ -105,7 +112,8 @@ Status apply_generation_config(WhisperConfig& c, const nlohmann::json& g, const 
     if (auto it = g.find("alignment_heads"); it != g.end() && it->is_array()) {
         c.alignment_heads.clear();
         for (const auto& p : *it) {
-            if (!p.is_array() || p.size() != 2 || !p[0].is_number_integer() || !p[1].is_number_integer())
+            if (!p.is_array() || p.size() != 2 || !p[0].is_number_integer() || !p[1].is_number_integer() ||
+                p[0].get<int64_t>() < 0 || p[0].get<int64_t>() > 4096 || p[1].get<int64_t>() < 0 || p[1].get<int64_t>() > 4096)
                 return bad(label, "generation_config.json alignment_heads must be [[layer, head], ...]");
             c.alignment_heads.emplace_back(p[0].get<int>(), p[1].get<int>());
         }
@@ -207,7 +215,8 @@ Status apply_vocab_layout(WhisperConfig& c) {
 Result<WhisperConfig> config_from_hf(const RawModel& raw, const std::filesystem::path& folder, const Tokenizer* tok) {
     const nlohmann::json* j = raw.model ? raw.model->config() : nullptr;
     if (!j) return bad(raw.label, "no config.json beside the weights");
-    const std::string type = j->value("model_type", std::string());
+    auto mt = j->find("model_type");
+    const std::string type = mt != j->end() && mt->is_string() ? mt->get<std::string>() : std::string("?");
     if (type != "whisper")
         return make_error(ErrorCode::ModelUnsupported,
                           raw.label + ": not a Whisper model (config.json model_type \"" + type + "\")",

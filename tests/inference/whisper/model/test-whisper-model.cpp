@@ -263,6 +263,41 @@ TEST(WhisperBadModels, NotWhisper) {
     EXPECT_EQ(none.error().code, ErrorCode::NotFound);
 }
 
+// Malformed values in the JSON files give errors (never exceptions), naming the file and key.
+TEST(WhisperBadModels, BadConfigValues) {
+    auto dir = scratch("badcfg");
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy_file(tiny_dir() / "tiny-80/model.safetensors", dir / "model.safetensors",
+                               std::filesystem::copy_options::overwrite_existing);
+    const std::string cfg = read_bytes(tiny_dir() / "tiny-80/config.json");
+    write_bytes(dir / "config.json", cfg);
+    struct Case {
+        const char* generation_config;
+        ErrorCode code;
+        const char* says;
+    };
+    for (const Case& k : {Case{R"({"task_to_id": {"transcribe": "x"}})", ErrorCode::ModelFormat, "task_to_id"},
+                          Case{R"({"eos_token_id": 99999999})", ErrorCode::ModelFormat, "eos_token_id"},
+                          Case{R"({"lang_to_id": {"<|en|>": -4}})", ErrorCode::ModelFormat, "lang_to_id"},
+                          Case{R"({"alignment_heads": [[9, 0]]})", ErrorCode::ModelUnsupported, "alignment head"},
+                          Case{R"({"no_timestamps_token_id": 51864})", ErrorCode::ModelUnsupported, "special token id"},
+                          Case{R"({"suppress_tokens": [1, "a"]})", ErrorCode::ModelFormat, "suppress_tokens"},
+                          Case{"{not json", ErrorCode::ModelFormat, "not valid JSON"}}) {
+        write_bytes(dir / "generation_config.json", k.generation_config);
+        auto m = WhisperModel::load(dir);
+        ASSERT_FALSE(m.ok()) << k.generation_config;
+        EXPECT_EQ(m.error().code, k.code) << k.generation_config << ": " << m.error().message();
+        EXPECT_NE(m.error().detail.find(k.says), std::string::npos) << m.error().detail;
+    }
+    std::filesystem::remove(dir / "generation_config.json");
+    std::string typed = cfg;
+    typed.replace(typed.find("\"model_type\": \"whisper\""), 23, "\"model_type\": 5");
+    write_bytes(dir / "config.json", typed);
+    auto m = WhisperModel::load(dir);
+    ASSERT_FALSE(m.ok());
+    EXPECT_NE(m.error().detail.find("not a Whisper model"), std::string::npos) << m.error().detail;
+}
+
 TEST(WhisperEncoder, BadMelAndCancel) {
     auto m = load_or_fail(tiny_dir() / "tiny-80");
     ASSERT_TRUE(m);
