@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "core/hash.h"
+#include "pipelines/hash-cache.h"
 #include "inference/chat/model-tokenizer.h"
 #include "inference/model.h"
 
@@ -27,8 +28,8 @@ Result<std::string> hash_model_files(const std::vector<fs::path>& files, std::st
     }
     for (const fs::path& f : files) {
         if (progress) progress(total > 0 ? 0.5 * static_cast<double>(done) / static_cast<double>(total) : 0.0, "hash");
-        ATELIER_TRY_ASSIGN(std::string h, hash_file(f, stop));
-        lines.emplace_back(f.filename().string(), std::move(h));
+        ATELIER_TRY_ASSIGN(CachedHash h, cached_hash_file(f, stop));  // once per version of the file
+        lines.emplace_back(f.filename().string(), std::move(h.hash));
         std::error_code ec;
         done += fs::file_size(f, ec);
     }
