@@ -117,51 +117,39 @@ void grow(V& v, size_t n) {
 
 }  // namespace
 
-// Rows are state-major: row r belongs to states[r / R] at position n_past + r % R.
-Status WhisperModel::forward(std::span<DecoderState* const> states, std::span<const int32_t> tokens, int64_t R,
-                             std::span<float> logits, const DecodeOptions& o) const {
-    const WhisperConfig& c = cfg_;
-    ATELIER_TRY(check_inputs(c, states, tokens, R, logits, o));
-    for (const DecoderState* st : states)
-        if (st->n_layer_ != c.n_text_layer || st->n_state_ != c.n_text_state || st->n_head_ != c.n_text_head ||
-            st->max_ctx_ != c.n_text_ctx)
-            return make_error(ErrorCode::InvalidArgument, "whisper: decode: a state made by another model",
-                              "create states with this model's new_decoder()");
-    Session& s = *o.session;
-    ExecContext& ctx = s.context();
-    const int64_t S = static_cast<int64_t>(states.size()), M = S * R, d = c.n_text_state, H = c.n_text_head,
-                  hd = d / H, T = c.n_audio_ctx, ffn = w_->dec_ffn;
-    for (DecoderState* st : states) ATELIER_TRY(st->reserve(st->n_past() + static_cast<int>(R)));
-    DecoderState::Work& W = *states[0]->work_;
-    const int64_t max_kv = std::max<int64_t>(T, states[0]->n_past() + R);
-    grow(W.x, static_cast<size_t>(M * d)), grow(W.h, static_cast<size_t>(M * d)), grow(W.q, static_cast<size_t>(M * d));
-    grow(W.k, static_cast<size_t>(M * d)), grow(W.v, static_cast<size_t>(M * d)), grow(W.o, static_cast<size_t>(M * d));
-    grow(W.f, static_cast<size_t>(M * ffn)), grow(W.scores, static_cast<size_t>(M * (M <= 16 ? H : 1) * std::max<int64_t>(max_kv, c.n_text_ctx)));
-    // embeddings
-    for (int64_t r = 0; r < M; ++r) {
-        const Tensor& e = w_->tok_emb;
-        float* xr = W.x.data() + r * d;
-        ATELIER_TRY(dequantize_row(e.type, static_cast<const char*>(e.data) + tokens[static_cast<size_t>(r)] * e.nb[1], xr, d));
-        const float* pos = static_cast<const float*>(w_->dec_pos.data) + (states[static_cast<size_t>(r / R)]->n_past() + r % R) * d;
-        for (int64_t i = 0; i < d; ++i) xr[i] += pos[i];
-    }
-    const int n_align = static_cast<int>(c.alignment_heads.size());
-    for (DecoderState* st : states) {
-        st->alignment_.n_heads = o.want_alignment ? n_align : 0;
-        st->alignment_.n_tokens = o.want_alignment ? static_cast<int>(R) : 0;
-        st->alignment_.n_audio_ctx = o.want_alignment ? static_cast<int>(T) : 0;
-        st->alignment_.data.resize(o.want_alignment ? static_cast<size_t>(n_align * R * T) : 0);
-    }
-    auto residual = [&](const Tensor& w, const Tensor& b, const float* in) -> Status {
+// One forward pass over rows that are state-major: row r belongs to states[r / R] at position
+// n_past + r % R. A friend of DecoderState (its caches and Work).
+struct DecoderAccess {
+    Session& s;
+    const WhisperConfig& c;
+    std::span<DecoderState* const> states;
+    const DecodeOptions& o;
+    DecoderState::Work& W;
+    int64_t R, S, M, d, H, hd, T;
+
+    DecoderAccess(Session& ss, const WhisperConfig& cc, std::span<DecoderState* const> st, const DecodeOptions& oo, int64_t r)
+        : s(ss), c(cc), states(st), o(oo), W(*st[0]->work_), R(r), S(static_cast<int64_t>(st.size())), M(S * r),
+          d(cc.n_text_state), H(cc.n_text_head), hd(d / H), T(cc.n_audio_ctx) {}
+
+    Status residual(const Tensor& w, const Tensor& b, const float* in) {
         ATELIER_TRY(matmul_rows(s, w, in, M, W.h.data(), &b));
         for (int64_t i = 0; i < M * d; ++i) W.x[static_cast<size_t>(i)] += W.h[static_cast<size_t>(i)];
         return ok_status();
-    };
-    for (int l = 0; l < c.n_text_layer; ++l) {
-        if (o.stop.stop_requested()) return make_error(ErrorCode::Cancelled, "whisper: decoding cancelled");
-        const BlockW& b = w_->dec[static_cast<size_t>(l)];
-        // ---- self-attention on each state's cache
-        layer_norm_rows(W.x.data(), W.h.data(), d, M, b.ln_attn, ctx);
+    }
+
+    void prepare_alignment() {
+        const int n_align = static_cast<int>(c.alignment_heads.size());
+        for (DecoderState* st : states) {
+            st->alignment_.n_heads = o.want_alignment ? n_align : 0;
+            st->alignment_.n_tokens = o.want_alignment ? static_cast<int>(R) : 0;
+            st->alignment_.n_audio_ctx = o.want_alignment ? static_cast<int>(T) : 0;
+            st->alignment_.data.resize(o.want_alignment ? static_cast<size_t>(n_align * R * T) : 0);
+        }
+    }
+
+    // Causal self-attention of each state on its own cache (the fed rows are appended first).
+    Status self_attention(int l, const BlockW& b) {
+        layer_norm_rows(W.x.data(), W.h.data(), d, M, b.ln_attn, s.context());
         ATELIER_TRY(matmul_rows(s, b.attn.q_w, W.h.data(), M, W.q.data(), &b.attn.q_b));
         ATELIER_TRY(matmul_rows(s, b.attn.k_w, W.h.data(), M, W.k.data()));
         ATELIER_TRY(matmul_rows(s, b.attn.v_w, W.h.data(), M, W.v.data(), &b.attn.v_b));
@@ -185,22 +173,24 @@ Status WhisperModel::forward(std::span<DecoderState* const> states, std::span<co
             p.out = W.o.data() + i * R * d, p.out_stride = d, p.scores = W.scores.data();
             ATELIER_TRY(attention(s, p));
         }
-        ATELIER_TRY(residual(b.attn.o_w, b.attn.o_b, W.o.data()));
-        // ---- cross-attention, states sharing an encoder output in one product
-        layer_norm_rows(W.x.data(), W.h.data(), d, M, b.ln_cross, ctx);
+        return residual(b.attn.o_w, b.attn.o_b, W.o.data());
+    }
+
+    // Cross-attention; consecutive states sharing an encoder output go in one product.
+    Status cross_attention(int l, const BlockW& b) {
+        layer_norm_rows(W.x.data(), W.h.data(), d, M, b.ln_cross, s.context());
         ATELIER_TRY(matmul_rows(s, b.cross.q_w, W.h.data(), M, W.q.data(), &b.cross.q_b));
         for (int64_t i0 = 0; i0 < S;) {
             const EncoderOutput* enc = states[static_cast<size_t>(i0)]->enc_.get();
             int64_t i1 = i0 + 1;
             while (i1 < S && states[static_cast<size_t>(i1)]->enc_.get() == enc) ++i1;
             W.keep.clear();
-            if (o.want_alignment)
-                for (int a = 0; a < n_align; ++a)
-                    if (c.alignment_heads[static_cast<size_t>(a)].first == l)
-                        for (int64_t i = i0; i < i1; ++i)
-                            W.keep.push_back(KeepHead{c.alignment_heads[static_cast<size_t>(a)].second,
-                                                      states[static_cast<size_t>(i)]->alignment_.data.data() + a * R * T,
-                                                      (i - i0) * R, R});
+            for (size_t a = 0; o.want_alignment && a < c.alignment_heads.size(); ++a)
+                if (c.alignment_heads[a].first == l)
+                    for (int64_t i = i0; i < i1; ++i)
+                        W.keep.push_back(KeepHead{c.alignment_heads[a].second,
+                                                  states[static_cast<size_t>(i)]->alignment_.data.data() + static_cast<int64_t>(a) * R * T,
+                                                  (i - i0) * R, R});
             AttnProblem p;
             p.q = W.q.data() + i0 * R * d, p.q_stride = d, p.n_q = (i1 - i0) * R;
             p.k = static_cast<const float*>(enc->cross_k[static_cast<size_t>(l)].data), p.k_stride = d;
@@ -210,22 +200,57 @@ Status WhisperModel::forward(std::span<DecoderState* const> states, std::span<co
             ATELIER_TRY(attention(s, p));
             i0 = i1;
         }
-        ATELIER_TRY(residual(b.cross.o_w, b.cross.o_b, W.o.data()));
-        // ---- MLP
-        layer_norm_rows(W.x.data(), W.h.data(), d, M, b.ln_mlp, ctx);
-        ATELIER_TRY(matmul_rows(s, b.fc1_w, W.h.data(), M, W.f.data(), &b.fc1_b));
-        ATELIER_TRY(gelu_rows(s, W.f.data(), M * ffn));
-        ATELIER_TRY(residual(b.fc2_w, b.fc2_b, W.f.data()));
+        return residual(b.cross.o_w, b.cross.o_b, W.o.data());
     }
-    // ---- final norm and logits (every row, or the last row of each state)
-    int64_t n_out = 0;
+
+    Status mlp(const BlockW& b) {
+        layer_norm_rows(W.x.data(), W.h.data(), d, M, b.ln_mlp, s.context());
+        ATELIER_TRY(matmul_rows(s, b.fc1_w, W.h.data(), M, W.f.data(), &b.fc1_b));
+        ATELIER_TRY(gelu_rows(s, W.f.data(), M * b.fc1_w.ne[1]));
+        return residual(b.fc2_w, b.fc2_b, W.f.data());
+    }
+};
+
+Status WhisperModel::forward(std::span<DecoderState* const> states, std::span<const int32_t> tokens, int64_t R,
+                             std::span<float> logits, const DecodeOptions& o) const {
+    const WhisperConfig& c = cfg_;
+    ATELIER_TRY(check_inputs(c, states, tokens, R, logits, o));
+    for (const DecoderState* st : states)
+        if (st->n_layer_ != c.n_text_layer || st->n_state_ != c.n_text_state || st->n_head_ != c.n_text_head ||
+            st->max_ctx_ != c.n_text_ctx)
+            return make_error(ErrorCode::InvalidArgument, "whisper: decode: a state made by another model",
+                              "create states with this model's new_decoder()");
+    for (DecoderState* st : states) ATELIER_TRY(st->reserve(st->n_past() + static_cast<int>(R)));
+    DecoderAccess P(*o.session, c, states, o, R);
+    const int64_t M = P.M, d = P.d;
+    DecoderState::Work& W = P.W;
+    const int64_t max_kv = std::max<int64_t>(P.T, c.n_text_ctx);
+    for (auto* v : {&W.x, &W.h, &W.q, &W.k, &W.v, &W.o}) grow(*v, static_cast<size_t>(M * d));
+    grow(W.f, static_cast<size_t>(M * w_->dec_ffn));
+    grow(W.scores, static_cast<size_t>(M * (M <= 16 ? P.H : 1) * max_kv));
+    for (int64_t r = 0; r < M; ++r) {  // token + position embeddings
+        const Tensor& e = w_->tok_emb;
+        float* xr = W.x.data() + r * d;
+        ATELIER_TRY(dequantize_row(e.type, static_cast<const char*>(e.data) + tokens[static_cast<size_t>(r)] * e.nb[1], xr, d));
+        const float* pos = static_cast<const float*>(w_->dec_pos.data) + (states[static_cast<size_t>(r / R)]->n_past() + r % R) * d;
+        for (int64_t i = 0; i < d; ++i) xr[i] += pos[i];
+    }
+    P.prepare_alignment();
+    for (int l = 0; l < c.n_text_layer; ++l) {
+        if (o.stop.stop_requested()) return make_error(ErrorCode::Cancelled, "whisper: decoding cancelled");
+        const BlockW& b = w_->dec[static_cast<size_t>(l)];
+        ATELIER_TRY(P.self_attention(l, b));
+        ATELIER_TRY(P.cross_attention(l, b));
+        ATELIER_TRY(P.mlp(b));
+    }
+    int64_t n_out = 0;  // final norm and logits: every row, or the last row of each state
     for (int64_t r = 0; r < M; ++r)
         if (o.all_logits || r % R == R - 1) {
             if (n_out != r) std::memcpy(W.x.data() + n_out * d, W.x.data() + r * d, static_cast<size_t>(d) * sizeof(float));
             ++n_out;
         }
-    layer_norm_rows(W.x.data(), W.h.data(), d, n_out, w_->dec_ln, ctx);
-    ATELIER_TRY(matmul_rows(s, w_->out_proj, W.h.data(), n_out, logits.data()));
+    layer_norm_rows(W.x.data(), W.h.data(), d, n_out, w_->dec_ln, P.s.context());
+    ATELIER_TRY(matmul_rows(P.s, w_->out_proj, W.h.data(), n_out, logits.data()));
     for (DecoderState* st : states) st->n_past_ += static_cast<int>(R);
     return ok_status();
 }
