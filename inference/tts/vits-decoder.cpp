@@ -60,7 +60,7 @@ Status flow_reverse(Session& s, const VitsVoice::Weights& w, const VitsArchitect
 
 Status hifigan(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& /*a*/, std::span<const float> z, int64_t F,
                std::vector<float>& audio, std::stop_token stop) {
-    std::vector<float> x, y, xt, acc, r;
+    std::vector<float> x, y, acc, r, o;
     int64_t T = F, Tn = 0;
     ATELIER_TRY(conv1d(s, w.conv_pre, z, T, x, Tn));
     const size_t n_ups = w.ups.size(), per = w.resblocks.size() / n_ups;
@@ -72,11 +72,8 @@ Status hifigan(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& 
         acc.assign(y.size(), 0.0f);
         for (size_t j = 0; j < per; ++j) {
             r = y;
-            for (const ConvW& c : w.resblocks[i * per + j]) {
-                xt = r;
-                leaky_relu_inplace(xt, 0.1f);
-                std::vector<float> o;
-                ATELIER_TRY(conv1d(s, c, xt, T, o, Tn));
+            for (const ConvW& c : w.resblocks[i * per + j]) {  // type 2: r += conv(leaky(r))
+                ATELIER_TRY(conv1d(s, c, r, T, o, Tn, 0.1f));
                 for (size_t k = 0; k < r.size(); ++k) r[k] += o[k];
             }
             for (size_t k = 0; k < acc.size(); ++k) acc[k] += r[k];

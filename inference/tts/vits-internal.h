@@ -46,14 +46,16 @@ struct VitsVoice::Weights {
     std::vector<std::vector<ConvW>> resblocks;  // each: its convs in order
 };
 
-// y [T_out][Cout] = conv(x [T][Cin]); T_out from the attributes. Depthwise (groups = Cin) too.
-Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t& T_out);
+// y [T_out][Cout] = conv(act(x) [T][Cin]); T_out from the attributes. Depthwise (groups = Cin)
+// too. in_slope != 1 applies a leaky ReLU with that slope to the input on the fly.
+Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t& T_out,
+              float in_slope = 1.0f);
 // ConvTranspose1d (groups 1).
 Status conv_transpose1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y,
                         int64_t& T_out);
 void layer_norm_channels(float* x, int64_t T, int64_t C, const LayerNormW& ln);  // in place, eps 1e-5
 Status gelu_inplace(Session& s, std::span<float> x);  // erf GELU
-void leaky_relu_inplace(std::span<float> x, float slope);
+void leaky_relu_inplace(std::span<float> x, float slope);  // slope in [0, 1]
 
 // Stages (vits-encoder.cpp, vits-duration.cpp, vits-decoder.cpp).
 Status text_encoder(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::span<const int64_t> ids,

@@ -1,6 +1,8 @@
-// 1-D layers for VITS on time-major [T][C] buffers: Conv1d as im2col + the MatMul op (1x1 convs
+// 1-D layers for VITS on time-major [T][C] buffers: Conv1d as im2col ([tap][channel] columns, the
+// weights reordered to match at load) + the MatMul op (1x1 convs
 // straight to MatMul, depthwise convs as a direct loop), ConvTranspose1d as MatMul + overlap-add,
 // channel LayerNorm, GELU (the engine's op) and leaky ReLU. Thread-safety: one Session per caller.
+#include <algorithm>
 #include <cmath>
 
 #include "inference/tts/vits-internal.h"
@@ -36,41 +38,63 @@ void add_bias(Session& s, const ConvW& c, float* y, int64_t T) {
 
 }  // namespace
 
-Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t& T_out) {
+Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t& T_out,
+              float in_slope) {
     const ConvAttrs& a = c.a;
     const int64_t K = a.kernel, cin = c.cin, cout = c.cout;
     T_out = (T + a.pad_begin + a.pad_end - static_cast<int64_t>(a.dilation) * (K - 1) - 1) / a.stride + 1;
     if (T_out <= 0 || static_cast<int64_t>(x.size()) < T * cin)
         return make_error(ErrorCode::InvalidArgument, "vits: convolution input is too short");
-    y.assign(static_cast<size_t>(T_out * cout), 0.0f);
+    const bool act = in_slope != 1.0f;
+    auto in_value = [&](float v) { return act ? std::max(v, v * in_slope) : v; };
+    y.resize(static_cast<size_t>(T_out * cout));
     if (a.groups > 1) {  // depthwise: weight [C][1][K]
         const float* w = static_cast<const float*>(c.w.data);
+        std::fill(y.begin(), y.end(), 0.0f);
         parallel_for(s.context(), T_out, [&](int64_t t) {
             float* out = y.data() + t * cout;
             for (int64_t k = 0; k < K; ++k) {
                 const int64_t src = t * a.stride + k * a.dilation - a.pad_begin;
                 if (src < 0 || src >= T) continue;
                 const float* in = x.data() + src * cin;
-                for (int64_t ch = 0; ch < cout; ++ch) out[ch] += w[ch * K + k] * in[ch];
+                for (int64_t ch = 0; ch < cout; ++ch) out[ch] += w[ch * K + k] * in_value(in[ch]);
             }
         });
         add_bias(s, c, y.data(), T_out);
         return ok_status();
     }
-    if (K == 1 && a.stride == 1 && a.pad_begin == 0) {
+    if (K == 1 && a.stride == 1 && a.pad_begin == 0 && !act) {
         ATELIER_TRY(matmul(s, c.w, x.data(), T, y.data()));
-    } else {
-        std::vector<float> cols(static_cast<size_t>(T_out * cin * K));
-        parallel_for(s.context(), T_out, [&](int64_t t) {
-            float* dst = cols.data() + t * cin * K;
+        add_bias(s, c, y.data(), T_out);
+        return ok_status();
+    }
+    // im2col in chunks of time steps, so the column buffer stays around a few MB and is reused.
+    thread_local std::vector<float> cols_buffer;  // the calling thread's; workers get a pointer
+    const int64_t row = cin * K;
+    const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 19) / std::max<int64_t>(row, 1), 16, T_out);
+    cols_buffer.resize(static_cast<size_t>(chunk * row));
+    float* const cols = cols_buffer.data();
+    for (int64_t t0 = 0; t0 < T_out; t0 += chunk) {
+        const int64_t n = std::min(chunk, T_out - t0);
+        parallel_for(s.context(), n, [&](int64_t i) {
+            const int64_t t = t0 + i;
+            float* dst = cols + i * row;
             for (int64_t k = 0; k < K; ++k) {
                 const int64_t src = t * a.stride + k * a.dilation - a.pad_begin;
-                const bool in = src >= 0 && src < T;
-                const float* row = x.data() + (in ? src : 0) * cin;
-                for (int64_t ch = 0; ch < cin; ++ch) dst[ch * K + k] = in ? row[ch] : 0.0f;
+                float* d = dst + k * cin;  // weights were reordered to [Cout][K][Cin] at load
+                if (src < 0 || src >= T) {
+                    std::fill(d, d + cin, 0.0f);
+                    continue;
+                }
+                const float* in = x.data() + src * cin;
+                if (act) {
+                    for (int64_t ch = 0; ch < cin; ++ch) d[ch] = std::max(in[ch], in[ch] * in_slope);
+                } else {
+                    std::copy(in, in + cin, d);
+                }
             }
         });
-        ATELIER_TRY(matmul(s, c.w, cols.data(), T_out, y.data()));
+        ATELIER_TRY(matmul(s, c.w, cols, n, y.data() + t0 * cout));
     }
     add_bias(s, c, y.data(), T_out);
     return ok_status();
@@ -82,8 +106,10 @@ Status conv_transpose1d(Session& s, const ConvW& c, std::span<const float> x, in
     const int64_t K = a.kernel, cout = c.cout, stride = a.stride;
     T_out = (T - 1) * stride - a.pad_begin - a.pad_end + K;
     if (T_out <= 0) return make_error(ErrorCode::InvalidArgument, "vits: transposed convolution input is too short");
-    std::vector<float> z(static_cast<size_t>(T * cout * K));
-    ATELIER_TRY(matmul(s, c.w, x.data(), T, z.data()));
+    thread_local std::vector<float> z_buffer;  // the calling thread's; workers get a pointer
+    z_buffer.resize(static_cast<size_t>(T * cout * K));
+    const float* const z = z_buffer.data();
+    ATELIER_TRY(matmul(s, c.w, x.data(), T, z_buffer.data()));
     y.assign(static_cast<size_t>(T_out * cout), 0.0f);
     // Overlap-add, parallel over output steps (each gathers the inputs that reach it).
     parallel_for(s.context(), T_out, [&](int64_t to) {
@@ -92,7 +118,7 @@ Status conv_transpose1d(Session& s, const ConvW& c, std::span<const float> x, in
         for (int64_t k = pos % stride; k < K; k += stride) {
             const int64_t t = (pos - k) / stride;
             if (t < 0 || t >= T) continue;
-            const float* zr = z.data() + t * cout * K;
+            const float* zr = z + t * cout * K;
             for (int64_t ch = 0; ch < cout; ++ch) out[ch] += zr[ch * K + k];
         }
     });
@@ -120,7 +146,7 @@ Status gelu_inplace(Session& s, std::span<float> x) {
 }
 
 void leaky_relu_inplace(std::span<float> x, float slope) {
-    for (float& v : x) v = v >= 0.0f ? v : v * slope;
+    for (float& v : x) v = std::max(v, v * slope);  // slope < 1: branch-free, vectorises
 }
 
 }  // namespace atelier::infer::tts

@@ -48,10 +48,22 @@ public:
         const Tensor* w = tensor(mod + ".weight", cout * cin_g * K);
         if (w == nullptr) return c;
         if (c.a.groups > 1 && (c.a.groups != cin || cin != cout)) { fail(mod + ": only depthwise grouped convs are supported"); return c; }
-        c.w = *w;
-        c.w.n_dims = 2;
-        c.w.ne = {cin_g * K, cout, 1, 1};
-        c.w.nb = {4, 4 * cin_g * K, 4 * cin_g * K * cout, 4 * cin_g * K * cout};
+        if (K > 1 && c.a.groups == 1) {
+            // Reordered to [Cout][K][Cin] so im2col copies whole input rows per tap.
+            auto t = Tensor::make(DType::F32, {cin * K, cout}, mod + ".weight[k][c]");
+            if (!t.ok()) { fail(mod + ": out of memory"); return c; }
+            const float* src = static_cast<const float*>(w->data);
+            float* dst = static_cast<float*>(t->data);
+            for (int64_t co = 0; co < cout; ++co)
+                for (int64_t ci = 0; ci < cin; ++ci)
+                    for (int64_t k = 0; k < K; ++k) dst[(co * K + k) * cin + ci] = src[(co * cin + ci) * K + k];
+            c.w = std::move(*t);
+        } else {
+            c.w = *w;
+            c.w.n_dims = 2;
+            c.w.ne = {cin_g * K, cout, 1, 1};
+            c.w.nb = {4, 4 * cin_g * K, 4 * cin_g * K * cout, 4 * cin_g * K * cout};
+        }
         if (const Tensor* b = m_.find_tensor(alias(mod + ".bias")); b != nullptr) {
             if (b->n_elements() != cout || b->type != DType::F32) { fail(mod + ".bias has the wrong shape"); return c; }
             c.b = *b;
