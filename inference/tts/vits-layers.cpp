@@ -38,6 +38,47 @@ void add_bias(Session& s, const ConvW& c, float* y, int64_t T) {
 
 }  // namespace
 
+// Stride-1 conv without im2col. With taps d apart, output t = r + u*d (phase r) reads the padded
+// input at r + (u + k)*d, k < K: consecutive rows of the phase's subsequence xr[v] = xp[r + v*d].
+// So each phase is one MatMul whose columns are overlapping windows of xr (column stride one row,
+// K*Cin long; the weights are [Cout][K][Cin]) writing every d-th output row. The input is copied
+// once (with the optional leaky ReLU) instead of K times.
+Status conv1d_phases(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y,
+                     int64_t T_out, float in_slope) {
+    const ConvAttrs& a = c.a;
+    const int64_t K = a.kernel, cin = c.cin, cout = c.cout, d = a.dilation, pb = a.pad_begin;
+    const int64_t Tp = T + pb + a.pad_end;
+    thread_local std::vector<float> phase_buffer;  // the calling thread's; workers get a pointer
+    phase_buffer.resize(static_cast<size_t>((Tp + d) * cin));
+    float* const xr = phase_buffer.data();
+    const bool act = in_slope != 1.0f;
+    for (int64_t r = 0; r < d && r < T_out; ++r) {
+        const int64_t L = (Tp - r + d - 1) / d;        // rows of the phase's subsequence
+        const int64_t U = (T_out - r + d - 1) / d;     // its outputs
+        parallel_for(s.context(), L, [&](int64_t v) {
+            const int64_t src = r + v * d - pb;
+            float* dst = xr + v * cin;
+            if (src < 0 || src >= T) {
+                std::fill(dst, dst + cin, 0.0f);
+                return;
+            }
+            const float* in = x.data() + src * cin;
+            if (act) {
+                for (int64_t ch = 0; ch < cin; ++ch) dst[ch] = std::max(in[ch], in[ch] * in_slope);
+            } else {
+                std::copy(in, in + cin, dst);
+            }
+        });
+        Tensor xt = f32_view(xr, K * cin, U);
+        xt.nb[1] = 4 * cin;  // overlapping windows
+        Tensor yt = f32_view(y.data() + r * cout, cout, U);
+        yt.nb[1] = 4 * cout * d;
+        ATELIER_TRY(s.run(OpCall{Op::MatMul, MatMulArgs{&c.w, &xt, &yt}}));
+    }
+    add_bias(s, c, y.data(), T_out);
+    return ok_status();
+}
+
 Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t& T_out,
               float in_slope) {
     const ConvAttrs& a = c.a;
@@ -68,6 +109,7 @@ Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, s
         add_bias(s, c, y.data(), T_out);
         return ok_status();
     }
+    if (a.stride == 1) return conv1d_phases(s, c, x, T, y, T_out, in_slope);
     // im2col in chunks of time steps, so the column buffer stays around a few MB and is reused.
     thread_local std::vector<float> cols_buffer;  // the calling thread's; workers get a pointer
     const int64_t row = cin * K;

@@ -4,8 +4,11 @@
 // Thread-safety: load on any thread; a loaded voice is read-only; one Session per caller.
 #include "inference/tts/vits.h"
 
+#include <chrono>
 #include <cmath>
 #include <random>
+
+#include "core/log.h"
 
 #include "inference/tts/vits-internal.h"
 
@@ -223,9 +226,14 @@ Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const Vit
     const int64_t T = static_cast<int64_t>(ids.size()), I = a.inter_channels;
     auto cancelled = [] { return make_error(ErrorCode::Cancelled, "tts: synthesis cancelled"); };
     std::vector<float> enc_x, stats, logw;
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    auto ms_since = [](Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); };
     ATELIER_TRY(text_encoder(s, *w_, a, ids, enc_x, stats));
+    const double enc_ms = ms_since(t0);
     if (stop.stop_requested()) return cancelled();
     ATELIER_TRY(duration_log(s, *w_, a, enc_x, T, o.noise_w, logw));
+    const double dur_ms = ms_since(t0) - enc_ms;
     VitsOutput out;
     int64_t F = 0;
     for (float lw : logw) {
@@ -256,13 +264,18 @@ Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const Vit
         out.intermediates.z_p = cm(z, F, I, 0, I);
     }
     if (stop.stop_requested()) return cancelled();
+    const auto t_flow = Clock::now();
     ATELIER_TRY(flow_reverse(s, *w_, a, z, F));
+    const double flow_ms = ms_since(t_flow);
     if (o.keep_intermediates) {
         out.intermediates.z.resize(z.size());
         for (int64_t t = 0; t < F; ++t)
             for (int64_t c = 0; c < I; ++c) out.intermediates.z[static_cast<size_t>(c * F + t)] = z[static_cast<size_t>(t * I + c)];
     }
+    const auto t_dec = Clock::now();
     ATELIER_TRY(hifigan(s, *w_, a, z, F, out.audio, stop));
+    ATELIER_LOG_DEBUG("tts: %lld ids, %lld frames: encoder %.1f ms, durations %.1f ms, flow %.1f ms, decoder %.1f ms",
+                      static_cast<long long>(T), static_cast<long long>(F), enc_ms, dur_ms, flow_ms, ms_since(t_dec));
     return out;
 }
 
