@@ -79,8 +79,17 @@ TEST(TtsE2e, WhisperAndPocketsphinxUnderstandTheVoice) {
     });
     const double synth_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ASSERT_TRUE(r.ok()) << r.error().message();
-    EXPECT_EQ(r->sentences.size(), 8u);
+    ASSERT_EQ(r->sentences.size(), 8u);
     EXPECT_TRUE(r->warnings.empty());
+    // Sentences sit back to back with 0.2 s of silence between them (SpeakOptions default).
+    const int64_t gap = static_cast<int64_t>(0.2f * static_cast<float>(r->sample_rate));
+    for (size_t i = 1; i < r->sentences.size(); ++i) {
+        const auto& p = r->sentences[i - 1];
+        EXPECT_EQ(r->sentences[i].first_sample, p.first_sample + p.n_samples + gap);
+        for (int64_t k = p.first_sample + p.n_samples; k < r->sentences[i].first_sample; ++k)
+            ASSERT_EQ(r->audio[static_cast<size_t>(k)], 0.0f);
+    }
+    EXPECT_EQ(static_cast<int64_t>(r->audio.size()), r->sentences.back().first_sample + r->sentences.back().n_samples);
     const double audio_s = static_cast<double>(r->audio.size()) / r->sample_rate;
     printf("tts: %.2f s of audio in %.2f s (RTF %.3f, 2 threads), first sentence after %.0f ms\n", audio_s, synth_s,
            synth_s / audio_s, first_ms);

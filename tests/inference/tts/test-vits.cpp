@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <stop_token>
 #include <fstream>
 
 #include "core/npy.h"
@@ -120,6 +121,32 @@ TEST_F(VitsJoe, BadInputIsRefused) {
     r = voice_->synthesize(bad, o, *session_);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().detail.find("999"), std::string::npos);
+}
+
+TEST_F(VitsJoe, StopIsHonoured) {
+    std::stop_source src;
+    src.request_stop();
+    const auto ids = golden_ids("hello-ids");
+    auto r = voice_->synthesize(ids, tts::VitsOptions{}, *session_, src.get_token());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, atelier::ErrorCode::Cancelled);
+}
+
+TEST_F(VitsJoe, NoiseChangesTheAudioButNotItsLength) {
+    // Noise only in the prior (noise_w = 0 keeps the durations): same length, different samples,
+    // and the same seed gives the same samples again.
+    const auto ids = golden_ids("hello-ids");
+    tts::VitsOptions o;
+    o.noise_w = 0.0f;
+    o.noise_scale = 0.667f;
+    auto a = voice_->synthesize(ids, o, *session_);
+    auto b = voice_->synthesize(ids, o, *session_);
+    ASSERT_TRUE(a.ok() && b.ok());
+    const auto ref = golden_f32("hello-audio");
+    ASSERT_EQ(a->audio.size(), ref.size());
+    ASSERT_EQ(b->audio.size(), ref.size());
+    EXPECT_LT(compare(a->audio, ref).snr_db, 30.0);
+    EXPECT_NE(a->audio, b->audio);  // the RNG moved on
 }
 
 TEST(Vits, WrongVoiceFoldersGiveClearErrors) {
