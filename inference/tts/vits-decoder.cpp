@@ -60,7 +60,8 @@ Status flow_reverse(Session& s, const VitsVoice::Weights& w, const VitsArchitect
 
 Status hifigan(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& /*a*/, std::span<const float> z, int64_t F,
                std::vector<float>& audio, std::stop_token stop) {
-    std::vector<float> x, y, acc, r, o;
+    // Reused across calls on this thread: the buffers reach tens of MB on long sentences.
+    thread_local std::vector<float> x, y, acc, r, o;
     int64_t T = F, Tn = 0;
     ATELIER_TRY(conv1d(s, w.conv_pre, z, T, x, Tn));
     const size_t n_ups = w.ups.size(), per = w.resblocks.size() / n_ups;
@@ -71,12 +72,21 @@ Status hifigan(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& 
         T = Tn;
         acc.assign(y.size(), 0.0f);
         for (size_t j = 0; j < per; ++j) {
-            r = y;
-            for (const ConvW& c : w.resblocks[i * per + j]) {  // type 2: r += conv(leaky(r))
-                ATELIER_TRY(conv1d(s, c, r, T, o, Tn, 0.1f));
-                for (size_t k = 0; k < r.size(); ++k) r[k] += o[k];
+            const auto& convs = w.resblocks[i * per + j];  // type 2: r += conv(leaky(r)) per conv
+            for (size_t ci = 0; ci < convs.size(); ++ci) {
+                const bool first = ci == 0, last = ci + 1 == convs.size();
+                ATELIER_TRY(conv1d(s, convs[ci], first ? y : r, T, o, Tn, 0.1f));
+                if (first) r.resize(y.size());
+                float* rp = r.data();
+                const float* base = first ? y.data() : r.data();
+                float* ap = acc.data();
+                const float* op = o.data();
+                if (last) {
+                    for (size_t k = 0; k < acc.size(); ++k) ap[k] += base[k] + op[k];
+                } else {
+                    for (size_t k = 0; k < r.size(); ++k) rp[k] = base[k] + op[k];
+                }
             }
-            for (size_t k = 0; k < acc.size(); ++k) acc[k] += r[k];
         }
         const float inv = 1.0f / static_cast<float>(per);
         x.resize(acc.size());
