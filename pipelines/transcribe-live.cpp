@@ -4,10 +4,12 @@
 // Thread-safety: the capture callback on PortAudio's thread; everything else on the job worker.
 #include "pipelines/transcribe-live.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <span>
 #include <numbers>
 #include <thread>
 
@@ -60,12 +62,14 @@ std::string caption_json(const LiveUpdate& u, int64_t elapsed_ms) {
         .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// Moves what the ring holds (mixed to mono, decimated) into the recogniser.
-Status drain(Capture& cap, Decimator& dec, LiveRecogniser& live, std::vector<float>& raw, std::vector<float>& mono,
-             std::vector<float>& out) {
+// Moves what the ring holds, up to `*budget_frames` frames, mixed to mono and decimated to
+// 16 kHz, to the end of `pending`.
+void drain(Capture& cap, Decimator& dec, std::vector<float>& raw, std::vector<float>& mono, std::vector<float>& pending,
+           int64_t* budget_frames) {
     const size_t ch = static_cast<size_t>(cap.channels);
-    const size_t avail = cap.ring.available_read() / ch * ch;
-    if (avail == 0) return ok_status();
+    const size_t avail = std::min(cap.ring.available_read() / ch, size_t(std::max<int64_t>(0, *budget_frames))) * ch;
+    if (avail == 0) return;
+    *budget_frames -= int64_t(avail / ch);
     raw.resize(avail);
     cap.ring.read(raw.data(), avail);
     mono.resize(avail / ch);
@@ -74,35 +78,48 @@ Status drain(Capture& cap, Decimator& dec, LiveRecogniser& live, std::vector<flo
         for (size_t c = 0; c < ch; ++c) acc += raw[i * ch + c];
         mono[i] = acc / static_cast<float>(ch);
     }
-    out.clear();
-    dec.process(mono.data(), mono.size(), out);
-    return out.empty() ? ok_status() : live.push(out);
+    dec.process(mono.data(), mono.size(), pending);
 }
 
-// Captures until cancel, max duration or the end of the stream; captions go out every step.
+// Captures until cancel, max duration or the end of the stream; every step the recogniser gets at
+// most one step's worth of new audio (at least 1 s), so a backlog (a recogniser slower than real
+// time, or a burst from the device) is decoded in order, never skipped; captions go out every
+// step. After the capture ends, what is still pending is decoded before returning.
 Status capture_loop(JobContext& ctx, media::AudioStream& stream, Capture& cap, LiveRecogniser& live,
-                    const MicrophoneOptions& mic) {
+                    const MicrophoneOptions& mic, int64_t* fed_ms_out) {
     Decimator dec(mic.sample_rate_hz / kTranscribeSampleRate);
-    std::vector<float> raw, mono, out;
+    std::vector<float> raw, mono, pending;
     const int64_t max_frames = mic.max_duration_ms * mic.sample_rate_hz / 1000;
+    const size_t chunk = size_t(kTranscribeSampleRate) * size_t(std::max(mic.step_ms, 1000)) / 1000;
     auto last_step = std::chrono::steady_clock::now();
+    bool ended = false, last_step_done = false;
+    int64_t fed_ms = 0, budget = max_frames;
     for (;;) {
-        const media::StreamState st = stream.state();
-        const int64_t frames = cap.frames.load(std::memory_order_acquire);
-        const bool end = ctx.cancelled() || frames >= max_frames || st == media::StreamState::Finished ||
-                         st == media::StreamState::DeviceLost;
-        ATELIER_TRY(drain(cap, dec, live, raw, mono, out));
-        if (end && st == media::StreamState::DeviceLost && frames == 0) return stream.lost_error();
-        const auto now = std::chrono::steady_clock::now();
-        if (end || now - last_step >= std::chrono::milliseconds(mic.step_ms)) {  // the last step shows the tail
-            last_step = now;
-            ATELIER_TRY_ASSIGN(LiveUpdate u, live.step(std::stop_token{}));
-            const int64_t elapsed_ms = frames * 1000 / mic.sample_rate_hz;
-            ctx.partial("caption", caption_json(u, elapsed_ms));
+        if (!ended) {
+            const media::StreamState st = stream.state();
+            const int64_t frames = cap.frames.load(std::memory_order_acquire);
+            ended = ctx.cancelled() || frames >= max_frames || st == media::StreamState::Finished ||
+                    st == media::StreamState::DeviceLost;
+            drain(cap, dec, raw, mono, pending, &budget);
+            if (ended && st == media::StreamState::DeviceLost && frames == 0) return stream.lost_error();
+            if (ended) (void)stream.stop();  // what is captured is in `pending`
             ctx.progress(double(frames) / double(std::max<int64_t>(1, max_frames)), "listen");
         }
-        if (end) return ok_status();
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        const auto now = std::chrono::steady_clock::now();
+        const bool due = now - last_step >= std::chrono::milliseconds(mic.step_ms);
+        if ((!pending.empty() && (ended || due)) || (ended && !last_step_done)) {
+            last_step = now;
+            const size_t n = std::min(chunk, pending.size());
+            if (n > 0) ATELIER_TRY(live.push(std::span<const float>(pending.data(), n)));
+            pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
+            fed_ms += int64_t(n) * 1000 / kTranscribeSampleRate;
+            *fed_ms_out = fed_ms;
+            ATELIER_TRY_ASSIGN(LiveUpdate u, live.step(std::stop_token{}));
+            ctx.partial("caption", caption_json(u, fed_ms));
+            last_step_done = ended && pending.empty();
+        }
+        if (ended && pending.empty() && last_step_done) return ok_status();
+        if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
 
@@ -166,13 +183,12 @@ Result<TranscribeReport> transcribe_microphone(JobContext& ctx, projects::Projec
     ATELIER_TRY_ASSIGN(auto stream, media::AudioStream::open(media::StreamDirection::Capture, ss, &Capture::callback, &cap));
     ATELIER_TRY(stream->start());
     t0 = std::chrono::steady_clock::now();
-    Status st = capture_loop(ctx, *stream, cap, *live, mic);
+    Status st = capture_loop(ctx, *stream, cap, *live, mic, &r.audio_ms);
     (void)stream->stop();
     if (!st.ok()) return st.error();
     if (cap.overruns.load() > 0)
         ctx.log(LogLevel::Warn, std::to_string(cap.overruns.load()) + " microphone buffers were dropped (the recogniser fell behind)");
     r.stopped_by_cancel = ctx.cancelled();
-    r.audio_ms = cap.frames.load() * 1000 / mic.sample_rate_hz;
     ctx.progress(-1.0, "finish");
     ATELIER_TRY_ASSIGN(Recognition done, live->finish(std::stop_token{}));
     r.recognise_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -7,23 +7,16 @@
 #include <cstdlib>
 
 #include "cli-run.h"
-#include "tests/inference/speech/e2e-util.h"
+#include "../pipelines/transcribe-fixture.h"
 
 namespace atelier::test {
 namespace {
 
 const fs::path kFixtures = fs::path(ATELIER_BINARY_DIR) / "e2e" / "whisper";
 
-#define REQUIRE_BASE_MODEL()                                                                                  \
-    do {                                                                                                      \
-        if (!fs::exists(speech_test::whisper_base_dir() / "model.safetensors")) {                             \
-            if (std::getenv("CI")) FAIL() << "Whisper base is not in the model cache (scripts/fetch-models)"; \
-            GTEST_SKIP() << "Whisper base is not in the model cache: run scripts/fetch-models";               \
-        }                                                                                                     \
-    } while (0)
 
 TEST(CliTranscribeE2e, FilesAndProjectFromTheRealModel) {
-    REQUIRE_BASE_MODEL();
+    ATELIER_REQUIRE_WHISPER_BASE();
     TempDir dir;
     const std::string project = (dir / "talk.atelier").string(), model = speech_test::whisper_base_dir().string();
     ASSERT_EQ(run_cli({"project", "new", project}).code, 0);

@@ -13,10 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipelines/transcribe-live.h"
 #include "pipelines/transcribe.h"
 #include "pipelines/transcript-export.h"
 #include "studio-fixture.h"
-#include "tests/inference/speech/e2e-util.h"
+#include "transcribe-fixture.h"
 
 namespace atelier::test {
 namespace {
@@ -25,13 +26,6 @@ using nlohmann::json;
 
 const fs::path kFixtures = fs::path(ATELIER_BINARY_DIR) / "e2e" / "whisper";
 
-#define REQUIRE_BASE_MODEL()                                                                                  \
-    do {                                                                                                      \
-        if (!fs::exists(speech_test::whisper_base_dir() / "model.safetensors")) {                             \
-            if (std::getenv("CI")) FAIL() << "Whisper base is not in the model cache (scripts/fetch-models)"; \
-            GTEST_SKIP() << "Whisper base is not in the model cache: run scripts/fetch-models";               \
-        }                                                                                                     \
-    } while (0)
 
 class TranscribeE2e : public StudioTest {
 protected:
@@ -68,7 +62,7 @@ protected:
 };
 
 TEST_F(TranscribeE2e, VideoWithSpeechIsTranscribedStoredAndExported) {
-    REQUIRE_BASE_MODEL();
+    ATELIER_REQUIRE_WHISPER_BASE();
     Run run = transcribe(kFixtures / "speech-long.mp4", true);
     ASSERT_EQ(run.info.state, JobState::Done) << run.info.error.message();
     const std::string t = run.report->transcript_uuid;
@@ -124,7 +118,7 @@ TEST_F(TranscribeE2e, VideoWithSpeechIsTranscribedStoredAndExported) {
 }
 
 TEST_F(TranscribeE2e, SilenceGivesNoTextAndBadFilesFailClearly) {
-    REQUIRE_BASE_MODEL();
+    ATELIER_REQUIRE_WHISPER_BASE();
     Run quiet = transcribe(kFixtures / "silence-zeros-10s.wav", false);
     ASSERT_EQ(quiet.info.state, JobState::Done) << quiet.info.error.message();
     EXPECT_EQ(sql("SELECT count(*) FROM transcript_segments WHERE trim(text) != ''"), "0");
@@ -137,6 +131,62 @@ TEST_F(TranscribeE2e, SilenceGivesNoTextAndBadFilesFailClearly) {
         EXPECT_EQ(r.info.state, JobState::Failed);
         EXPECT_NE(r.info.error.detail.find(bad), std::string::npos) << r.info.error.message();
     }
+}
+
+// The microphone path with the real LiveTranscriber: the clip's first four sentences are fed
+// through the ALSA file device (ENVIRONMENT.md) at 16 kHz; captions stream, and the take stored at
+// the end reads as those sentences (WER <= 10 %).
+TEST_F(TranscribeE2e, MicrophoneCaptionsFromTheRealModel) {
+    ATELIER_REQUIRE_WHISPER_BASE();
+    const json truth_doc = truth();
+    const auto& sentences = truth_doc["sentences"];
+    ASSERT_GE(sentences.size(), 5u);
+    const int64_t kTakeMs = (sentences[3]["end_ms"].get<int64_t>() + sentences[4]["start_ms"].get<int64_t>()) / 2;
+    std::vector<float> pcm = speech_test::read_wav16((kFixtures / "speech-long.wav").string());
+    ASSERT_GT(pcm.size(), 16000u * 30);
+    pcm.resize(size_t(kTakeMs * 16));
+    const fs::path raw = dir_ / "mic.raw";
+    write_file(raw, std::string(reinterpret_cast<const char*>(pcm.data()), pcm.size() * sizeof(float)));
+    write_file(dir_ / "asoundrc", "pcm.atelier_test {\n  type file\n  slave { pcm \"null\" }\n  file \"" +
+                                      (dir_ / "out.raw").string() + "\"\n  infile \"" + raw.string() +
+                                      "\"\n  format \"raw\"\n}\n");
+    setenv("ALSA_CONFIG_PATH", ("/usr/share/alsa/alsa.conf:" + (dir_ / "asoundrc").string()).c_str(), 1);
+    pl::MicrophoneOptions mic;
+    mic.device = "atelier_test";
+    mic.sample_rate_hz = 16000;
+    mic.max_duration_ms = int64_t(pcm.size()) * 1000 / 16000;
+    mic.ring_frames = 1 << 20;  // the file device is not paced: the ring holds the whole take
+    mic.step_ms = 2000;
+    pl::TranscribeSettings s;
+    s.model = speech_test::whisper_base_dir();
+    s.language = "en";
+    s.threads = 2;
+    int captions = 0;
+    JobInfo final_info;
+    pl::StudioEvents ev;
+    ev.on_job_partial = [&](JobId, const JobPartial& p) { captions += p.kind == "caption"; };
+    ev.on_job_state = [&](const JobInfo& i) {
+        if (job_state_is_final(i.state)) final_info = i;
+    };
+    studio().set_events(ev);
+    auto report = std::make_shared<pl::TranscribeReport>();
+    const JobId id = pl::submit_transcribe_microphone(studio(), mic, s, {}, report);
+    ASSERT_TRUE(studio().wait(id, std::chrono::minutes(10)));
+    studio().drain();
+    studio().set_events({});
+    ASSERT_EQ(final_info.state, JobState::Done) << final_info.error.message();
+    EXPECT_GE(captions, 1);
+    const std::string stored = sql("SELECT group_concat(text, ' ') FROM (SELECT text FROM transcript_segments ORDER BY seq)");
+    std::string ref;
+    for (const auto& t : sentences)
+        if (t["end_ms"].get<int64_t>() < kTakeMs) ref += t["text"].get<std::string>() + " ";
+    ASSERT_FALSE(ref.empty());
+    EXPECT_NEAR(double(report->audio_ms), double(kTakeMs), 100.0);
+    size_t errors = 0;
+    const auto rw = speech_test::normalise_words(ref);
+    (void)speech_test::align_words(rw, speech_test::normalise_words(stored), &errors);
+    EXPECT_LE(double(errors) / double(rw.size()), 0.10) << stored;
+    EXPECT_EQ(sql("SELECT json_extract(params_json, '$.source') FROM generations"), "microphone");
 }
 
 }  // namespace

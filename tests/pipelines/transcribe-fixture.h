@@ -3,12 +3,24 @@
 #pragma once
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "test-util.h"
+#include "tests/inference/speech/e2e-util.h"
+
+// For the e2e tests: the real Whisper base from the model cache, or a failure under CI and a
+// skip elsewhere, saying why.
+#define ATELIER_REQUIRE_WHISPER_BASE()                                                                            \
+    do {                                                                                                          \
+        if (!std::filesystem::exists(speech_test::whisper_base_dir() / "model.safetensors")) {                    \
+            if (std::getenv("CI")) FAIL() << "Whisper base is not in the model cache (scripts/fetch-models)";     \
+            GTEST_SKIP() << "Whisper base is not in the model cache: run scripts/fetch-models";                   \
+        }                                                                                                         \
+    } while (0)
 
 namespace atelier::test {
 
