@@ -300,6 +300,7 @@ void TranscribeWorkspace::setSession(ProjectSession* session) {
     m_jobs.clear();
     m_editor->setSession(session);
     if (session) {
+        pl::set_transcribe_rerun(session->studio(), m_loader);  // Rerun in the Jobs panel
         connect(session, &ProjectSession::jobChanged, this, &TranscribeWorkspace::onJobChanged);
         connect(session, &ProjectSession::jobProgress, this, &TranscribeWorkspace::onProgress);
         connect(session, &ProjectSession::historyChanged, this, [this] { refreshTranscripts(m_editor->transcriptUuid()); });

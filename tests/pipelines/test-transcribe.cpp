@@ -179,6 +179,23 @@ TEST_F(TranscribeTest, CancelStoresNothing) {
     EXPECT_EQ(sql("SELECT count(*) FROM generations"), "0");
 }
 
+TEST_F(TranscribeTest, CancelledJobIsRerunFromItsStoredParameters) {
+    const fs::path wav = inputs() / "bursts.wav";
+    write_burst_wav(wav, 16000, 1);
+    pl::TranscribeSettings s = settings();
+    s.language = "de";
+    Run first = transcribe(wav, s, fake_loader({.segment_delay_ms = 300}), true);
+    ASSERT_EQ(first.info.state, JobState::Cancelled);
+    pl::set_transcribe_rerun(studio(), fake_loader());
+    auto id = studio().rerun_job(first.info.spec.uuid);
+    ASSERT_TRUE(id.ok()) << id.error().message();
+    ASSERT_TRUE(studio().wait(*id, std::chrono::seconds(60)));
+    studio().drain();
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE kind='transcribe' AND state='done'"), "1");
+    EXPECT_EQ(sql("SELECT language FROM transcripts"), "de") << "the settings came from the stored parameters";
+    EXPECT_EQ(sql("SELECT count(*) FROM transcript_segments"), std::to_string(kBursts.size()));
+}
+
 TEST_F(TranscribeTest, SettingsRoundTripAndAreChecked) {
     pl::TranscribeSettings s;
     s.model = "/m/whisper-base";
