@@ -14,7 +14,10 @@ Result<Speech> speak(const VitsVoice& voice, std::string_view text, const SpeakO
     const VoiceConfig& cfg = voice.config();
     Speech out;
     out.sample_rate = cfg.sample_rate;
-    ATELIER_TRY_ASSIGN(auto sentences, text_to_phoneme_ids(text, cfg, out.warnings, options.espeak_data_parent));
+    std::filesystem::path data = options.espeak_data_parent;
+    std::error_code ec;
+    if (data.empty() && std::filesystem::is_regular_file(voice.dir() / "espeak-ng-data" / "phondata", ec)) data = voice.dir();
+    ATELIER_TRY_ASSIGN(auto sentences, text_to_phoneme_ids(text, cfg, out.warnings, data));
     VitsOptions vo;
     vo.length_scale = options.length_scale >= 0.0f ? options.length_scale : cfg.length_scale;
     vo.noise_scale = options.noise_scale >= 0.0f ? options.noise_scale : cfg.noise_scale;

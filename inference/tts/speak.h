@@ -24,7 +24,9 @@ struct SpeakOptions {
     float length_scale = -1.0f, noise_scale = -1.0f, noise_w = -1.0f;
     float sentence_silence_s = 0.2f;  // between sentences (not after the last)
     bool normalize = true;            // Piper's default: each sentence to peak 1
-    std::filesystem::path espeak_data_parent;  // empty: the system's espeak-ng data
+    // Folder holding espeak-ng-data/. Empty: the voice folder's own espeak-ng-data/ when it has
+    // one (scripts/fetch-models puts Piper's there), else the system's.
+    std::filesystem::path espeak_data_parent;
 };
 
 struct SpokenSentence {

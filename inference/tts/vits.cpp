@@ -211,6 +211,7 @@ Result<std::unique_ptr<VitsVoice>> VitsVoice::load(const std::filesystem::path& 
     bind_flow_decoder(b, a, *voice->w_);
     if (b.failed()) return b.error();
     voice->cfg_ = std::move(cfg);
+    voice->dir_ = dir;
     voice->model_ = std::move(model);
     return voice;
 }

@@ -47,6 +47,7 @@ public:
     ~VitsVoice();
 
     const VoiceConfig& config() const { return cfg_; }
+    const std::filesystem::path& dir() const { return dir_; }  // the folder it was loaded from
     int hop_samples() const;  // audio samples per frame (product of the upsample rates)
 
     // One sentence's ids -> audio. Errors: InvalidArgument for empty/out-of-range ids or a bad
@@ -59,6 +60,7 @@ public:
 private:
     VitsVoice() = default;
     VoiceConfig cfg_;
+    std::filesystem::path dir_;
     std::shared_ptr<const Model> model_;
     std::unique_ptr<Weights> w_;
 };
