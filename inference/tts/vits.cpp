@@ -217,7 +217,8 @@ Result<std::unique_ptr<VitsVoice>> VitsVoice::load(const std::filesystem::path& 
 }
 
 Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const VitsOptions& o, Session& s,
-                                         std::stop_token stop) const {
+                                         std::stop_token stop,
+                                         const std::function<void(std::span<const float>)>& on_audio) const {
     const VitsArchitecture& a = cfg_.arch;
     if (ids.empty()) return make_error(ErrorCode::InvalidArgument, "tts: no phoneme ids to speak");
     for (int64_t id : ids)
@@ -266,17 +267,38 @@ Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const Vit
     }
     if (stop.stop_requested()) return cancelled();
     const auto t_flow = Clock::now();
-    ATELIER_TRY(flow_reverse(s, *w_, a, z, F));
-    const double flow_ms = ms_since(t_flow);
-    if (o.keep_intermediates) {
-        out.intermediates.z.resize(z.size());
-        for (int64_t t = 0; t < F; ++t)
-            for (int64_t c = 0; c < I; ++c) out.intermediates.z[static_cast<size_t>(c * F + t)] = z[static_cast<size_t>(t * I + c)];
+    double flow_ms = 0;
+    if (o.keep_intermediates || o.first_chunk_frames <= 0 || F <= o.first_chunk_frames + kChunkContextFrames) {
+        ATELIER_TRY(flow_reverse(s, *w_, a, z, F));
+        flow_ms = ms_since(t_flow);
+        if (o.keep_intermediates) {
+            out.intermediates.z.resize(z.size());
+            for (int64_t t = 0; t < F; ++t)
+                for (int64_t c = 0; c < I; ++c) out.intermediates.z[static_cast<size_t>(c * F + t)] = z[static_cast<size_t>(t * I + c)];
+        }
+        ATELIER_TRY(hifigan(s, *w_, a, z, F, out.audio, stop));
+        if (on_audio) on_audio(out.audio);
+    } else {
+        // Two pieces: frames [0, c) computed on [0, c + P), then [c, F) on [c - P, F); each
+        // piece's audio is cropped to its own frames (exact up to float rounding: P covers the
+        // flow's and decoder's receptive fields).
+        const int64_t c = o.first_chunk_frames, P = kChunkContextFrames, hop = hop_samples();
+        const std::pair<int64_t, int64_t> pieces[] = {{0, c}, {c, F}};
+        std::vector<float> zc, audio;
+        for (const auto& [begin, end] : pieces) {
+            const int64_t lo = std::max<int64_t>(0, begin - P), hi = std::min<int64_t>(F, end + P);
+            zc.assign(z.begin() + lo * I, z.begin() + hi * I);
+            ATELIER_TRY(flow_reverse(s, *w_, a, zc, hi - lo));
+            ATELIER_TRY(hifigan(s, *w_, a, zc, hi - lo, audio, stop));
+            const auto first = audio.begin() + (begin - lo) * hop;
+            const size_t at = out.audio.size();
+            out.audio.insert(out.audio.end(), first, first + (end - begin) * hop);
+            if (on_audio) on_audio(std::span<const float>(out.audio).subspan(at));
+        }
+        flow_ms = -1;  // interleaved with the decoder
     }
-    const auto t_dec = Clock::now();
-    ATELIER_TRY(hifigan(s, *w_, a, z, F, out.audio, stop));
-    ATELIER_LOG_DEBUG("tts: %lld ids, %lld frames: encoder %.1f ms, durations %.1f ms, flow %.1f ms, decoder %.1f ms",
-                      static_cast<long long>(T), static_cast<long long>(F), enc_ms, dur_ms, flow_ms, ms_since(t_dec));
+    ATELIER_LOG_DEBUG("tts: %lld ids, %lld frames: encoder %.1f ms, durations %.1f ms, flow %.1f ms, flow+decoder %.1f ms",
+                      static_cast<long long>(T), static_cast<long long>(F), enc_ms, dur_ms, flow_ms, ms_since(t_flow));
     return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <stop_token>
@@ -25,7 +26,14 @@ struct VitsOptions {
     float noise_w = 0.8f;        // duration predictor noise
     int speaker_id = 0;          // multi-speaker voices only
     bool keep_intermediates = false;
+    // > 0: the flow and decoder first run on this many frames alone (plus kChunkContextFrames of
+    // look-ahead), handed to on_audio at once, then on the rest; for a short time to first audio.
+    int first_chunk_frames = 0;
 };
+
+// Frames of context each side of a chunk boundary: the flow's receptive field (4 couplings x 4
+// WaveNet layers x 2 frames) plus the decoder's (about 11 frames), rounded up.
+inline constexpr int64_t kChunkContextFrames = 48;
 
 // Channel-major intermediates ([C][T], as the ONNX graph's [1, C, T]) when asked for.
 struct VitsIntermediates {
@@ -52,8 +60,11 @@ public:
 
     // One sentence's ids -> audio. Errors: InvalidArgument for empty/out-of-range ids or a bad
     // speaker; Cancelled when stop is requested (checked between stages and decoder layers).
+    // on_audio (optional) gets the audio piece by piece as it is ready (one piece, or two with
+    // first_chunk_frames), on the calling thread.
     Result<VitsOutput> synthesize(std::span<const int64_t> ids, const VitsOptions& options, Session& session,
-                                  std::stop_token stop = {}) const;
+                                  std::stop_token stop = {},
+                                  const std::function<void(std::span<const float>)>& on_audio = {}) const;
 
     struct Weights;
 

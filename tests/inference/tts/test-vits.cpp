@@ -180,6 +180,33 @@ TEST_F(VitsJoe, PiperEspeakDataGivesPiperIdsExactly) {
     printf("phonemizer with Piper's espeak-ng data: %d/%d texts give Piper's ids exactly\n", exact, total);
 }
 
+TEST_F(VitsJoe, FirstChunkStreamsTheSameAudio) {
+    // The longer golden sentence (178 frames) in two pieces, the first of 40 frames: the pieces
+    // arrive in order through on_audio, and together they are the whole-sentence audio (the
+    // context covers the receptive fields, so only float rounding differs).
+    const auto ids = golden_ids("slow-ids");
+    tts::VitsOptions o;
+    o.noise_scale = 0.0f, o.noise_w = 0.0f, o.length_scale = 1.3f;
+    auto whole = voice_->synthesize(ids, o, *session_);
+    ASSERT_TRUE(whole.ok());
+    o.first_chunk_frames = 40;
+    std::vector<size_t> pieces;
+    std::vector<float> streamed;
+    auto chunked = voice_->synthesize(ids, o, *session_, {}, [&](std::span<const float> a) {
+        pieces.push_back(a.size());
+        streamed.insert(streamed.end(), a.begin(), a.end());
+    });
+    ASSERT_TRUE(chunked.ok());
+    ASSERT_EQ(pieces.size(), 2u);
+    EXPECT_EQ(pieces[0], 40u * static_cast<size_t>(voice_->hop_samples()));
+    EXPECT_EQ(streamed, chunked->audio);
+    ASSERT_EQ(chunked->audio.size(), whole->audio.size());
+    const Diff d = compare(chunked->audio, whole->audio);
+    printf("first chunk of 40 frames: streamed audio vs whole sentence SNR %.1f dB\n", d.snr_db);
+    EXPECT_GE(d.snr_db, 60.0);
+    EXPECT_GE(compare(chunked->audio, golden_f32("slow-audio")).snr_db, 30.0);
+}
+
 TEST(Vits, WrongVoiceFoldersGiveClearErrors) {
     const fs::path tmp = fs::temp_directory_path() / "atelier-test-vits-bad";
     fs::remove_all(tmp);
