@@ -1,15 +1,20 @@
 // LiveTranscriber (see transcribe.h): a sliding window over the microphone audio not yet final.
 // Each step decodes that audio (greedy, first temperature only, timestamps on); closed segments
-// that end stable_margin_ms before the newest audio are final and the window starts after them;
-// the rest is the partial text. Silence (no-speech windows) is dropped, keeping the last second.
+// that end stable_margin_ms before the newest audio and that two steps in a row agree on are
+// final, and the window starts after them; the rest is the partial text. Quiet audio (no 10 ms frame above -50 dBFS) is not decoded;
+// it and no-speech windows are dropped, keeping the last second.
 // Thread-safety: push() takes a mutex; step()/finish() on one worker thread.
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 
 #include "inference/audio/log-mel.h"
 #include "inference/speech/transcribe-internal.h"
 
 namespace atelier::infer::speech {
+
+// A short prompt: the window is short too, and a long history invites Whisper to repeat it.
+constexpr size_t kLivePromptTokens = 48;
 
 struct LiveTranscriber::Impl {
     const whisper::WhisperModel* model = nullptr;
@@ -21,8 +26,15 @@ struct LiveTranscriber::Impl {
     int64_t buffer_start = 0;    // stream sample index of buffer[0]
     int64_t received = 0;        // samples taken from pending so far
     int64_t decoded_at = -1;     // `received` at the last decode
-    std::vector<int32_t> prompt;
+    std::vector<int32_t> prompt;  // tokens of the last final segments (at most kLivePromptTokens)
     std::vector<Segment> finals;
+    std::vector<Segment> previous;  // the last step's segments that did not become final
+
+    bool agreed(const Segment& s) const {
+        for (const Segment& p : previous)
+            if (p.text == s.text && std::llabs(p.start_ms - s.start_ms) <= 300) return true;
+        return false;
+    }
 
     void take_pending() {
         std::lock_guard lock(mu);
@@ -99,6 +111,11 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
     const int64_t window_samples = int64_t{m.model->config().n_mel_frames()} * audio::kHop;
     if (static_cast<int64_t>(m.buffer.size()) > window_samples) m.drop_front(static_cast<int64_t>(m.buffer.size()) - window_samples);
     m.decoded_at = m.received;
+    if (peak_frame_dbfs(m.buffer) < VadOptions{}.min_on_dbfs) {  // quiet: no decoder run, keep the last second
+        m.drop_front(static_cast<int64_t>(m.buffer.size()) - audio::kSampleRate);
+        up.partial_start_ms = m.buffer_start / 16;
+        return up;
+    }
     up.decoded = true;
     ATELIER_TRY_ASSIGN(WindowOutcome w, m.decode_buffer());
     const double buffer_s = static_cast<double>(m.buffer.size()) / audio::kSampleRate;
@@ -107,24 +124,32 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
         up.partial_start_ms = m.buffer_start / 16;
         return up;
     }
-    // Closed segments end at a timestamp pair; the tail after them is unfinished.
-    const bool closed = w.closed;
+    // Closed segments (ending at a timestamp pair) that end stable_margin_ms before the newest
+    // audio and that the previous step decoded the same way (same text, start within 0.3 s:
+    // Whisper rewrites the end of a window as more audio comes) become final.
     const bool full = buffer_s * 1000.0 > static_cast<double>(window_samples / 16 - stable_margin_ms);
+    std::vector<Segment> segs;
+    for (const RawSegment& r : w.segments) segs.push_back(m.to_stream(r, w.result));
     double final_end_s = 0;
     size_t n_final = 0;
-    for (const RawSegment& s : w.segments) {
-        if (!(closed || full) || (!full && s.end_s > buffer_s - stable_margin_ms / 1000.0)) break;
-        final_end_s = s.end_s;
+    for (size_t i = 0; i < segs.size() && (w.closed || full); ++i) {
+        const bool stable = full || w.segments[i].end_s <= buffer_s - stable_margin_ms / 1000.0;
+        if (!stable || (!full && !m.agreed(segs[i]))) break;
+        final_end_s = w.segments[i].end_s;
         ++n_final;
     }
     std::string partial;
-    for (size_t i = 0; i < w.segments.size(); ++i) {
-        Segment s = m.to_stream(w.segments[i], w.result);
+    m.previous.clear();
+    for (size_t i = 0; i < segs.size(); ++i) {
+        Segment& s = segs[i];
         if (i < n_final) {
             m.prompt.insert(m.prompt.end(), s.tokens.begin(), s.tokens.end());
+            if (m.prompt.size() > kLivePromptTokens)
+                m.prompt.erase(m.prompt.begin(), m.prompt.end() - static_cast<ptrdiff_t>(kLivePromptTokens));
             if (!segment_is_empty(s)) up.final_segments.push_back(s), m.finals.push_back(std::move(s));
         } else {
             partial += s.text;
+            m.previous.push_back(std::move(s));
         }
     }
     size_t covered = 0;
@@ -132,6 +157,11 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
     if (covered < w.result.tokens.size())  // the unfinished tail
         partial += tokens_text(*m.model->tokenizer(), m.dec->tokens,
                                std::span<const int32_t>(w.result.tokens).subspan(covered));
+    // The window restarts where the next segment starts (its end timestamp can come before the
+    // last syllable, and a leftover fragment decodes as noise) less a 0.2 s lead-in, else after the
+    // last final one.
+    if (n_final > 0 && n_final < w.segments.size())
+        final_end_s = std::max(final_end_s, w.segments[n_final].start_s - 0.2);  // 0.2 s lead-in kept
     if (n_final > 0) m.drop_front(static_cast<int64_t>(final_end_s * audio::kSampleRate));
     if (full && n_final == 0) m.drop_front(static_cast<int64_t>(m.buffer.size()) / 2);  // never stall
     up.partial_text = std::move(partial);
@@ -145,12 +175,9 @@ Result<Transcript> LiveTranscriber::finish(std::stop_token stop) {
     Transcript t;
     if (m.buffer.size() >= 3200) {
         ATELIER_TRY(m.ensure_decoder(stop));
-        TranscribeOptions o = m.options;
-        o.vad = true;  // the tail may be mostly silence
-        o.initial_prompt.clear();
         Decoding& d = *m.dec;
-        d.initial_prompt = o.condition_on_previous_text ? m.prompt : std::vector<int32_t>{};
-        SilenceCut cut = cut_silences(m.buffer);
+        d.initial_prompt.clear();  // a short tail with the stream's text as prompt tends to repeat it
+        SilenceCut cut = cut_silences(m.buffer);  // the tail may be mostly silence
         Transcript tail;
         if (cut.any_speech) {
             ATELIER_TRY(long_form(d, cut.audio, {}, &cut, tail));

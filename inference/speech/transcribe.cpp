@@ -115,7 +115,7 @@ Result<WindowOutcome> Decoding::run_window(const std::shared_ptr<const whisper::
         ATELIER_TRY(add_word_timestamps(context(), enc, out.segments, ap));
         last_speech_s = ap.last_speech_s;
         if (!out.single_timestamp_ending) {  // seek to the last word's end
-            double last_end = -1;
+            double last_end = out.segments.empty() ? -1 : out.segments.back().end_s;  // OpenAI's get_end
             for (const auto& s : out.segments)
                 for (const auto& w : s.words) last_end = w.end_s;
             if (last_end > in.time_offset_s)

@@ -86,7 +86,8 @@ struct LiveUpdate {
 
 // Live microphone transcription. Each step decodes the audio not yet final (at most one 30 s
 // window, greedy, timestamps on); closed segments that end at least `stable_margin_ms` before the
-// newest audio become final and the window slides past them; the rest is the partial text.
+// newest audio and that two consecutive steps decoded alike become final, and the window slides
+// past them; the rest is the partial text.
 class LiveTranscriber {
 public:
     LiveTranscriber(const whisper::WhisperModel& model, TranscribeOptions options);

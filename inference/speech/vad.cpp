@@ -23,6 +23,12 @@ std::vector<float> frame_levels_db(std::span<const float> pcm, int64_t frame_len
 
 }  // namespace
 
+float peak_frame_dbfs(std::span<const float> pcm, const VadOptions& o) {
+    const int64_t frame_len = std::max<int64_t>(1, int64_t{o.sample_rate} * o.frame_ms / 1000);
+    const std::vector<float> levels = frame_levels_db(pcm, frame_len);
+    return levels.empty() ? -100.0f : *std::max_element(levels.begin(), levels.end());
+}
+
 std::vector<SpeechRegion> detect_speech(std::span<const float> pcm, const VadOptions& o) {
     const int64_t frame_len = std::max<int64_t>(1, int64_t{o.sample_rate} * o.frame_ms / 1000);
     const std::vector<float> levels = frame_levels_db(pcm, frame_len);

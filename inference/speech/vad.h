@@ -28,6 +28,9 @@ struct SpeechRegion {
     int64_t start = 0, end = 0;  // samples, [start, end)
 };
 
+// The loudest 10 ms frame's level in dBFS (-100 for empty or all-zero audio).
+float peak_frame_dbfs(std::span<const float> pcm, const VadOptions& options = {});
+
 // Speech regions of pcm (mono), in order, not overlapping.
 std::vector<SpeechRegion> detect_speech(std::span<const float> pcm, const VadOptions& options = {});
 

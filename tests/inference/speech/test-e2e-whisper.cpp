@@ -200,3 +200,38 @@ TEST(SpeechE2e, UnknownLanguageIsAClearError) {
     EXPECT_EQ(r.error().code, atelier::ErrorCode::InvalidArgument);
     EXPECT_NE(r.error().message().find("xx"), std::string::npos);
 }
+
+TEST(SpeechE2e, LongFormMatchesOpenAiTranscribe) {
+    // openai-whisper's transcribe() on the same clip and weights (beam 5, best-of 5, word
+    // timestamps; tools/whisper/make-openai-transcribe-golden.py). Ours runs without the VAD step
+    // (which is ours, not OpenAI's): same segments and text, segment times within one timestamp
+    // step (20 ms), word times within two DTW frames (40 ms).
+    REQUIRE_BASE_MODEL();
+    std::ifstream in(std::string(ATELIER_SPEECH_FIXTURES) + "/openai-transcribe-base.json");
+    const json g = json::parse(in);
+    const std::vector<float> pcm = speech_test::read_wav16(kFixtures + "/speech-long.wav");
+    int64_t sum_abs = 0;
+    for (float x : pcm) sum_abs += std::llabs(std::llround(x * 32768.0f));
+    ASSERT_EQ(static_cast<int64_t>(pcm.size()), g["n_samples"].get<int64_t>()) << "the flite clip changed: regenerate the golden";
+    ASSERT_EQ(sum_abs, g["sum_abs_int16"].get<int64_t>()) << "the flite clip changed: regenerate the golden";
+    sp::TranscribeOptions o = english(true);
+    o.vad = false;
+    const sp::Transcript t = run(pcm, o);
+    const json& want = g["segments"];
+    ASSERT_EQ(t.segments.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+        const sp::Segment& s = t.segments[i];
+        const json& w = want[i];
+        EXPECT_EQ(s.text, w["text"].get<std::string>());
+        EXPECT_NEAR(static_cast<double>(s.start_ms), w["start"].get<double>() * 1000.0, 20.0) << s.text;
+        EXPECT_NEAR(static_cast<double>(s.end_ms), w["end"].get<double>() * 1000.0, 20.0) << s.text;
+        ASSERT_EQ(s.words.size(), w["words"].size()) << s.text;
+        for (size_t k = 0; k < s.words.size(); ++k) {
+            const json& ww = w["words"][k];
+            EXPECT_EQ(s.words[k].text, ww["word"].get<std::string>());
+            EXPECT_NEAR(static_cast<double>(s.words[k].start_ms), ww["start"].get<double>() * 1000.0, 40.0) << ww["word"];
+            EXPECT_NEAR(static_cast<double>(s.words[k].end_ms), ww["end"].get<double>() * 1000.0, 40.0) << ww["word"];
+            EXPECT_NEAR(s.words[k].probability, ww["probability"].get<double>(), 0.02) << ww["word"];
+        }
+    }
+}

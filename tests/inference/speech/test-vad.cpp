@@ -83,3 +83,14 @@ TEST(SpeechVad, SilenceAndRoomToneHaveNoSpeech) {
     append_noise(tone_room, 10.0, 0.02f);
     EXPECT_TRUE(sp::detect_speech(tone_room).empty());
 }
+
+TEST(SpeechVad, PeakFrameLevel) {
+    // A 0.3-amplitude sine has mean square 0.045: 10 log10(0.045) = -13.47 dBFS; a 10 ms frame
+    // holds 4.4 periods of 440 Hz, so its mean of sin^2 is 0.5 +- 1/(2 * 160 * sin(2 pi 440/16000))
+    // = 0.5 +- 0.018, i.e. +-0.16 dB. Zeros give the floor of 10 log10(1e-10) = -100.
+    std::vector<float> v;
+    append_zeros(v, 1.0);
+    EXPECT_NEAR(sp::peak_frame_dbfs(v), -100.0f, 1e-3);
+    append_tone(v, 0.5);
+    EXPECT_NEAR(sp::peak_frame_dbfs(v), -13.47f, 0.17);
+}
