@@ -151,6 +151,7 @@ std::string normalize_text(std::string_view text, std::vector<std::string>& warn
         if (cp == '\r') { out.push_back('\n'); if (i < valid.size() && valid[i] == '\n') ++i; continue; }
         if (unspeakable(cp)) {
             if (cp != 0xFFFD) warnings.push_back("skipped character " + cp_name(cp) + " (cannot be spoken)");
+            if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) out.push_back(' ');  // a control still separates words
             continue;
         }
         switch (cp) {
@@ -250,6 +251,9 @@ Result<std::vector<PhonemeSentence>> text_to_phoneme_ids(std::string_view text, 
     options.espeak_voice = voice.espeak_voice.empty() ? "en-us" : voice.espeak_voice;
     options.espeak_data_parent = espeak_data_parent;
     ATELIER_TRY_ASSIGN(auto sentences, phonemize_espeak(normalized, options));
+    if (sentences.empty())
+        return make_error(ErrorCode::InvalidArgument, "the text has nothing espeak-ng can speak (only punctuation?)",
+                          "type some words");
     std::vector<PhonemeSentence> out;
     for (auto& phonemes : sentences) {
         PhonemeSentence s;

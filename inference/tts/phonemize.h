@@ -2,7 +2,7 @@
 // Piper voices were trained with) to IPA clause by clause, the clause's punctuation kept (with a
 // space after , : ;), split into NFD code points, grouped into sentences, optional vowel-cluster
 // merging, then ids with BOS, PAD after every phoneme, EOS. Characters espeak-ng cannot speak
-// (pictographs, private use, controls, broken UTF-8) and phonemes the voice has no id for are
+// (controls, private use, noncharacters, broken UTF-8) and phonemes the voice has no id for are
 // skipped with a warning. Thread-safety: any thread; espeak-ng itself is global, so calls into it
 // are serialised by an internal mutex.
 #pragma once
@@ -32,10 +32,11 @@ struct PhonemeSentence {
     std::string phoneme_text() const;  // the phonemes joined, for logs and tests
 };
 
-// Normalises text for espeak-ng: broken UTF-8, controls (other than newline/tab), pictographs,
-// private-use and unassigned-looking code points are dropped with one warning each (naming the
-// code point); typographic quotes and apostrophes become ASCII, U+2026 becomes "...", no-break
-// and other Unicode spaces become ' '. Everything else passes through for espeak-ng.
+// Normalises text for espeak-ng: broken UTF-8, controls (other than newline/tab; they become a
+// space), zero-width marks, private-use code points and noncharacters are dropped with one
+// warning each (naming the code point); typographic quotes and apostrophes become ASCII, U+2026
+// becomes "...", no-break and other Unicode spaces become ' '. Everything else (emoji, symbols,
+// other scripts) passes through: espeak-ng names or reads it.
 std::string normalize_text(std::string_view text, std::vector<std::string>& warnings);
 
 // espeak-ng phonemes of already-normalised text, one list of phonemes per sentence.

@@ -108,7 +108,7 @@ TEST(TtsPhonemize, TypographicTextGivesTheAsciiIds) {
 
 TEST(TtsPhonemize, UnspeakableCharactersAreSkippedWithAWarning) {
     std::vector<std::string> warnings;
-    EXPECT_EQ(tts::normalize_text("a\x01" "b\u200b\ue000c\r\nd\u2026 \u201cq\u201d", warnings), "abc\nd... \"q\"");
+    EXPECT_EQ(tts::normalize_text("a\x01" "b\u200b\ue000c\r\nd\u2026 \u201cq\u201d", warnings), "a bc\nd... \"q\"");
     ASSERT_EQ(warnings.size(), 3u);
     EXPECT_NE(warnings[0].find("U+0001"), std::string::npos) << warnings[0];
     EXPECT_NE(warnings[1].find("U+200B"), std::string::npos) << warnings[1];
@@ -154,6 +154,9 @@ TEST(TtsPhonemize, ClearErrors) {
         EXPECT_EQ(r.error().code, atelier::ErrorCode::InvalidArgument);
         EXPECT_NE(r.error().detail.find("empty"), std::string::npos);
     }
+    auto dots = tts::text_to_phoneme_ids("...", voice, warnings);
+    ASSERT_FALSE(dots.ok());
+    EXPECT_EQ(dots.error().code, atelier::ErrorCode::InvalidArgument);
     tts::PhonemizeOptions bad_voice;
     bad_voice.espeak_voice = "xx-nonexistent";
     auto r = tts::phonemize_espeak("hello", bad_voice);
