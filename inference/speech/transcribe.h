@@ -1,11 +1,9 @@
-// Whisper transcription with OpenAI's transcribe() semantics: long-form audio seeking over 30 s
-// windows by the last timestamp, greedy or beam search with temperature fallback (compression
-// ratio and average log-probability), no-speech gating, language detection, transcribe or
-// translate, an initial prompt and conditioning on the previous text, word timestamps from the
-// alignment heads with DTW, and an energy VAD that cuts long silences first. LiveTranscriber
-// decodes microphone audio as it arrives with a sliding window.
-// Thread-safety: transcribe() runs on the calling thread (a job worker); callbacks run on it and
-// must not throw. A LiveTranscriber: push() from any thread; step()/finish() from one worker.
+// Whisper transcription with openai-whisper's transcribe() semantics: 30 s windows sought by the
+// last timestamp, greedy/beam search with temperature fallback, no-speech gating, language
+// detection, transcribe/translate, prompts, word timestamps (alignment heads + DTW), and an energy
+// VAD that cuts long silences first. LiveTranscriber decodes microphone audio as it arrives.
+// Thread-safety: transcribe() runs on the calling thread; callbacks run on it and must not throw.
+// A LiveTranscriber: push() from any thread; step()/finish() from one worker.
 #pragma once
 
 #include <cstdint>

@@ -1,10 +1,9 @@
-// Voice activity: an energy detector with hysteresis that finds long silences, and the cut that
-// removes them from the audio before transcription, with the map that puts timestamps back on
-// the original timeline. Frames of 10 ms; level in dBFS = 10 log10(mean square). The noise floor
-// is the 10th percentile of the frame levels; speech starts above max(floor + on_margin_db,
-// min_on_dbfs) and ends after hang_ms below that threshold minus hysteresis_db. Silences longer
-// than min_silence_ms lose all but keep_ms on each side (short pauses are never cut, so Whisper
-// still sees sentence breaks). Thread-safety: pure functions on caller data.
+// Voice activity: an energy detector with hysteresis (10 ms frames, dBFS = 10 log10(mean square);
+// floor = 10th percentile of frame levels; speech above max(floor + on_margin_db, min_on_dbfs),
+// ending hang_ms below that minus hysteresis_db), and the cut that removes silences longer than
+// min_silence_ms but keep_ms each side (short pauses stay, so Whisper still sees sentence breaks),
+// with the map that puts timestamps back on the original timeline.
+// Thread-safety: pure functions on caller data.
 #pragma once
 
 #include <cstdint>
