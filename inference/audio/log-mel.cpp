@@ -28,10 +28,10 @@ constexpr int kFftSize = 1024;  // >= 2 * kNFft - 1, a power of two (av_tx's fas
 struct AvFree {
     void operator()(void* p) const { av_free(p); }
 };
-using ComplexBuf = std::unique_ptr<AVComplexFloat[], AvFree>;
+using ComplexBuf = std::unique_ptr<AVComplexDouble[], AvFree>;  // av_malloc'd: aligned for av_tx
 
 ComplexBuf alloc_complex(size_t n) {
-    return ComplexBuf(static_cast<AVComplexFloat*>(av_mallocz(n * sizeof(AVComplexFloat))));
+    return ComplexBuf(static_cast<AVComplexDouble*>(av_mallocz(n * sizeof(AVComplexDouble))));
 }
 
 // Chirp c_n = exp(-i*pi*n^2/N), n^2 reduced mod 2N so the angle stays small.
@@ -41,8 +41,9 @@ std::complex<double> chirp(int n) {
     return {std::cos(angle), std::sin(angle)};
 }
 
-// A 400-point complex DFT as Bluestein's chirp-z: X_k = c_k * sum_n (x_n c_n) conj(c_{k-n}),
-// the convolution done by one forward and one inverse 1024-point av_tx FFT.
+// A 400-point DFT of two windowed real frames at once (z = w * (x1 + i*x2)) as Bluestein's
+// chirp-z: Z_k = c_k * sum_n (z_n c_n) conj(c_{k-n}), the convolution done by one forward and one
+// inverse 1024-point av_tx FFT. The window is folded into the input chirp (wc_n = w_n c_n).
 class Dft400 {
 public:
     Dft400() = default;
@@ -53,24 +54,26 @@ public:
         av_tx_uninit(&inv_);
     }
 
-    bool init() {
-        float scale = 1.0f;
-        if (av_tx_init(&fwd_, &fwd_fn_, AV_TX_FLOAT_FFT, 0, kFftSize, &scale, 0) < 0) return false;
+    bool init(const double* window) {
+        double scale = 1.0;
+        if (av_tx_init(&fwd_, &fwd_fn_, AV_TX_DOUBLE_FFT, 0, kFftSize, &scale, 0) < 0) return false;
         // av_tx's FFTs ignore the scale argument (libavutil 57); the 1/1024 of the inverse
         // transform is folded into H below instead.
-        if (av_tx_init(&inv_, &inv_fn_, AV_TX_FLOAT_FFT, 1, kFftSize, &scale, 0) < 0) return false;
+        if (av_tx_init(&inv_, &inv_fn_, AV_TX_DOUBLE_FFT, 1, kFftSize, &scale, 0) < 0) return false;
         a_ = alloc_complex(kFftSize);
         b_ = alloc_complex(kFftSize);
         h_ = alloc_complex(kFftSize);
         if (!a_ || !b_ || !h_) return false;
         for (int n = 0; n < kNFft; ++n) {
             const std::complex<double> c = chirp(n);
-            c_[n] = {static_cast<float>(c.real()), static_cast<float>(c.imag())};
-            const AVComplexFloat conj_c{c_[n].re, -c_[n].im};
+            c_[n] = {c.real(), c.imag()};
+            wc_re_[n] = window[n] * c.real();
+            wc_im_[n] = window[n] * c.imag();
+            const AVComplexDouble conj_c{c_[n].re, -c_[n].im};
             a_[n] = conj_c;
             if (n > 0) a_[kFftSize - n] = conj_c;
         }
-        fwd_fn_(fwd_, h_.get(), a_.get(), sizeof(AVComplexFloat));  // H = FFT(conj chirp) / 1024
+        fwd_fn_(fwd_, h_.get(), a_.get(), sizeof(AVComplexDouble));  // H = FFT(conj chirp) / 1024
         for (int k = 0; k < kFftSize; ++k) {
             h_[k].re /= kFftSize;
             h_[k].im /= kFftSize;
@@ -78,18 +81,18 @@ public:
         return true;
     }
 
-    // in: kNFft complex samples; out: kNFft complex bins (may alias nothing).
-    void run(const AVComplexFloat* in, AVComplexFloat* out) {
+    // x1, x2: kNFft raw samples each; out: kNFft complex bins of w * (x1 + i*x2).
+    void run(const float* x1, const float* x2, AVComplexDouble* out) {
         for (int n = 0; n < kNFft; ++n) {
-            a_[n] = {in[n].re * c_[n].re - in[n].im * c_[n].im, in[n].re * c_[n].im + in[n].im * c_[n].re};
+            a_[n] = {x1[n] * wc_re_[n] - x2[n] * wc_im_[n], x1[n] * wc_im_[n] + x2[n] * wc_re_[n]};
         }
-        std::fill(a_.get() + kNFft, a_.get() + kFftSize, AVComplexFloat{0.0f, 0.0f});
-        fwd_fn_(fwd_, b_.get(), a_.get(), sizeof(AVComplexFloat));
+        std::fill(a_.get() + kNFft, a_.get() + kFftSize, AVComplexDouble{0.0, 0.0});
+        fwd_fn_(fwd_, b_.get(), a_.get(), sizeof(AVComplexDouble));
         for (int k = 0; k < kFftSize; ++k) {
-            const AVComplexFloat x = b_[k], y = h_[k];
+            const AVComplexDouble x = b_[k], y = h_[k];
             b_[k] = {x.re * y.re - x.im * y.im, x.re * y.im + x.im * y.re};
         }
-        inv_fn_(inv_, a_.get(), b_.get(), sizeof(AVComplexFloat));
+        inv_fn_(inv_, a_.get(), b_.get(), sizeof(AVComplexDouble));
         for (int k = 0; k < kNFft; ++k) {
             out[k] = {a_[k].re * c_[k].re - a_[k].im * c_[k].im, a_[k].re * c_[k].im + a_[k].im * c_[k].re};
         }
@@ -101,7 +104,8 @@ private:
     av_tx_fn fwd_fn_ = nullptr;
     av_tx_fn inv_fn_ = nullptr;
     ComplexBuf a_, b_, h_;
-    AVComplexFloat c_[kNFft] = {};
+    AVComplexDouble c_[kNFft] = {};
+    double wc_re_[kNFft] = {}, wc_im_[kNFft] = {};
 };
 
 double hz_to_mel(double hz) {
@@ -135,59 +139,59 @@ float padded_sample(const Geometry& g, int64_t j) {
     return i < static_cast<int64_t>(g.pcm.size()) ? g.pcm[static_cast<size_t>(i)] : 0.0f;
 }
 
-void load_frame(const Geometry& g, int64_t t, const float* window, float* dst) {
+void load_frame(const Geometry& g, int64_t t, float* dst) {
     const int64_t start = t * kHop;  // in padded coordinates
     const int64_t first = start - kNFft / 2;
     if (first >= 0 && first + kNFft <= static_cast<int64_t>(g.pcm.size())) {
         const float* src = g.pcm.data() + first;
-        for (int n = 0; n < kNFft; ++n) dst[n] = src[n] * window[n];
+        std::copy(src, src + kNFft, dst);
         return;
     }
-    for (int n = 0; n < kNFft; ++n) dst[n] = padded_sample(g, start + n) * window[n];
+    for (int n = 0; n < kNFft; ++n) dst[n] = padded_sample(g, start + n);
 }
 
 struct MelJob {
     const Geometry* geom = nullptr;
-    const float* window = nullptr;
+    const double* window = nullptr;  // periodic Hann
     const std::vector<float>* filters = nullptr;  // [n_mels][201]
     const std::vector<FilterSpan>* spans = nullptr;
     int n_mels = 0;
     float* out = nullptr;  // [n_mels][n_frames], log10 values before normalising
 };
 
-void mel_of_power(const MelJob& job, const float* power, int64_t t) {
+void mel_of_power(const MelJob& job, const double* power, int64_t t) {
     const float* f = job.filters->data();
     for (int m = 0; m < job.n_mels; ++m) {
         const FilterSpan s = (*job.spans)[static_cast<size_t>(m)];
         const float* row = f + static_cast<size_t>(m) * kNFreqBins;
-        float acc = 0.0f;
+        double acc = 0.0;
         for (int k = s.lo; k < s.hi; ++k) acc += row[k] * power[k];
         job.out[static_cast<size_t>(m) * static_cast<size_t>(job.geom->n_frames) + static_cast<size_t>(t)] =
-            std::log10(std::max(acc, 1e-10f));
+            static_cast<float>(std::log10(std::max(acc, 1e-10)));
     }
 }
 
 // Frames [t0, t1): two real frames per complex DFT (z = x1 + i*x2, split by conjugate symmetry).
 bool run_frames(const MelJob& job, int64_t t0, int64_t t1) {
     Dft400 dft;
-    if (!dft.init()) return false;
-    float x1[kNFft], x2[kNFft], p1[kNFreqBins], p2[kNFreqBins];
-    AVComplexFloat z[kNFft], zf[kNFft];
+    if (!dft.init(job.window)) return false;
+    float x1[kNFft], x2[kNFft];
+    double p1[kNFreqBins], p2[kNFreqBins];
+    AVComplexDouble zf[kNFft];
     for (int64_t t = t0; t < t1; t += 2) {
         const bool pair = t + 1 < t1;
-        load_frame(*job.geom, t, job.window, x1);
+        load_frame(*job.geom, t, x1);
         if (pair) {
-            load_frame(*job.geom, t + 1, job.window, x2);
+            load_frame(*job.geom, t + 1, x2);
         } else {
             std::fill(x2, x2 + kNFft, 0.0f);
         }
-        for (int n = 0; n < kNFft; ++n) z[n] = {x1[n], x2[n]};
-        dft.run(z, zf);
+        dft.run(x1, x2, zf);
         for (int k = 0; k < kNFreqBins; ++k) {
-            const AVComplexFloat a = zf[k], b = zf[(kNFft - k) % kNFft];
+            const AVComplexDouble a = zf[k], b = zf[(kNFft - k) % kNFft];
             // X1 = (Z_k + conj Z_{N-k}) / 2, X2 = (Z_k - conj Z_{N-k}) / 2i
-            const float r1 = 0.5f * (a.re + b.re), i1 = 0.5f * (a.im - b.im);
-            const float r2 = 0.5f * (a.im + b.im), i2 = -0.5f * (a.re - b.re);
+            const double r1 = 0.5 * (a.re + b.re), i1 = 0.5 * (a.im - b.im);
+            const double r2 = 0.5 * (a.im + b.im), i2 = -0.5 * (a.re - b.re);
             p1[k] = r1 * r1 + i1 * i1;
             p2[k] = r2 * r2 + i2 * i2;
         }
@@ -271,10 +275,8 @@ Result<LogMel> whisper_log_mel(std::span<const float> pcm, int n_mels, const Mel
     auto geom = frame_geometry(pcm, options);
     if (!geom) return std::move(geom).error();
 
-    float window[kNFft];  // periodic Hann, as torch.hann_window(400)
-    for (int n = 0; n < kNFft; ++n) {
-        window[n] = static_cast<float>(0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * n / kNFft));
-    }
+    double window[kNFft];  // periodic Hann, as torch.hann_window(400)
+    for (int n = 0; n < kNFft; ++n) window[n] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * n / kNFft);
     const std::vector<float> filters = slaney_mel_filters(n_mels);
     std::vector<FilterSpan> spans(static_cast<size_t>(n_mels));
     for (int m = 0; m < n_mels; ++m) {

@@ -151,6 +151,31 @@ def silence_files(out_dir):
     write_wav(os.path.join(out_dir, "room-tone-10s.wav"), tone)
 
 
+def probe(path):
+    """(stream codec types, duration s) as ffprobe sees them; None when ffprobe cannot open it."""
+    r = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:format=duration",
+                        "-of", "json", path], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    doc = json.loads(r.stdout)
+    return [st["codec_type"] for st in doc.get("streams", [])], float(doc.get("format", {}).get("duration", 0))
+
+
+def self_check(out_dir, duration_ms):
+    """The files are what the JSON says, checked with ffprobe (not with our own media code)."""
+    want = {"speech-long.wav": ["audio"], "speech-long.mp3": ["audio"], "speech-long.mp4": ["video", "audio"],
+            "video-no-audio.mp4": ["video"], "silence-zeros-10s.wav": ["audio"], "room-tone-10s.wav": ["audio"]}
+    for name, kinds in want.items():
+        got = probe(os.path.join(out_dir, name))
+        if got is None or sorted(got[0]) != sorted(kinds):
+            fail(f"{name}: ffprobe sees {got}, expected streams {kinds}")
+        if name.startswith("speech-long") and abs(got[1] * 1000 - duration_ms) > 500:
+            fail(f"{name}: {got[1]:.2f} s, expected {duration_ms / 1000:.2f} s")
+    for name in ("corrupt-truncated.mp4", "corrupt-garbage.wav"):
+        if probe(os.path.join(out_dir, name)) is not None:
+            fail(f"{name}: ffprobe opens it, so it is not corrupt enough")
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: make-speech-fixtures.py OUT_DIR")
@@ -166,6 +191,7 @@ def main():
     shutil.rmtree(tmp)
     media_files(out_dir)
     silence_files(out_dir)
+    self_check(out_dir, duration_ms)
     doc = dict(
         generator="tools/whisper/make-speech-fixtures.py", sample_rate=SR, duration_ms=duration_ms,
         files={"wav": "speech-long.wav", "mp3": "speech-long.mp3 (44.1 kHz stereo, 96 kb/s)",
