@@ -10,6 +10,10 @@
 namespace atelier::infer::tts {
 namespace {
 
+// At or below this many output channels a stride-1 conv swaps the MatMul operands (measured on
+// the engine's AVX-512 kernel: 32 channels 11 -> 29 GFLOPS, 64: 36 -> 48; 128 is better as is).
+constexpr int64_t kSwapMaxChannels = 64;
+
 Tensor f32_view(const float* data, int64_t ne0, int64_t ne1) {
     Tensor t;
     t.type = DType::F32;
@@ -69,13 +73,34 @@ Status conv1d_phases(Session& s, const ConvW& c, std::span<const float> x, int64
                 std::copy(in, in + cin, dst);
             }
         });
-        Tensor xt = f32_view(xr, K * cin, U);
-        xt.nb[1] = 4 * cin;  // overlapping windows
-        Tensor yt = f32_view(y.data() + r * cout, cout, U);
-        yt.nb[1] = 4 * cout * d;
-        ATELIER_TRY(s.run(OpCall{Op::MatMul, MatMulArgs{&c.w, &xt, &yt}}));
+        Tensor windows = f32_view(xr, K * cin, U);
+        windows.nb[1] = 4 * cin;  // overlapping windows
+        if (cout > kSwapMaxChannels) {
+            Tensor yt = f32_view(y.data() + r * cout, cout, U);
+            yt.nb[1] = 4 * cout * d;
+            ATELIER_TRY(s.run(OpCall{Op::MatMul, MatMulArgs{&c.w, &windows, &yt}}));
+            continue;
+        }
+        // Few output channels: the MatMul kernel is faster with the windows as its "weight"
+        // operand (many rows) and the conv weights as the few columns; the result is channel-major
+        // and is transposed into y with the bias added on the way.
+        thread_local std::vector<float> cm_buffer;
+        cm_buffer.resize(static_cast<size_t>(U * cout));
+        float* const cm = cm_buffer.data();
+        Tensor cmt = f32_view(cm, U, cout);
+        ATELIER_TRY(s.run(OpCall{Op::MatMul, MatMulArgs{&windows, &c.w, &cmt}}));
+        const float* bias = c.b.data ? static_cast<const float*>(c.b.data) : nullptr;
+        constexpr int64_t kBlock = 64;  // time steps per transposed tile (fits L1)
+        parallel_for(s.context(), (U + kBlock - 1) / kBlock, [&](int64_t blk) {
+            const int64_t u0 = blk * kBlock, u1 = std::min(U, u0 + kBlock);
+            for (int64_t ch = 0; ch < cout; ++ch) {
+                const float b = bias ? bias[ch] : 0.0f;
+                const float* src = cm + ch * U;
+                for (int64_t u = u0; u < u1; ++u) y[static_cast<size_t>((r + u * d) * cout + ch)] = src[u] + b;
+            }
+        });
     }
-    add_bias(s, c, y.data(), T_out);
+    if (cout > kSwapMaxChannels) add_bias(s, c, y.data(), T_out);
     return ok_status();
 }
 
