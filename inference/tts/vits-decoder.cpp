@@ -19,10 +19,16 @@ Status wavenet(Session& s, const CouplingW& c, std::vector<float>& x, int64_t F,
     const size_t n = c.in.size();
     for (size_t i = 0; i < n; ++i) {
         ATELIER_TRY(conv1d(s, c.in[i], x, F, in, Tn));
+        // tanh(a) * sigmoid(b) with one vectorised Sigmoid op: tanh(a) = 2 sigmoid(2a) - 1.
+        for (int64_t t = 0; t < F; ++t) {
+            float* r = in.data() + t * 2 * H;
+            for (int64_t h = 0; h < H; ++h) r[h] *= 2.0f;
+        }
+        ATELIER_TRY(sigmoid_inplace(s, in));
         for (int64_t t = 0; t < F; ++t) {
             const float* r = in.data() + t * 2 * H;
             float* a = acts.data() + t * H;
-            for (int64_t h = 0; h < H; ++h) a[h] = std::tanh(r[h]) * (1.0f / (1.0f + std::exp(-r[H + h])));
+            for (int64_t h = 0; h < H; ++h) a[h] = (2.0f * r[h] - 1.0f) * r[H + h];
         }
         ATELIER_TRY(conv1d(s, c.res_skip[i], acts, F, rs, Tn));
         if (i + 1 < n) {
@@ -94,7 +100,9 @@ Status hifigan(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& 
     }
     leaky_relu_inplace(x, 0.01f);
     ATELIER_TRY(conv1d(s, w.conv_post, x, T, audio, Tn));
-    for (float& v : audio) v = std::tanh(v);
+    for (float& v : audio) v *= 2.0f;  // tanh(v) = 2 sigmoid(2v) - 1
+    ATELIER_TRY(sigmoid_inplace(s, audio));
+    for (float& v : audio) v = 2.0f * v - 1.0f;
     return ok_status();
 }
 

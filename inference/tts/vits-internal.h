@@ -55,6 +55,7 @@ Status conv_transpose1d(Session& s, const ConvW& c, std::span<const float> x, in
                         int64_t& T_out);
 void layer_norm_channels(float* x, int64_t T, int64_t C, const LayerNormW& ln);  // in place, eps 1e-5
 Status gelu_inplace(Session& s, std::span<float> x);  // erf GELU
+Status sigmoid_inplace(Session& s, std::span<float> x);
 void leaky_relu_inplace(std::span<float> x, float slope);  // slope in [0, 1]
 
 // Stages (vits-encoder.cpp, vits-duration.cpp, vits-decoder.cpp).

@@ -212,6 +212,11 @@ Status gelu_inplace(Session& s, std::span<float> x) {
     return s.run(OpCall{Op::Gelu, GeluArgs{&t, &t, GeluApprox::Erf}});
 }
 
+Status sigmoid_inplace(Session& s, std::span<float> x) {
+    Tensor t = f32_view(x.data(), static_cast<int64_t>(x.size()), 1);
+    return s.run(OpCall{Op::Sigmoid, UnaryArgs{&t, &t}});
+}
+
 void leaky_relu_inplace(std::span<float> x, float slope) {
     for (float& v : x) v = std::max(v, v * slope);  // slope < 1: branch-free, vectorises
 }
