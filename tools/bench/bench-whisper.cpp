@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
     std::vector<double> enc_s;
     std::shared_ptr<const whisper::EncoderOutput> enc;
     for (int i = 0; i < 3; ++i) {
+        enc.reset();  // one encoder output alive at a time, as in a transcription
         const double t0 = bench::now_s();
         auto e = m.encode(mel->data, **session, {});
         if (!e) return std::fprintf(stderr, "%s\n", e.error().message().c_str()), 1;
