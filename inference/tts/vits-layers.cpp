@@ -1,7 +1,8 @@
-// 1-D layers for VITS on time-major [T][C] buffers: Conv1d as im2col ([tap][channel] columns, the
-// weights reordered to match at load) + the MatMul op (1x1 convs
-// straight to MatMul, depthwise convs as a direct loop), ConvTranspose1d as MatMul + overlap-add,
-// channel LayerNorm, GELU (the engine's op) and leaky ReLU. Thread-safety: one Session per caller.
+// 1-D layers for VITS on time-major [T][C] buffers. Stride-1 convs (all of Piper's): per dilation
+// phase one MatMul over overlapping input windows (weights reordered to [Cout][K][Cin] at load),
+// operands swapped for <= 64 output channels; other strides: chunked im2col + MatMul. Depthwise
+// convs as a direct loop, ConvTranspose1d as MatMul + overlap-add, channel LayerNorm, GELU and
+// Sigmoid through the engine's ops, leaky ReLU. Thread-safety: one Session per caller.
 #include <algorithm>
 #include <cmath>
 

@@ -182,6 +182,50 @@ void bind_flow_decoder(Binder& b, const VitsArchitecture& a, VitsVoice::Weights&
     w.conv_post = b.conv("dec.conv_post", ch, 1);
 }
 
+// Rows [rows][stride] (columns c0..c0+C) -> channel-major [C][rows], as the ONNX graph's [1, C, T].
+std::vector<float> channel_major(const std::vector<float>& v, int64_t rows, int64_t C, int64_t c0, int64_t stride) {
+    std::vector<float> r(static_cast<size_t>(rows * C));
+    for (int64_t t = 0; t < rows; ++t)
+        for (int64_t c = 0; c < C; ++c) r[static_cast<size_t>(c * rows + t)] = v[static_cast<size_t>(t * stride + c0 + c)];
+    return r;
+}
+
+// z_p [F][I]: each phoneme's prior mean repeated over its frames, plus N(0,1) x exp(logs) x noise.
+std::vector<float> expand_prior(const std::vector<float>& stats, const std::vector<int64_t>& durations, int64_t F,
+                                int64_t I, float noise_scale, std::mt19937_64& rng) {
+    std::vector<float> z(static_cast<size_t>(F * I), 0.0f);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (size_t t = 0, f = 0; t < durations.size(); ++t)
+        for (int64_t r = 0; r < durations[t]; ++r, ++f)
+            for (int64_t c = 0; c < I; ++c) {
+                const float m = stats[t * 2 * I + c], ls = stats[t * 2 * I + I + c];
+                z[f * I + c] = m + (noise_scale != 0.0f ? nd(rng) * std::exp(ls) * noise_scale : 0.0f);
+            }
+    return z;
+}
+
+// Flow + decoder in two pieces: frames [0, c) computed on [0, c + P), then [c, F) on [c - P, F);
+// each piece's audio is cropped to its own frames and handed to on_audio (exact up to float
+// rounding: P covers the flow's and decoder's receptive fields).
+Status decode_in_two_pieces(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a,
+                            const std::vector<float>& z, int64_t F, int64_t c, int64_t hop, std::vector<float>& out,
+                            std::stop_token stop, const std::function<void(std::span<const float>)>& on_audio) {
+    const int64_t P = kChunkContextFrames, I = a.inter_channels;
+    const std::pair<int64_t, int64_t> pieces[] = {{0, c}, {c, F}};
+    std::vector<float> zc, audio;
+    for (const auto& [begin, end] : pieces) {
+        const int64_t lo = std::max<int64_t>(0, begin - P), hi = std::min<int64_t>(F, end + P);
+        zc.assign(z.begin() + lo * I, z.begin() + hi * I);
+        ATELIER_TRY(flow_reverse(s, w, a, zc, hi - lo));
+        ATELIER_TRY(hifigan(s, w, a, zc, hi - lo, audio, stop));
+        const auto first = audio.begin() + (begin - lo) * hop;
+        const size_t at = out.size();
+        out.insert(out.end(), first, first + (end - begin) * hop);
+        if (on_audio) on_audio(std::span<const float>(out).subspan(at));
+    }
+    return ok_status();
+}
+
 }  // namespace
 
 VitsVoice::~VitsVoice() = default;
@@ -244,26 +288,13 @@ Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const Vit
         F += out.durations.back();
     }
     F = std::max<int64_t>(F, 1);
-    std::vector<float> z(static_cast<size_t>(F * I), 0.0f);
-    std::normal_distribution<float> nd(0.0f, 1.0f);
-    for (int64_t t = 0, f = 0; t < T; ++t)
-        for (int64_t r = 0; r < out.durations[static_cast<size_t>(t)]; ++r, ++f)
-            for (int64_t c = 0; c < I; ++c) {
-                const float m = stats[static_cast<size_t>(t * 2 * I + c)], ls = stats[static_cast<size_t>(t * 2 * I + I + c)];
-                z[static_cast<size_t>(f * I + c)] = m + (o.noise_scale != 0.0f ? nd(s.rng()) * std::exp(ls) * o.noise_scale : 0.0f);
-            }
+    std::vector<float> z = expand_prior(stats, out.durations, F, I, o.noise_scale, s.rng());
     if (o.keep_intermediates) {
-        auto cm = [](const std::vector<float>& v, int64_t rows, int64_t C, int64_t c0, int64_t stride) {
-            std::vector<float> r(static_cast<size_t>(rows * C));
-            for (int64_t t = 0; t < rows; ++t)
-                for (int64_t c = 0; c < C; ++c) r[static_cast<size_t>(c * rows + t)] = v[static_cast<size_t>(t * stride + c0 + c)];
-            return r;
-        };
-        out.intermediates.enc_x = cm(enc_x, T, a.hidden_channels, 0, a.hidden_channels);
-        out.intermediates.m_p = cm(stats, T, I, 0, 2 * I);
-        out.intermediates.logs_p = cm(stats, T, I, I, 2 * I);
+        out.intermediates.enc_x = channel_major(enc_x, T, a.hidden_channels, 0, a.hidden_channels);
+        out.intermediates.m_p = channel_major(stats, T, I, 0, 2 * I);
+        out.intermediates.logs_p = channel_major(stats, T, I, I, 2 * I);
         out.intermediates.logw = logw;
-        out.intermediates.z_p = cm(z, F, I, 0, I);
+        out.intermediates.z_p = channel_major(z, F, I, 0, I);
     }
     if (stop.stop_requested()) return cancelled();
     const auto t_flow = Clock::now();
@@ -271,30 +302,11 @@ Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const Vit
     if (o.keep_intermediates || o.first_chunk_frames <= 0 || F <= o.first_chunk_frames + kChunkContextFrames) {
         ATELIER_TRY(flow_reverse(s, *w_, a, z, F));
         flow_ms = ms_since(t_flow);
-        if (o.keep_intermediates) {
-            out.intermediates.z.resize(z.size());
-            for (int64_t t = 0; t < F; ++t)
-                for (int64_t c = 0; c < I; ++c) out.intermediates.z[static_cast<size_t>(c * F + t)] = z[static_cast<size_t>(t * I + c)];
-        }
+        if (o.keep_intermediates) out.intermediates.z = channel_major(z, F, I, 0, I);
         ATELIER_TRY(hifigan(s, *w_, a, z, F, out.audio, stop));
         if (on_audio) on_audio(out.audio);
     } else {
-        // Two pieces: frames [0, c) computed on [0, c + P), then [c, F) on [c - P, F); each
-        // piece's audio is cropped to its own frames (exact up to float rounding: P covers the
-        // flow's and decoder's receptive fields).
-        const int64_t c = o.first_chunk_frames, P = kChunkContextFrames, hop = hop_samples();
-        const std::pair<int64_t, int64_t> pieces[] = {{0, c}, {c, F}};
-        std::vector<float> zc, audio;
-        for (const auto& [begin, end] : pieces) {
-            const int64_t lo = std::max<int64_t>(0, begin - P), hi = std::min<int64_t>(F, end + P);
-            zc.assign(z.begin() + lo * I, z.begin() + hi * I);
-            ATELIER_TRY(flow_reverse(s, *w_, a, zc, hi - lo));
-            ATELIER_TRY(hifigan(s, *w_, a, zc, hi - lo, audio, stop));
-            const auto first = audio.begin() + (begin - lo) * hop;
-            const size_t at = out.audio.size();
-            out.audio.insert(out.audio.end(), first, first + (end - begin) * hop);
-            if (on_audio) on_audio(std::span<const float>(out.audio).subspan(at));
-        }
+        ATELIER_TRY(decode_in_two_pieces(s, *w_, a, z, F, o.first_chunk_frames, hop_samples(), out.audio, stop, on_audio));
         flow_ms = -1;  // interleaved with the decoder
     }
     ATELIER_LOG_DEBUG("tts: %lld ids, %lld frames: encoder %.1f ms, durations %.1f ms, flow %.1f ms, flow+decoder %.1f ms",
