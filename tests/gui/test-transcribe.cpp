@@ -11,7 +11,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QProcess>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
@@ -42,13 +41,6 @@ public:
     QString exportTarget;
     QString exportPath(QWidget*, const QString&) override { return exportTarget; }
 };
-
-QString run(const QString& program, const QStringList& args) {
-    QProcess p;
-    p.start(program, args);
-    if (!p.waitForFinished(60000)) return {};
-    return QString::fromUtf8(p.readAllStandardOutput());
-}
 
 class TranscribeGuiTest : public ::testing::Test {
 protected:
@@ -162,14 +154,11 @@ TEST_F(TranscribeGuiTest, ExportsTimelineAndRememberedChoices) {
               "translate,en");
     hooks->exportTarget = dir.filePath(QStringLiteral("talk.srt"));
     ws->findChild<QPushButton*>(QStringLiteral("export_srt"))->click();
-    EXPECT_EQ(run(QStringLiteral("ffprobe"), {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-show_entries"),
-                                              QStringLiteral("stream=codec_name"), QStringLiteral("-of"),
-                                              QStringLiteral("csv=p=0"), hooks->exportTarget})
-                  .trimmed(),
-              QStringLiteral("subrip"));
-    const QString text = run(QStringLiteral("ffmpeg"), {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-i"),
-                                                        hooks->exportTarget, QStringLiteral("-f"), QStringLiteral("webvtt"), QStringLiteral("-")});
-    EXPECT_TRUE(text.contains(QStringLiteral("tone 660"))) << text.toStdString();
+    const std::string srt = hooks->exportTarget.toStdString();
+    EXPECT_EQ(atelier::test::ffprobe_value(srt, "stream=codec_name", "s:0"), "subrip");
+    const std::string text =
+        atelier::test::run_capture("ffmpeg -v error -nostdin -i " + atelier::test::shell_quote(srt) + " -f webvtt -");
+    EXPECT_NE(text.find("tone 660"), std::string::npos) << text;
     hooks->exportTarget = dir.filePath(QStringLiteral("talk.json"));
     ws->findChild<QPushButton*>(QStringLiteral("export_json"))->click();
     const auto j = nlohmann::json::parse(atelier::test::read_file(hooks->exportTarget.toStdString()), nullptr, false);
