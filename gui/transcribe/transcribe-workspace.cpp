@@ -6,6 +6,7 @@
 #include <QButtonGroup>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -25,6 +26,7 @@
 
 #include "gui/app/dialog-hooks.h"
 #include "gui/app/error-text.h"
+#include "gui/app/settings.h"
 #include "gui/post.h"
 #include "gui/session/project-session.h"
 #include "gui/transcribe/transcript-editor.h"
@@ -264,7 +266,24 @@ QWidget* TranscribeWorkspace::buildResult() {
     return box;
 }
 
+// Whisper models in the models folder (Settings) and in the model cache ($ATELIER_MODEL_CACHE or
+// ~/.cache/atelier/models, where scripts/fetch-models puts them); only what check_whisper_model
+// accepts (it reads config.json or a .bin header, nothing more).
+void TranscribeWorkspace::populateModels() {
+    QStringList roots = {AppSettings::load().modelsFolder};
+    const QString cache = qEnvironmentVariable("ATELIER_MODEL_CACHE");
+    roots << (cache.isEmpty() ? QDir::homePath() + QStringLiteral("/.cache/atelier/models") : cache);
+    for (const QString& root : roots) {
+        const QFileInfoList entries = QDir(root).entryInfoList(QDir::Dirs | QDir::Files | QDir::NoDotAndDotDot, QDir::Name);
+        for (const QFileInfo& e : entries) {
+            if (!pl::check_whisper_model(e.absoluteFilePath().toStdString())) continue;
+            if (m_model->findText(e.absoluteFilePath()) < 0) m_model->addItem(e.absoluteFilePath());
+        }
+    }
+}
+
 void TranscribeWorkspace::loadSettings() {
+    populateModels();
     QSettings s;
     const QString model = s.value(QStringLiteral("transcribe/model")).toString();
     if (!model.isEmpty()) m_model->setCurrentText(model);

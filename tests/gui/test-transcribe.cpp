@@ -8,6 +8,7 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -170,8 +171,18 @@ TEST_F(TranscribeGuiTest, ExportsTimelineAndRememberedChoices) {
     EXPECT_EQ(sql("SELECT count(*) FROM clips c JOIN tracks t ON t.uuid = c.track_uuid WHERE t.kind = 'subtitle'"), "3");
     window->actions().undo->trigger();
     EXPECT_EQ(sql("SELECT count(*) FROM clips"), "0");
-    // The choices are remembered for the next workspace.
+    // The choices are remembered for the next workspace, which lists the Whisper models of the
+    // model cache (and not the others).
+    QTemporaryDir cache;
+    QDir(cache.path()).mkpath(QStringLiteral("whisper-tiny"));
+    QDir(cache.path()).mkpath(QStringLiteral("llama-1b"));
+    atelier::test::write_file((cache.path() + QStringLiteral("/whisper-tiny/config.json")).toStdString(), R"({"model_type": "whisper"})");
+    atelier::test::write_file((cache.path() + QStringLiteral("/llama-1b/config.json")).toStdString(), R"({"model_type": "llama"})");
+    qputenv("ATELIER_MODEL_CACHE", cache.path().toUtf8());
     gui::TranscribeWorkspace other;
+    qunsetenv("ATELIER_MODEL_CACHE");
+    EXPECT_GE(other.modelBox()->findText(cache.path() + QStringLiteral("/whisper-tiny")), 0);
+    EXPECT_LT(other.modelBox()->findText(cache.path() + QStringLiteral("/llama-1b")), 0);
     EXPECT_EQ(other.modelBox()->currentText(), QStringLiteral("fake-model"));
     EXPECT_EQ(other.languageBox()->currentData().toString(), QStringLiteral("en"));
     EXPECT_EQ(other.taskBox()->currentData().toString(), QStringLiteral("translate"));
