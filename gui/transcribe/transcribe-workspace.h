@@ -1,7 +1,8 @@
 // TranscribeWorkspace: the Transcribe tab. Left: the source (files, or the microphone with its
 // device), the model (the Whisper models of the models folder and the model cache are listed),
-// language, task and word-timestamps choices (remembered in QSettings under "transcribe/"), Start/Stop, progress with the segments as they arrive, and the live captions of
-// a microphone take. Right: the project's transcripts, the TranscriptEditor synced to playback
+// language, task and word-timestamps choices (remembered in QSettings under "transcribe/"),
+// Start/Stop, progress with the segments as they arrive, and the live captions of a microphone
+// take. Right: the project's transcripts, the TranscriptEditor synced to playback
 // (media::AudioPlayer on the transcript's source; a steady clock when no sound device opens),
 // export buttons (SRT, WebVTT, TXT, JSON) and "To Timeline" (the timeline's subtitle items).
 // Jobs are Studio jobs (pipelines/transcribe); their results are registered for undo when done.
