@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/job-runner.h"
 #include "pipelines/studio.h"
+#include "pipelines/transcribe.h"
 
 namespace atelier::cli {
 namespace fs = std::filesystem;
@@ -178,6 +179,7 @@ int cmd_project_rerun(const Argv& argv) {
         return rc;
     auto studio = pipelines::Studio::open(args.positional[0]);
     if (!studio.ok()) return report_error(cli, studio.error());
+    pipelines::set_transcribe_rerun(**studio);  // kinds defined outside the Studio register how they rerun
     auto id = (*studio)->rerun_job(args.positional[1]);
     if (!id.ok()) return report_error(cli, id.error());
     const JobInfo info = run_job(**studio, *id, cli);
