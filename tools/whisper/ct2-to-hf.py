@@ -173,6 +173,35 @@ def token_ids(tok):
     return by_content
 
 
+def repair_merges(tok):
+    """Puts back merges the packaged tokenizer.json lost. In a byte-level BPE vocabulary ordered by
+    rank, the token with id 256 + r is the product of merge r; faster-whisper-base's file lacks
+    merge 0 ("Ġ t", whose product "Ġt" has id 256), so " t..." words encoded to the wrong ids.
+    A missing product is re-derived by splitting it into the two tokens that make it; a token with
+    more than one such split is ambiguous and stops the conversion."""
+    model = tok["model"]
+    vocab, merges = model["vocab"], model["merges"]
+    as_text = [m if isinstance(m, str) else " ".join(m) for m in merges]
+    produced = {a + b for a, b in (m.split(" ", 1) for m in as_text)}
+    by_id = {i: t for t, i in vocab.items()}
+    inserted = []
+    for rank in range(len(as_text) + 1):
+        t = by_id.get(256 + rank)
+        if t is None or t in produced or len(t) < 2:
+            continue
+        splits = [(t[:k], t[k:]) for k in range(1, len(t)) if t[:k] in vocab and t[k:] in vocab
+                  and vocab[t[:k]] < 256 + rank and vocab[t[k:]] < 256 + rank]
+        if len(splits) != 1:
+            fail(f"tokenizer.json: no merge makes {t!r} (id {256 + rank}) and it cannot be re-derived")
+        as_text.insert(rank, f"{splits[0][0]} {splits[0][1]}")
+        produced.add(t)
+        inserted.append(as_text[rank])
+    if inserted:
+        model["merges"] = as_text if all(isinstance(m, str) for m in merges) else [m.split(" ", 1) for m in as_text]
+        print(f"ct2-to-hf: tokenizer.json lacked {len(inserted)} merge(s); put back: {inserted}")
+    return tok
+
+
 def with_timestamp_tokens(tok, vocab_lines, n_vocab):
     """Adds <|0.00|>..<|30.00|> as added tokens (as the HF openai/whisper-* tokenizer.json has)."""
     have = {a["id"] for a in tok["added_tokens"]}
@@ -264,7 +293,7 @@ def main():
     os.makedirs(a.out_dir, exist_ok=True)
     save_file(tensors, os.path.join(a.out_dir, "model.safetensors"), metadata={"format": "pt"})
     with open(os.path.join(a.out_dir, "tokenizer.json"), "w", encoding="utf-8") as f:
-        json.dump(with_timestamp_tokens(tok, vocab_lines, n_vocab), f, ensure_ascii=False)
+        json.dump(with_timestamp_tokens(repair_merges(tok), vocab_lines, n_vocab), f, ensure_ascii=False)
     write_configs(a.out_dir, ct2_cfg, ids, v, n_enc, n_dec, d, n_vocab, n_mels, a.dtype)
     print(f"ct2-to-hf: {spec} rev {revision}: {n_enc}+{n_dec} layers, d_model {d}, vocab {n_vocab}, "
           f"{n_mels} mels, {len(tensors)} tensors -> {a.out_dir}")
