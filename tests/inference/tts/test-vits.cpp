@@ -4,6 +4,7 @@
 // exact, waveform SNR >= 30 dB; plus bad input and wrong voice folders.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,7 @@
 
 #include "core/npy.h"
 #include "inference/tts/phonemize.h"
+#include "inference/tts/voices.h"
 #include "inference/tts/vits.h"
 
 namespace tts = atelier::infer::tts;
@@ -205,6 +207,38 @@ TEST_F(VitsJoe, FirstChunkStreamsTheSameAudio) {
     printf("first chunk of 40 frames: streamed audio vs whole sentence SNR %.1f dB\n", d.snr_db);
     EXPECT_GE(d.snr_db, 60.0);
     EXPECT_GE(compare(chunked->audio, golden_f32("slow-audio")).snr_db, 30.0);
+}
+
+TEST(Vits, TheFetchedVoiceIsListed) {
+    std::vector<std::string> problems;
+    auto voices = tts::list_voices(voice_dir().parent_path(), problems);
+    ASSERT_TRUE(voices.ok()) << voices.error().message();
+    auto it = std::find_if(voices->begin(), voices->end(), [](const tts::VoiceInfo& v) { return v.name == "piper-joe"; });
+    ASSERT_NE(it, voices->end()) << "run scripts/fetch-models";
+    EXPECT_EQ(it->sample_rate, 22050);
+    EXPECT_EQ(it->espeak_voice, "en-us");
+    EXPECT_EQ(it->language, "en_US");
+    EXPECT_TRUE(it->own_espeak_data);
+    // whisper-base (a model, not a voice) has no voice.json: not listed, not a problem.
+    for (const auto& v : *voices) EXPECT_NE(v.name, "whisper-base");
+}
+
+TEST(Vits, ListVoicesReportsBrokenFolders) {
+    const fs::path root = fs::temp_directory_path() / "atelier-test-voices";
+    fs::remove_all(root);
+    fs::create_directories(root / "broken");
+    fs::create_directories(root / "not-a-voice");
+    std::ofstream(root / "broken" / "voice.json") << "{\"format\": \"something-else\"}";
+    std::vector<std::string> problems;
+    auto voices = tts::list_voices(root, problems);
+    ASSERT_TRUE(voices.ok());
+    EXPECT_TRUE(voices->empty());
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].find("broken"), std::string::npos) << problems[0];
+    fs::remove_all(root);
+    auto missing = tts::list_voices(root, problems);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, atelier::ErrorCode::NotFound);
 }
 
 TEST(Vits, WrongVoiceFoldersGiveClearErrors) {
