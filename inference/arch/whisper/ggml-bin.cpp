@@ -96,8 +96,15 @@ Status read_tensor(Cursor& c, const MappedFile& f, RawModel& raw) {
     if (!row) return make_error(ErrorCode::ModelFormat, c.label() + ": tensor " + t.name + ": " + row.error().detail);
     t.nb[0] = dtype_traits(t.type).block_bytes;
     t.nb[1] = *row;
-    for (int i = 2; i < kMaxDims; ++i) t.nb[static_cast<size_t>(i)] = t.nb[static_cast<size_t>(i) - 1] * t.ne[static_cast<size_t>(i) - 1];
-    const uint64_t size = static_cast<uint64_t>(t.nb[3]) * static_cast<uint64_t>(t.ne[3]);
+    // Strides and size with overflow checks: the dims come from the file (up to 2^31 each).
+    for (int i = 2; i < kMaxDims; ++i)
+        if (__builtin_mul_overflow(t.nb[static_cast<size_t>(i) - 1], t.ne[static_cast<size_t>(i) - 1], &t.nb[static_cast<size_t>(i)]))
+            return make_error(ErrorCode::ModelFormat, c.label() + ": tensor " + t.name + " is larger than any file can hold",
+                              "the file is damaged; download the model again");
+    uint64_t size = 0;
+    if (t.nb[3] < 0 || __builtin_mul_overflow(static_cast<uint64_t>(t.nb[3]), static_cast<uint64_t>(t.ne[3]), &size))
+        return make_error(ErrorCode::ModelFormat, c.label() + ": tensor " + t.name + " is larger than any file can hold",
+                          "the file is damaged; download the model again");
     ATELIER_TRY_ASSIGN(const uint8_t* data, c.bytes(size, ("the data of tensor " + t.name).c_str()));
     t.data = const_cast<uint8_t*>(data);
     const std::string key = canonical_name(t.name);
