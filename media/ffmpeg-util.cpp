@@ -261,7 +261,7 @@ Result<std::unique_ptr<StreamDecoder>> StreamDecoder::open(Input& input, int str
     int r = avcodec_parameters_to_context(d->ctx_.get(), par);
     if (r < 0) return make_error(ErrorCode::MediaDecodeFailed, input.label() + ": bad codec parameters (" + av_error_text(r) + ")", kNotMediaHint);
     d->ctx_->pkt_timebase = d->stream_->time_base;
-    d->ctx_->thread_count = std::max(1, opts.threads);
+    d->ctx_->thread_count = std::max(0, opts.threads);  // 0: automatic (VideoReader's default)
     d->ctx_->max_pixels = pixel_limit(opts.max_pixels);
     r = avcodec_open2(d->ctx_.get(), codec, nullptr);
     if (r < 0) {

@@ -118,7 +118,8 @@ int best_stream(AVFormatContext* fmt, AVMediaType type, bool allow_attached_pic)
 
 struct DecoderOptions {
     int64_t max_pixels = 0;  // 0: default_image_limits(); frames above it fail to decode
-    int threads = 1;         // thumbnails and waveforms are small jobs; the pool is elsewhere
+    int threads = 1;         // thumbnails and waveforms are small jobs; the pool is elsewhere.
+                             // 0: FFmpeg's choice (frame + slice threads, one per core)
 };
 
 // Decodes one stream of an Input: reads packets, skips other streams, flushes at end of file.
