@@ -4,6 +4,7 @@
 #include "media/image-compose.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <vector>
 
@@ -68,21 +69,36 @@ void blit_over(Image& dst, const Image& src, int x, int y) {
     for (int yy = y_start; yy < y_end; ++yy) {
         const uint8_t* s = &src.rgba[(static_cast<size_t>(yy - y) * static_cast<size_t>(src.width) + static_cast<size_t>(x_start - x)) * 4];
         uint8_t* d = &dst.rgba[(static_cast<size_t>(yy) * static_cast<size_t>(dst.width) + static_cast<size_t>(x_start)) * 4];
-        for (int xx = x_start; xx < x_end; ++xx, s += 4, d += 4) {
+        for (int xx = x_start; xx < x_end;) {
+            // A run of opaque pixels (every video frame is one run per row) is a plain copy.
+            int run = 0;
+            while (xx + run < x_end && s[4 * run + 3] == 255) ++run;
+            if (run > 0) {
+                std::memcpy(d, s, static_cast<size_t>(run) * 4);
+                xx += run, s += 4 * run, d += 4 * run;
+                continue;
+            }
             const int a = s[3];
-            if (a == 255) {
-                d[0] = s[0], d[1] = s[1], d[2] = s[2], d[3] = 255;
-            } else if (a != 0) {
+            if (a != 0) {
                 for (int c = 0; c < 3; ++c) d[c] = static_cast<uint8_t>((s[c] * a + d[c] * (255 - a) + 127) / 255);
                 d[3] = static_cast<uint8_t>(std::max<int>(d[3], a));
             }
+            ++xx, s += 4, d += 4;
         }
     }
 }
 
 void fill(Image& img, uint8_t r, uint8_t g, uint8_t b) {
-    for (size_t i = 0; i + 3 < img.rgba.size(); i += 4) {
-        img.rgba[i] = r, img.rgba[i + 1] = g, img.rgba[i + 2] = b, img.rgba[i + 3] = 255;
+    const size_t n = img.rgba.size() / 4;
+    if (n == 0) return;
+    const uint8_t px[4] = {r, g, b, 255};
+    uint8_t* d = img.rgba.data();
+    std::memcpy(d, px, 4);
+    // Doubling copies: log2(n) memcpy calls instead of a byte loop over the whole frame.
+    for (size_t done = 1; done < n;) {
+        const size_t k = std::min(done, n - done);
+        std::memcpy(d + done * 4, d, k * 4);
+        done += k;
     }
 }
 
