@@ -29,6 +29,8 @@ int cmd_media_record(const Argv& argv);
 int cmd_project_record(const Argv& argv);
 int cmd_export(const Argv& argv);
 int cmd_transcribe(const Argv& argv);
+int cmd_speak(const Argv& argv);
+int cmd_voices(const Argv& argv);
 
 // Shared by the subcommands: parse with --json/--quiet/--help added to spec; on --help prints
 // `usage` and returns 0 through *exit_now; on a usage error prints it and returns 1.

@@ -37,6 +37,8 @@ constexpr const char* kHelp =
     "  export PROJECT --subtitles FILE            subtitle items as .srt/.vtt/.txt/.json\n"
     "  export PROJECT --bundle DIR [--zip]        same as 'project bundle'\n"
     "  transcribe FILE... --model M [...]         speech to text with Whisper (--srt/--vtt/--txt/--json, --project P)\n"
+    "  speak --voice V --text T --out FILE [...]  text to speech with a Piper voice (--project P adds it)\n"
+    "  voices [--json]                            the speech voices found\n"
     "  COMMAND --help                             usage of one command\n"
     "\n"
     "options for every command:\n"
@@ -90,6 +92,8 @@ int main(int argc, char** argv) {
     if (cmd == "chat") return cmd_chat(Argv(args.begin() + 1, args.end()));
     if (cmd == "export") return cmd_export(Argv(args.begin() + 1, args.end()));
     if (cmd == "transcribe") return cmd_transcribe(Argv(args.begin() + 1, args.end()));
+    if (cmd == "speak") return cmd_speak(Argv(args.begin() + 1, args.end()));
+    if (cmd == "voices") return cmd_voices(Argv(args.begin() + 1, args.end()));
     if (cmd == "media") {
         if (args.size() >= 2 && args[1] == "probe") return cmd_media_probe(Argv(args.begin() + 2, args.end()));
         if (args.size() >= 2 && args[1] == "convert") return cmd_media_convert(Argv(args.begin() + 2, args.end()));

@@ -1,0 +1,94 @@
+// `atelier-cli speak` and `voices` (issue 7 §6). Refusals need no voice: missing --out, both
+// --text and --file, a speed out of range, an unknown voice name, a folder that is not a voice,
+// empty text. With the real Piper voice from the model cache (scripts/fetch-models): WAV and Opus
+// files checked with ffprobe (codec, rate, duration against the command's own report), an
+// existing file refused without --force, and --project adding an audio asset plus a "speak"
+// generation row (checked with sqlite3). Without the voice: a failure under CI, a skip elsewhere.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "cli-run.h"
+
+namespace atelier::test {
+namespace {
+
+fs::path joe_dir() {
+    const char* cache = std::getenv("ATELIER_MODEL_CACHE");
+    const char* home = std::getenv("HOME");
+    return fs::path(cache && *cache ? cache : fs::path(home ? home : "/root") / ".cache/atelier/models") / "piper-joe";
+}
+
+#define REQUIRE_JOE()                                                                                      \
+    do {                                                                                                   \
+        if (!fs::exists(joe_dir() / "voice.json")) {                                                       \
+            if (std::getenv("CI")) FAIL() << "the Piper voice is not in the model cache (scripts/fetch-models)"; \
+            GTEST_SKIP() << "the Piper voice is not in the model cache: run scripts/fetch-models";         \
+        }                                                                                                  \
+    } while (0)
+
+TEST(CliSpeak, RefusalsSayWhatToDo) {
+    TempDir dir;
+    const std::string out = (dir / "a.wav").string();
+    CliRun r = run_cli({"speak", "--voice", "x", "--text", "hi"});
+    EXPECT_EQ(r.code, 1);  // usage
+    EXPECT_NE(r.err.find("--out"), std::string::npos) << r.err;
+    r = run_cli({"speak", "--voice", "x", "--text", "hi", "--file", out, "--out", out});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("exactly one of --text or --file"), std::string::npos) << r.err;
+    r = run_cli({"speak", "--voice", joe_dir().string(), "--text", "hi", "--out", out, "--speed", "9"});
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("outside 0.25..4"), std::string::npos) << r.err;
+    r = run_cli({"speak", "--voice", "no-such-voice-xyz", "--text", "hi", "--out", out, "--json"});
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("no voice named 'no-such-voice-xyz'"), std::string::npos) << r.out;
+    fs::create_directories(dir / "not-a-voice");
+    std::ofstream(dir / "not-a-voice" / "config.json") << "{\"model_type\": \"whisper\"}";
+    r = run_cli({"speak", "--voice", (dir / "not-a-voice").string(), "--text", "hi", "--out", out});
+    EXPECT_NE(r.code, 0);
+    EXPECT_FALSE(r.err.empty());
+    EXPECT_FALSE(fs::exists(out)) << "a failed run must leave no file";
+    r = run_cli({"speak", "--voice", "x", "--text", "hi", "--out", (dir / "a.mp4").string()});
+    EXPECT_NE(r.code, 0);
+}
+
+TEST(CliSpeak, WavOpusAndProjectWithTheRealVoice) {
+    REQUIRE_JOE();
+    TempDir dir;
+    const std::string wav = (dir / "hello.wav").string(), opus = (dir / "hello.opus").string();
+    const std::string text = "Hello from the studio. This is the second sentence, spoken a little faster.";
+    CliRun r = run_cli({"speak", "--voice", "piper-joe", "--text", text, "--out", wav, "--speed", "1.2", "--json", "--quiet"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    const auto j = r.j();
+    EXPECT_EQ(j["sentences"], 2);
+    EXPECT_EQ(j["sample_rate_hz"], 22050);
+    EXPECT_EQ(ffprobe_value(wav, "stream=codec_name", "a:0"), "pcm_s16le");
+    EXPECT_EQ(ffprobe_value(wav, "stream=sample_rate", "a:0"), "22050");
+    EXPECT_NEAR(std::stod(ffprobe_value(wav, "stream=duration", "a:0")), j["duration_ms"].get<double>() / 1000.0, 0.01);
+    EXPECT_GT(j["duration_ms"].get<int64_t>(), 2000);
+    // The same again is refused without --force; Opus is resampled to 48 kHz.
+    EXPECT_NE(run_cli({"speak", "--voice", "piper-joe", "--text", text, "--out", wav}).code, 0);
+    ASSERT_EQ(run_cli({"speak", "--voice", joe_dir().string(), "--text", text, "--out", opus, "--quiet"}).code, 0);
+    EXPECT_EQ(ffprobe_value(opus, "stream=codec_name", "a:0"), "opus");
+    EXPECT_EQ(ffprobe_value(opus, "stream=sample_rate", "a:0"), "48000");
+    // Into a project: an audio asset and its provenance.
+    const std::string project = (dir / "p.atelier").string();
+    ASSERT_EQ(run_cli({"project", "new", project}).code, 0);
+    r = run_cli({"speak", "--voice", "piper-joe", "--text", text, "--out", (dir / "n.flac").string(), "--project", project, "--json", "--quiet"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    const std::string asset = r.j()["asset_uuid"];
+    EXPECT_EQ(sqlite_value(project, "SELECT kind FROM assets WHERE uuid='" + asset + "'"), "audio");
+    EXPECT_EQ(sqlite_value(project, "SELECT kind || ',' || model FROM generations"), "speak,piper-joe");
+    EXPECT_EQ(sqlite_value(project, "SELECT count(*) FROM generation_outputs WHERE asset_uuid='" + asset + "'"), "1");
+    // `voices` lists it.
+    r = run_cli({"voices", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    bool found = false;
+    const auto listed = r.j();
+    for (const auto& v : listed["voices"]) found |= v["name"] == "piper-joe";
+    EXPECT_TRUE(found) << r.out;
+}
+
+}  // namespace
+}  // namespace atelier::test
