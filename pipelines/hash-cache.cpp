@@ -69,6 +69,12 @@ fs::path default_cache_dir() {
     return fs::temp_directory_path() / "atelier-cache";
 }
 
+fs::path model_cache_dir() {
+    if (const char* c = std::getenv("ATELIER_MODEL_CACHE"); c && *c) return c;
+    if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "atelier" / "models";
+    return {};
+}
+
 Result<CachedHash> cached_hash_file(const fs::path& path, std::stop_token stop, const fs::path& cache_dir) {
     std::error_code ec;
     const fs::path abs = fs::absolute(path, ec).lexically_normal();

@@ -28,5 +28,8 @@ Result<CachedHash> cached_hash_file(const std::filesystem::path& path, std::stop
                                     const std::filesystem::path& cache_dir = {});
 
 std::filesystem::path default_cache_dir();
+// Where downloaded models and voices live (scripts/fetch-models puts them there):
+// $ATELIER_MODEL_CACHE, else ~/.cache/atelier/models; empty when neither is set.
+std::filesystem::path model_cache_dir();
 
 }  // namespace atelier::pipelines

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -39,8 +38,7 @@ json settings_json(const SpeakSettings& s, const fs::path& voice_dir) {
 
 std::vector<fs::path> voice_roots(const std::vector<fs::path>& extra) {
     std::vector<fs::path> roots;
-    if (const char* c = std::getenv("ATELIER_MODEL_CACHE"); c && *c) roots.emplace_back(c);
-    else if (const char* h = std::getenv("HOME"); h && *h) roots.push_back(fs::path(h) / ".cache" / "atelier" / "models");
+    if (fs::path cache = model_cache_dir(); !cache.empty()) roots.push_back(std::move(cache));
     roots.insert(roots.end(), extra.begin(), extra.end());
     return roots;
 }
@@ -100,19 +98,17 @@ Result<SpeakReport> speak_to_file(JobContext& ctx, const std::string& text, cons
     r.sentences = speech->sentences.size();
     r.warnings = speech->warnings;
     for (const auto& w : r.warnings) ctx.log(LogLevel::Warn, w);
-    // Synthesised as WAV beside the destination; other formats through the converter.
-    const fs::path wav = out.parent_path() / ("." + out.filename().string() + ".part.wav");
+    // Synthesised as WAV beside the destination (a WAV destination's own staging file); other
+    // formats go through the converter into theirs.
     const fs::path staged = out.parent_path() / ("." + out.filename().string() + ".part" + out.extension().string());
+    const fs::path wav = out.extension() == ".wav" ? staged : out.parent_path() / ("." + out.filename().string() + ".part.wav");
     Status st = media::write_audio_file(wav, speech->audio.data(), speech->audio.size(),
                                         {.codec = media::AudioCodec::Pcm16, .sample_rate_hz = r.sample_rate_hz, .channels = 1});
-    if (st.ok() && out.extension() != ".wav") {
+    if (st.ok() && wav != staged) {
         fs::remove(staged, ec);
         auto conv = convert_media(nullptr, wav, staged, {});
         if (!conv.ok()) st = conv.error();
         fs::remove(wav, ec);
-    } else if (st.ok()) {
-        fs::rename(wav, staged, ec);
-        if (ec) st = make_error(ErrorCode::IoError, staged.string() + ": " + ec.message(), "check the folder is writable");
     }
     if (st.ok() && ctx.cancelled()) st = make_error(ErrorCode::Cancelled, "speech cancelled");
     if (st.ok()) {

@@ -32,6 +32,7 @@
 #include "gui/transcribe/transcript-editor.h"
 #include "media/audio-player.h"
 #include "media/subtitle-format.h"
+#include "pipelines/hash-cache.h"
 #include "pipelines/transcribe-edit.h"
 #include "pipelines/transcribe-live.h"
 #include "pipelines/transcript-export.h"
@@ -271,8 +272,7 @@ QWidget* TranscribeWorkspace::buildResult() {
 // accepts (it reads config.json or a .bin header, nothing more).
 void TranscribeWorkspace::populateModels() {
     QStringList roots = {AppSettings::load().modelsFolder};
-    const QString cache = qEnvironmentVariable("ATELIER_MODEL_CACHE");
-    roots << (cache.isEmpty() ? QDir::homePath() + QStringLiteral("/.cache/atelier/models") : cache);
+    if (const auto cache = pl::model_cache_dir(); !cache.empty()) roots << QString::fromStdString(cache.string());
     for (const QString& root : roots) {
         const QFileInfoList entries = QDir(root).entryInfoList(QDir::Dirs | QDir::Files | QDir::NoDotAndDotDot, QDir::Name);
         for (const QFileInfo& e : entries) {
