@@ -38,7 +38,13 @@ struct ModelBuilder {
         t.ne = ne;
         t.nb[0] = dtype_traits(type).block_bytes;
         t.nb[1] = dtype_row_bytes(type, ne[0]).value_or(0);  // validated by the loader
-        for (size_t d = 2; d < 4; ++d) t.nb[d] = t.nb[d - 1] * ne[d - 1];
+        // The loaders check the tensor's total size, but a zero dimension makes that 0 while the
+        // strides of the dimensions before it can still overflow.
+        for (size_t d = 2; d < 4; ++d)
+            if (__builtin_mul_overflow(t.nb[d - 1], ne[d - 1], &t.nb[d]))
+                return make_error(ErrorCode::ModelFormat,
+                                  file->path().string() + ": tensor " + t.name + " has dimensions whose strides overflow",
+                                  "the file is damaged; download the model again");
         t.data = const_cast<uint8_t*>(file->data()) + file_offset;  // read-only mapping: kernels never write weights
         t.storage = std::shared_ptr<void>(file, const_cast<uint8_t*>(file->data()));
         ++placed;
