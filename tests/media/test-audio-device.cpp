@@ -28,6 +28,19 @@ using namespace atelier::media;
 
 namespace {
 
+// Folders made here are removed when the test process exits (ctest runs each case in its own process).
+struct ScratchDirs {
+    std::vector<fs::path> dirs;
+    ~ScratchDirs() {
+        std::error_code ec;
+        for (const auto& d : dirs) fs::remove_all(d, ec);
+    }
+};
+ScratchDirs& scratch_dirs() {
+    static ScratchDirs s;
+    return s;
+}
+
 struct FileDevice {
     fs::path dir, out_raw, in_raw;
 };
@@ -38,6 +51,7 @@ FileDevice setup_file_device(const std::string& tag) {
     d.dir = fs::temp_directory_path() / ("atelier-audio-dev-" + std::to_string(::getpid()) + "-" + tag);
     fs::remove_all(d.dir);
     fs::create_directories(d.dir);
+    scratch_dirs().dirs.push_back(d.dir);
     d.out_raw = d.dir / "out.raw";
     d.in_raw = d.dir / "in.raw";
     std::ofstream(d.dir / "asoundrc") << "pcm.atelier_test {\n  type file\n  slave { pcm \"null\" }\n  file \""

@@ -51,6 +51,19 @@ using namespace atelier::media;
 
 namespace {
 
+// Folders made here are removed when the test process exits (ctest runs each case in its own process).
+struct ScratchDirs {
+    std::vector<fs::path> dirs;
+    ~ScratchDirs() {
+        std::error_code ec;
+        for (const auto& d : dirs) fs::remove_all(d, ec);
+    }
+};
+ScratchDirs& scratch_dirs() {
+    static ScratchDirs s;
+    return s;
+}
+
 struct InCallback {
     InCallback() { t_allocs = 0; t_in_callback = true; }
     ~InCallback() { t_in_callback = false; }
@@ -58,7 +71,7 @@ struct InCallback {
 
 fs::path make_wav(const std::string& name, int frames) {
     const fs::path dir = fs::temp_directory_path() / ("atelier-audio-rt-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    if (fs::create_directories(dir)) scratch_dirs().dirs.push_back(dir);
     std::vector<float> pcm(static_cast<size_t>(frames) * 2);
     std::mt19937 rng(7);
     for (auto& v : pcm) v = static_cast<float>(static_cast<int>(rng() % 60000) - 30000) / 32768.0f;

@@ -14,10 +14,27 @@ using nlohmann::json;
 fs::path repo_root() { return fs::path(ATELIER_TEST_DATA_DIR).parent_path(); }
 fs::path fixtures_dir() { return fs::path(ATELIER_TEST_DATA_DIR) / "inference" / "loaders" / "fixtures"; }
 
+namespace {
+// Every folder temp_dir hands out is removed when the test process exits: ctest runs each case in its own
+// process, so folders named by pid would otherwise pile up (a CI run left over 1 GB of them).
+struct TempDirs {
+    std::vector<fs::path> dirs;
+    ~TempDirs() {
+        std::error_code ec;
+        for (const auto& d : dirs) fs::remove_all(d, ec);
+    }
+};
+TempDirs& temp_dirs() {
+    static TempDirs t;
+    return t;
+}
+}  // namespace
+
 fs::path temp_dir(const std::string& name) {
     fs::path p = fs::path(ATELIER_BINARY_DIR) / "test-tmp" / "loaders" / (name + "-" + std::to_string(::getpid()));
     fs::remove_all(p);
     fs::create_directories(p);
+    temp_dirs().dirs.push_back(p);
     return p;
 }
 
