@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <thread>
 #include <vector>
@@ -22,24 +23,12 @@
 #include "media/audio-reader.h"
 #include "media/audio-recorder.h"
 #include "media/media-writer.h"
+#include "media-test-util.h"
 
 namespace fs = std::filesystem;
 using namespace atelier::media;
 
 namespace {
-
-// Folders made here are removed when the test process exits (ctest runs each case in its own process).
-struct ScratchDirs {
-    std::vector<fs::path> dirs;
-    ~ScratchDirs() {
-        std::error_code ec;
-        for (const auto& d : dirs) fs::remove_all(d, ec);
-    }
-};
-ScratchDirs& scratch_dirs() {
-    static ScratchDirs s;
-    return s;
-}
 
 struct FileDevice {
     fs::path dir, out_raw, in_raw;
@@ -48,10 +37,10 @@ struct FileDevice {
 // Writes an asoundrc with pcm.atelier_test (file plugin over the null PCM) and points ALSA at it.
 FileDevice setup_file_device(const std::string& tag) {
     FileDevice d;
-    d.dir = fs::temp_directory_path() / ("atelier-audio-dev-" + std::to_string(::getpid()) + "-" + tag);
-    fs::remove_all(d.dir);
+    static std::vector<std::unique_ptr<test::TempDir>> dirs;  // removed when the test process exits
+    dirs.push_back(std::make_unique<test::TempDir>());
+    d.dir = dirs.back()->path() / tag;
     fs::create_directories(d.dir);
-    scratch_dirs().dirs.push_back(d.dir);
     d.out_raw = d.dir / "out.raw";
     d.in_raw = d.dir / "in.raw";
     std::ofstream(d.dir / "asoundrc") << "pcm.atelier_test {\n  type file\n  slave { pcm \"null\" }\n  file \""

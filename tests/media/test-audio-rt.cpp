@@ -17,6 +17,7 @@
 #include "media/audio-reader.h"
 #include "media/audio-recorder.h"
 #include "media/media-writer.h"
+#include "media-test-util.h"
 
 extern "C" {
 void* __libc_malloc(size_t);
@@ -51,27 +52,14 @@ using namespace atelier::media;
 
 namespace {
 
-// Folders made here are removed when the test process exits (ctest runs each case in its own process).
-struct ScratchDirs {
-    std::vector<fs::path> dirs;
-    ~ScratchDirs() {
-        std::error_code ec;
-        for (const auto& d : dirs) fs::remove_all(d, ec);
-    }
-};
-ScratchDirs& scratch_dirs() {
-    static ScratchDirs s;
-    return s;
-}
-
 struct InCallback {
     InCallback() { t_allocs = 0; t_in_callback = true; }
     ~InCallback() { t_in_callback = false; }
 };
 
 fs::path make_wav(const std::string& name, int frames) {
-    const fs::path dir = fs::temp_directory_path() / ("atelier-audio-rt-" + std::to_string(::getpid()));
-    if (fs::create_directories(dir)) scratch_dirs().dirs.push_back(dir);
+    static const test::TempDir tmp;  // removed when the test process exits
+    const fs::path& dir = tmp.path();
     std::vector<float> pcm(static_cast<size_t>(frames) * 2);
     std::mt19937 rng(7);
     for (auto& v : pcm) v = static_cast<float>(static_cast<int>(rng() % 60000) - 30000) / 32768.0f;
