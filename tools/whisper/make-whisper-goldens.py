@@ -10,7 +10,12 @@
 # greedy-nots.npy / greedy-ts.npy (plain argmax continuation, no logit rules, from the
 # no-timestamps / timestamps prompt), generate-nots.npy / generate-ts.npy (transformers'
 # generate() with its Whisper rules, for the decoding layer), manifest.json (sha256 of inputs).
+# Reduced audio context (whisper.cpp's audio_ctx, used by live captions): the same checkpoint with
+# max_source_positions = N_CTX_REDUCED and the positional embedding's first rows, on the mel's
+# first 2 * N_CTX_REDUCED frames: encoder-ctr.npy (every 10th row), logits-ctr.npy and
+# align-ctr.npy (the prefix's logits at cols.npy and alignment heads over the reduced context).
 import argparse
+import copy
 import hashlib
 import importlib.util
 import json
@@ -27,6 +32,7 @@ tiny = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tiny)
 
 N_GREEDY = 12
+N_CTX_REDUCED = 200  # 4 s of audio
 
 
 def sha(p):
@@ -43,6 +49,25 @@ def greedy(model, enc, prompt, n):
         margins.append(float(top[0] - top[1]))
         toks.append(int(torch.argmax(lg)))
     return toks[len(prompt):], min(margins)
+
+
+def reduced_context(model, feats, prefix, cols, d):
+    """The checkpoint cut to N_CTX_REDUCED audio frames, run on the mel's first frames."""
+    cfg = copy.deepcopy(model.config)
+    cfg.max_source_positions = N_CTX_REDUCED
+    small = WhisperForConditionalGeneration(cfg).double().eval()
+    state = model.state_dict()
+    key = "model.encoder.embed_positions.weight"
+    state[key] = state[key][:N_CTX_REDUCED].clone()
+    small.load_state_dict(state)
+    small.config._attn_implementation = "eager"
+    with torch.no_grad():
+        enc = small.model.encoder(input_features=feats[:, :, :2 * N_CTX_REDUCED]).last_hidden_state
+        np.save(d / "encoder-ctr.npy", enc[0, ::10].numpy().astype(np.float32))
+        o = small(encoder_outputs=(enc,), decoder_input_ids=torch.tensor([prefix]), output_attentions=True)
+        np.save(d / "logits-ctr.npy", o.logits[0][:, cols].numpy().astype(np.float32))
+        align = np.stack([o.cross_attentions[l][0, h].numpy() for l, h in tiny.ALIGNMENT_HEADS])
+        np.save(d / "align-ctr.npy", align.astype(np.float32))
 
 
 def one(src, out, name):
@@ -80,6 +105,8 @@ def one(src, out, name):
             g = model.generate(input_features=feats, return_timestamps=(tag == "ts"), max_new_tokens=N_GREEDY,
                                do_sample=False, num_beams=1, **kw)
             np.save(d / f"generate-{tag}.npy", g[0].numpy().astype(np.int32))
+    reduced_context(model, feats, prefix, cols, d)
+    manifest["reduced_audio_ctx"] = N_CTX_REDUCED
     (d / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(name, json.dumps(manifest))
 

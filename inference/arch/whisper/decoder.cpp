@@ -59,8 +59,10 @@ Status DecoderState::reserve(int n) {
 }
 
 Result<std::unique_ptr<DecoderState>> WhisperModel::new_decoder(std::shared_ptr<const EncoderOutput> enc) const {
-    if (!enc || enc->n_ctx != cfg_.n_audio_ctx || static_cast<int>(enc->cross_k.size()) != cfg_.n_text_layer ||
-        static_cast<int>(enc->cross_vt.size()) != cfg_.n_text_layer)
+    if (!enc || enc->n_ctx < 1 || enc->n_ctx > cfg_.n_audio_ctx ||
+        static_cast<int>(enc->cross_k.size()) != cfg_.n_text_layer ||
+        static_cast<int>(enc->cross_vt.size()) != cfg_.n_text_layer || enc->cross_k[0].ne[1] != enc->n_ctx ||
+        enc->cross_vt[0].ne[0] != enc->n_ctx)
         return make_error(ErrorCode::InvalidArgument, "whisper: new_decoder needs an encoder output of this model",
                           "pass what this model's encode() returned");
     std::unique_ptr<DecoderState> s(new (std::nothrow) DecoderState());
@@ -118,7 +120,8 @@ void grow(V& v, size_t n) {
 }  // namespace
 
 // One forward pass over rows that are state-major: row r belongs to states[r / R] at position
-// n_past + r % R. A friend of DecoderState (its caches and Work).
+// n_past + r % R. A friend of DecoderState (its caches and Work). T bounds the audio context of
+// every state (each cross-attends to its own encoder output's n_ctx frames).
 struct DecoderAccess {
     Session& s;
     const WhisperConfig& c;
@@ -142,8 +145,9 @@ struct DecoderAccess {
         for (DecoderState* st : states) {
             st->alignment_.n_heads = o.want_alignment ? n_align : 0;
             st->alignment_.n_tokens = o.want_alignment ? static_cast<int>(R) : 0;
-            st->alignment_.n_audio_ctx = o.want_alignment ? static_cast<int>(T) : 0;
-            st->alignment_.data.resize(o.want_alignment ? static_cast<size_t>(n_align * R * T) : 0);
+            const int64_t t_enc = st->enc_->n_ctx;
+            st->alignment_.n_audio_ctx = o.want_alignment ? static_cast<int>(t_enc) : 0;
+            st->alignment_.data.resize(o.want_alignment ? static_cast<size_t>(n_align * R * t_enc) : 0);
         }
     }
 
@@ -182,6 +186,7 @@ struct DecoderAccess {
         ATELIER_TRY(matmul_rows(s, b.cross.q_w, W.h.data(), M, W.q.data(), &b.cross.q_b));
         for (int64_t i0 = 0; i0 < S;) {
             const EncoderOutput* enc = states[static_cast<size_t>(i0)]->enc_.get();
+            const int64_t t_enc = enc->n_ctx;
             int64_t i1 = i0 + 1;
             while (i1 < S && states[static_cast<size_t>(i1)]->enc_.get() == enc) ++i1;
             W.keep.clear();
@@ -189,12 +194,12 @@ struct DecoderAccess {
                 if (c.alignment_heads[a].first == l)
                     for (int64_t i = i0; i < i1; ++i)
                         W.keep.push_back(KeepHead{c.alignment_heads[a].second,
-                                                  states[static_cast<size_t>(i)]->alignment_.data.data() + static_cast<int64_t>(a) * R * T,
+                                                  states[static_cast<size_t>(i)]->alignment_.data.data() + static_cast<int64_t>(a) * R * t_enc,
                                                   (i - i0) * R, R});
             AttnProblem p;
             p.q = W.q.data() + i0 * R * d, p.q_stride = d, p.n_q = (i1 - i0) * R;
             p.k = static_cast<const float*>(enc->cross_k[static_cast<size_t>(l)].data), p.k_stride = d;
-            p.vt = static_cast<const float*>(enc->cross_vt[static_cast<size_t>(l)].data), p.vt_stride = T, p.n_kv = T;
+            p.vt = static_cast<const float*>(enc->cross_vt[static_cast<size_t>(l)].data), p.vt_stride = t_enc, p.n_kv = t_enc;
             p.n_head = H, p.hd = hd;
             p.out = W.o.data() + i0 * R * d, p.out_stride = d, p.scores = W.scores.data(), p.keep = W.keep;
             ATELIER_TRY(attention(s, p));

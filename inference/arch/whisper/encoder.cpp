@@ -1,6 +1,8 @@
 // Whisper encoder: two 3-tap convolutions (stride 1 then 2) with GELU as im2col + MatMul,
 // positional embedding, pre-LN transformer blocks, final layer norm; then every decoder layer's
-// cross-attention K and V^T from the encoder output, computed once per window. Cancel is
+// cross-attention K and V^T from the encoder output, computed once per window. A reduced audio
+// context (whisper.cpp's audio_ctx) runs the same graph on fewer frames with the positional
+// embedding's first rows. Cancel is
 // checked between layers. Thread-safety: one Session per caller; the model is read-only.
 #include <cstring>
 
@@ -29,8 +31,8 @@ struct EncBuffers {
     std::vector<float> x, h, q, k, v, vt, o, f, scores;
 };
 
-Status encoder_block(Session& s, const BlockW& b, const WhisperConfig& cfg, EncBuffers& B) {
-    const int64_t T = cfg.n_audio_ctx, d = cfg.n_audio_state, hd = d / cfg.n_audio_head;
+Status encoder_block(Session& s, const BlockW& b, const WhisperConfig& cfg, int64_t T, EncBuffers& B) {
+    const int64_t d = cfg.n_audio_state, hd = d / cfg.n_audio_head;
     ExecContext& ctx = s.context();
     layer_norm_rows(B.x.data(), B.h.data(), d, T, b.ln_attn, ctx);
     ATELIER_TRY(matmul_rows(s, b.attn.q_w, B.h.data(), T, B.q.data(), &b.attn.q_b));
@@ -55,10 +57,11 @@ Status encoder_block(Session& s, const BlockW& b, const WhisperConfig& cfg, EncB
     return ok_status();
 }
 
-// The two convolutions, GELU and the positional embedding: mel [n_mels][2T] -> x [T][d].
-Status encoder_stem(Session& s, const WhisperModel::Weights& w, const WhisperConfig& cfg, std::span<const float> mel,
-                    EncBuffers& B) {
-    const int64_t T = cfg.n_audio_ctx, T1 = 2 * T, d = cfg.n_audio_state, nm = cfg.n_mels;
+// The two convolutions, GELU and the positional embedding (its first T rows): mel [n_mels][2T]
+// -> x [T][d].
+Status encoder_stem(Session& s, const WhisperModel::Weights& w, const WhisperConfig& cfg, int64_t T,
+                    std::span<const float> mel, EncBuffers& B) {
+    const int64_t T1 = 2 * T, d = cfg.n_audio_state, nm = cfg.n_mels;
     ExecContext& ctx = s.context();
     std::vector<float> cols(static_cast<size_t>(T1 * std::max(nm, d) * 3));
     std::vector<float> h1(static_cast<size_t>(T1 * d));
@@ -76,23 +79,33 @@ Status encoder_stem(Session& s, const WhisperModel::Weights& w, const WhisperCon
 }  // namespace
 
 Result<EncoderOutput> WhisperModel::encode(std::span<const float> mel, Session& s, std::stop_token stop) const {
+    return encode(mel, s, stop, cfg_.n_audio_ctx);
+}
+
+Result<EncoderOutput> WhisperModel::encode(std::span<const float> mel, Session& s, std::stop_token stop,
+                                           int n_ctx) const {
     const WhisperConfig& c = cfg_;
-    const int64_t T = c.n_audio_ctx, d = c.n_audio_state;
+    const int64_t T = n_ctx, d = c.n_audio_state;
+    if (n_ctx < 1 || n_ctx > c.n_audio_ctx)
+        return make_error(ErrorCode::InvalidArgument,
+                          "whisper: encode: audio context " + std::to_string(n_ctx) + " is outside 1.." +
+                              std::to_string(c.n_audio_ctx),
+                          "give at most the model's n_audio_ctx frames (30 s)");
     if (static_cast<int64_t>(mel.size()) != static_cast<int64_t>(c.n_mels) * 2 * T)
         return make_error(ErrorCode::InvalidArgument,
                           "whisper: encode needs a mel of " + std::to_string(c.n_mels) + " x " + std::to_string(2 * T) +
                               " values, got " + std::to_string(mel.size()),
-                          "pad or cut the audio to one 30 s window");
+                          "pad or cut the audio to the window (2 mel frames per audio context frame)");
     EncBuffers B;
     const int64_t ffn = std::max<int64_t>(w_->enc_ffn, d);
     B.x.resize(static_cast<size_t>(T * d));
     B.h = B.q = B.k = B.v = B.vt = B.o = B.x;
     B.f.resize(static_cast<size_t>(T * ffn));
     B.scores.resize(static_cast<size_t>(T * T));
-    ATELIER_TRY(encoder_stem(s, *w_, c, mel, B));
+    ATELIER_TRY(encoder_stem(s, *w_, c, T, mel, B));
     for (const BlockW& b : w_->enc) {
         if (stop.stop_requested()) return cancelled();
-        ATELIER_TRY(encoder_block(s, b, c, B));
+        ATELIER_TRY(encoder_block(s, b, c, T, B));
     }
     EncoderOutput out;
     out.n_ctx = static_cast<int>(T);

@@ -44,7 +44,7 @@ struct WhisperConfig {
 // The encoder's result for one 30 s window, and what every decoder bound to it reads: the
 // cross-attention keys and values of each decoder layer, computed once by encode().
 struct EncoderOutput {
-    int n_ctx = 0;    // n_audio_ctx
+    int n_ctx = 0;    // n_audio_ctx, or the reduced context it was encoded with
     int n_state = 0;  // n_audio_state
     std::vector<float> hidden;  // [n_ctx][n_state] row-major: the encoder's final output
     // Per decoder layer: cross K [n_ctx][n_text_state] and V transposed per head
@@ -112,6 +112,11 @@ public:
 
     // mel: [n_mels][3000] row-major (one 30 s window). out.hidden: [n_audio_ctx][n_audio_state].
     Result<EncoderOutput> encode(std::span<const float> mel, Session& session, std::stop_token stop) const;
+    // A reduced audio context (whisper.cpp's audio_ctx), for short live windows: mel
+    // [n_mels][2 * n_ctx], 1 <= n_ctx <= n_audio_ctx; the positional embedding's first n_ctx rows;
+    // out.n_ctx = n_ctx and decoders bound to it cross-attend to those frames only. Not the same
+    // rows as a full-context encode (encoder self-attention sees the whole context).
+    Result<EncoderOutput> encode(std::span<const float> mel, Session& session, std::stop_token stop, int n_ctx) const;
     // A decoder sequence bound to one encoder output (its cross K/V were computed by encode()).
     Result<std::unique_ptr<DecoderState>> new_decoder(std::shared_ptr<const EncoderOutput> enc) const;
     // Feeds tokens at positions n_past.., appends to the self-attention cache. logits: n_vocab

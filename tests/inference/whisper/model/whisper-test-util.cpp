@@ -74,8 +74,8 @@ int32_t argmax(std::span<const float> v) {
 }
 
 // Max abs difference between our logits [n][V] and the golden columns.
-double logits_err(const std::string& name, const std::vector<float>& logits, int64_t V) {
-    NpyArray cols = golden(name, "cols.npy"), lg = golden(name, "logits.npy");
+double logits_err(const std::string& name, const std::vector<float>& logits, int64_t V, const std::string& file) {
+    NpyArray cols = golden(name, "cols.npy"), lg = golden(name, file);
     const int64_t nc = static_cast<int64_t>(cols.i32().size()), n = lg.shape.at(0);
     double err = 0;
     for (int64_t t = 0; t < n; ++t)
@@ -83,6 +83,15 @@ double logits_err(const std::string& name, const std::vector<float>& logits, int
             err = std::max(err, std::fabs(static_cast<double>(logits[static_cast<size_t>(t * V + cols.i32()[static_cast<size_t>(j)])]) -
                                           lg.f32()[static_cast<size_t>(t * nc + j)]));
     return err;
+}
+
+std::vector<float> first_mel_frames(const std::vector<float>& mel, int n_mels, int frames) {
+    std::vector<float> out;
+    const size_t total = mel.size() / static_cast<size_t>(n_mels);
+    for (int m = 0; m < n_mels; ++m)
+        out.insert(out.end(), mel.begin() + static_cast<ptrdiff_t>(m * total),
+                   mel.begin() + static_cast<ptrdiff_t>(m * total + static_cast<size_t>(frames)));
+    return out;
 }
 
 std::string fmt_g(double v) {

@@ -27,9 +27,13 @@ std::shared_ptr<const EncoderOutput> encode_or_fail(const WhisperModel& m, const
 std::vector<float> feed_all(const WhisperModel& m, DecoderState& st, std::span<const int32_t> tokens, Session& s);
 double max_abs_diff(std::span<const float> a, std::span<const float> b);
 int32_t argmax(std::span<const float> v);
-std::string fmt_g(double v);
+std::string fmt_g(double v);  // "%.3g" for RecordProperty
 // Max abs difference between logits [n][V] and the golden logits.npy at the columns cols.npy.
-double logits_err(const std::string& model, const std::vector<float>& logits, int64_t V);  // "%.3g" for RecordProperty
+// file: logits.npy, or logits-ctr.npy for the reduced audio context.
+double logits_err(const std::string& model, const std::vector<float>& logits, int64_t V,
+                  const std::string& file = "logits.npy");
+// Mel [n_mels][3000] cut to its first `frames` columns.
+std::vector<float> first_mel_frames(const std::vector<float>& mel, int n_mels, int frames);
 
 // operator new counter (tests/inference/deepseek-v4/alloc-count.cpp).
 }  // namespace atelier::infer::whisper::test
