@@ -129,6 +129,7 @@ Status store_speech(JobContext& ctx, projects::Project& project, const std::stri
     ATELIER_TRY_ASSIGN(ImportReport imp, run_import(ctx, project.path(), {report.out}));
     if (!imp.failures.empty()) return imp.failures.front().error;
     ATELIER_TRY(commit_import(project, imp));
+    report.import = imp;
     report.asset_uuid = !imp.added.empty() ? imp.added.front().asset.uuid : (!imp.duplicates.empty() ? imp.duplicates.front() : "");
     projects::Generation g;
     g.uuid = uuid_v7();
@@ -138,6 +139,13 @@ Status store_speech(JobContext& ctx, projects::Project& project, const std::stri
     json params = settings_json(settings, report.voice_dir);
     params["text"] = text;
     params["output"] = report.out.string();
+    if (!report.sentence_info.empty()) {
+        json list = json::array();
+        for (const SpokenSentenceInfo& si : report.sentence_info)
+            list.push_back({{"text", si.text}, {"seed", si.seed}, {"speed", si.speed}, {"start_ms", si.start_ms},
+                            {"duration_ms", si.duration_ms}});
+        params["sentences"] = std::move(list);
+    }
     g.params_json = params.dump(-1, ' ', false, json::error_handler_t::replace);
     g.status = "done";
     const double rtf = report.duration_ms > 0 ? report.synth_ms / static_cast<double>(report.duration_ms) : 0.0;

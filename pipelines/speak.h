@@ -13,6 +13,7 @@
 
 #include "core/job.h"
 #include "core/result.h"
+#include "pipelines/import.h"
 #include "projects/project.h"
 
 namespace atelier::pipelines {
@@ -22,6 +23,14 @@ struct SpeakSettings {
     float speed = 1.0f;              // 2 = twice as fast (Piper's length scale 0.5); 0.25..4
     float sentence_silence_s = 0.2f; // pause between sentences
     int threads = 0;                 // 0: all cores
+};
+
+// One sentence of a narration take (pipelines/narration.h), for the provenance row.
+struct SpokenSentenceInfo {
+    std::string text;
+    uint64_t seed = 0;
+    float speed = 1.0f;
+    int64_t start_ms = 0, duration_ms = 0;
 };
 
 struct SpeakReport {
@@ -35,6 +44,8 @@ struct SpeakReport {
     double synth_ms = 0;                // wall time of the synthesis
     double first_audio_ms = -1;         // time to the first sentence's audio
     std::string asset_uuid, generation_uuid;  // with store_speech
+    std::vector<SpokenSentenceInfo> sentence_info;  // a narration take's sentences (else empty)
+    ImportReport import;                // store_speech's import, for register_import (undo)
 };
 
 // Where voices are looked for: $ATELIER_MODEL_CACHE (else ~/.cache/atelier/models, where
@@ -50,7 +61,8 @@ Result<SpeakReport> speak_to_file(JobContext& ctx, const std::string& text, cons
 
 // Imports report.out into the project (a content-addressed copy) and records the generation.
 // Fills asset_uuid and generation_uuid. Runs on a worker with the project's writer connection, as
-// record_into_project does; `import` receives the import report for register_import (undo).
+// record_into_project does; report.import receives the import report for register_import (undo).
+// report.sentence_info, when filled, is recorded in the parameters ("sentences").
 Status store_speech(JobContext& ctx, projects::Project& project, const std::string& text, const SpeakSettings& settings,
                     SpeakReport& report, const std::string& job_uuid);
 
