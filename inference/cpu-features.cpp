@@ -46,6 +46,7 @@ CpuFeatures detect() {
         f.avx512bw = f.avx512f && (b & (1u << 30));
         f.avx512vl = f.avx512f && (b & (1u << 31));
         f.avx512_vnni = f.avx512f && (c & (1u << 11));
+        f.avx512_vbmi = f.avx512f && (c & (1u << 1));
         f.amx_tile = d & (1u << 24);
     }
     if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
@@ -87,6 +88,7 @@ std::string CpuFeatures::summary() const {
     add(avx512dq, "avx512dq");
     add(avx512vl, "avx512vl");
     add(avx512_vnni, "avx512_vnni");
+    add(avx512_vbmi, "avx512_vbmi");
     add(avx512_bf16, "avx512_bf16");
     add(avx_vnni, "avx_vnni");
     add(amx_tile, "amx_tile");

@@ -11,7 +11,7 @@ namespace atelier::infer {
 struct CpuFeatures {
     bool sse42 = false, avx = false, avx2 = false, fma = false, f16c = false;
     bool avx512f = false, avx512bw = false, avx512dq = false, avx512vl = false;
-    bool avx512_vnni = false, avx512_bf16 = false, avx_vnni = false, amx_tile = false;
+    bool avx512_vnni = false, avx512_bf16 = false, avx512_vbmi = false, avx_vnni = false, amx_tile = false;
     std::string brand;  // e.g. "AMD EPYC 9R45"
     std::string summary() const;  // "avx2 fma f16c avx512f ... "
 };

@@ -9,6 +9,9 @@
 //                  bf16 (relative error uniform in ±2^-9: variance 1.3e-6 each), ~3e-6 expected.
 //                  Q8_0 and Q4_K take its int8 form instead (activations int8 per 32, as the
 //                  matvec path): kInt8Act, measured ~3e-5 at M = 19.
+//                  The F8 matvec on AVX-512 with VBMI (M < 16) rounds only the activations to
+//                  bf16 (E4M3 weights are exact in bf16): E[(δ/x)²] = ulp²/12·E[1/x²] ≈ 2.5e-6 per
+//                  value, same budget.
 //   kUlps    1e-12 f32 SIMD activations/transforms (misc-ops.inc): per-value relative error of a
 //                  few ulp (Cephes exp/log1p ~2 ulp, A&S 7.1.26 erf |Δ| <= 1.5e-7 absolute, log2(n)
 //                  Hadamard roundings) gives NMSE ~ (4·6e-8)² ≈ 6e-14; measured <= 1.2e-14.
@@ -27,6 +30,8 @@ constexpr double kInt8Act = 3e-4;
 constexpr const char* kInt8Why = "activations quantised to int8 per 32 (matvec int8 path; avx512 GEMM for q8_0/q4_K): ~3e-5 expected";
 constexpr double kBf16Gemm = 2e-5;
 constexpr const char* kBf16Why = "avx512 GEMM path (M >= 16) rounds activations and weights to bf16: ~3e-6 expected";
+constexpr const char* kBf16F8Why =
+    "avx512 F8 matvec (VBMI) rounds activations to bf16 (E4M3 weights are exact in bf16): ~2.5e-6 expected";
 
 // Per-op reasons for kUlps (the derivation is in the vocabulary above).
 constexpr double kUlps = 1e-12;
@@ -54,8 +59,10 @@ void add_matmul(std::vector<OpCase>& v, DType wt, int64_t K, int64_t N, int64_t 
     // form keeps int8 activations for Q8_0/Q4_K and rounds to bf16 otherwise.
     const bool int8 = (is_int8_path(wt) && M < 16) || (M >= 16 && (wt == DType::Q8_0 || wt == DType::Q4_K));
     const bool bf16_gemm = M >= 16 && wt != DType::F32 && wt != DType::F16;
-    c.max_nmse = int8 ? kInt8Act : bf16_gemm ? kBf16Gemm : kF32;
-    c.why = int8 ? kInt8Why : bf16_gemm ? kBf16Why : kF32Why;
+    // F8 at M < 16 on AVX-512 with VBMI (block size 32 or a multiple of 64) rounds the activations to bf16.
+    const bool bf16_f8 = M < 16 && wt == DType::F8_E4M3 && (scale_block == 32 || scale_block % 64 == 0);
+    c.max_nmse = int8 ? kInt8Act : (bf16_gemm || bf16_f8) ? kBf16Gemm : kF32;
+    c.why = int8 ? kInt8Why : bf16_gemm ? kBf16Why : bf16_f8 ? kBf16F8Why : kF32Why;
     c.build = [=](CaseEnv& e) {
         const Layout l = strided ? kStrided : Layout{};
         MatMulArgs a;
@@ -85,6 +92,8 @@ void add_matmul_cases(std::vector<OpCase>& v) {
         add_matmul(v, DType::FP4_E2M1, 32 * 37, 67, M, M == 3);
         add_matmul(v, DType::F8_E4M3, 1000, 67, M, M == 3, DType::F32, 128);
         add_matmul(v, DType::F8_E4M3, 1000, 67, M, false, DType::F32, 32);
+        // A block size neither 32 nor a multiple of 64: the fp16-decode path on every variant.
+        add_matmul(v, DType::F8_E4M3, 1000, 67, M, M == 1, DType::F32, 48);
     }
     // The packed AVX-512 GEMM's fast decoders (K % 32 == 0), several K chunks (512 bf16 / 1024
     // int8 values), an odd Q8_0 block count, ragged panels (N % 32) and column groups (12/6, 4, 1).
