@@ -236,6 +236,41 @@ int VitsVoice::hop_samples() const {
     return hop;
 }
 
+double VitsVoice::flops(int64_t n_ids, int64_t n_frames) const {
+    const Weights& w = *w_;
+    const auto T = static_cast<double>(n_ids), F = static_cast<double>(n_frames);
+    // Per output step (ConvTranspose: per input step): 2 x Cin/groups x Cout x K.
+    auto conv = [](const ConvW& c) {
+        const double cin_g = static_cast<double>(c.cin) / std::max(1, c.a.groups);
+        return 2.0 * cin_g * static_cast<double>(c.cout) * c.a.kernel;
+    };
+    auto dds = [&](const DdsW& d) {
+        double f = 0;
+        for (size_t i = 0; i < d.sep.size(); ++i) f += conv(d.sep[i]) + conv(d.pw[i]);
+        return f;
+    };
+    const double C = cfg_.arch.hidden_channels;
+    double per_id = conv(w.enc_proj) + conv(w.dp_pre) + conv(w.dp_proj) + dds(w.dp_dds);
+    for (size_t l = 0; l < w.attn.size(); ++l)
+        per_id += conv(w.attn[l].q) + conv(w.attn[l].k) + conv(w.attn[l].v) + conv(w.attn[l].o) + conv(w.ffn[l].c1) +
+                  conv(w.ffn[l].c2) + 2.0 * 2.0 * T * C;  // scores and the weighted sum over T keys
+    for (const ConvFlowW& f : w.dp_flows) per_id += conv(f.pre) + conv(f.proj) + dds(f.dds);
+    double per_frame = conv(w.conv_pre);
+    for (const CouplingW& c : w.flows) {
+        per_frame += conv(c.pre) + conv(c.post);
+        for (size_t l = 0; l < c.in.size(); ++l) per_frame += conv(c.in[l]) + conv(c.res_skip[l]);
+    }
+    double steps = F, total = per_id * T + per_frame * F;
+    const size_t per = w.resblocks.size() / std::max<size_t>(1, w.ups.size());
+    for (size_t i = 0; i < w.ups.size(); ++i) {
+        total += conv(w.ups[i]) * steps;  // the MatMul before the overlap-add runs on the input steps
+        steps *= cfg_.arch.upsample_rates[i];
+        for (size_t j = 0; j < per; ++j)
+            for (const ConvW& c : w.resblocks[i * per + j]) total += conv(c) * steps;
+    }
+    return total + conv(w.conv_post) * steps;
+}
+
 Result<std::unique_ptr<VitsVoice>> VitsVoice::load(const std::filesystem::path& dir) {
     ATELIER_TRY_ASSIGN(VoiceConfig cfg, load_voice_config(dir / "voice.json"));
     const VitsArchitecture& a = cfg.arch;

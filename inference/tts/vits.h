@@ -57,6 +57,10 @@ public:
     const VoiceConfig& config() const { return cfg_; }
     const std::filesystem::path& dir() const { return dir_; }  // the folder it was loaded from
     int hop_samples() const;  // audio samples per frame (product of the upsample rates)
+    // Floating-point operations (2 per multiply-add) of one synthesize() on n_ids phoneme ids
+    // giving n_frames latent frames: every convolution, the attention products; element-wise
+    // work left out. For benchmarks' hardware-limit ratio.
+    double flops(int64_t n_ids, int64_t n_frames) const;
 
     // One sentence's ids -> audio. Errors: InvalidArgument for empty/out-of-range ids or a bad
     // speaker; Cancelled when stop is requested (checked between stages and decoder layers).

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "tts-test-util.h"
 #include "inference/tts/speak.h"
 
 namespace tts = atelier::infer::tts;
@@ -16,17 +17,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path voice_dir() {
-    const char* cache = std::getenv("ATELIER_MODEL_CACHE");
-    const char* home = std::getenv("HOME");
-    fs::path root = cache && *cache ? cache : fs::path(home ? home : "/root") / ".cache/atelier/models";
-    return root / "piper-joe";
-}
-
 class Speak : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        auto v = tts::VitsVoice::load(voice_dir());
+        auto v = tts::VitsVoice::load(tts_test::voice_dir());
         ASSERT_TRUE(v.ok()) << v.error().message() << " (run scripts/fetch-models)";
         voice_ = std::move(*v).release();
         atelier::infer::SessionOptions so;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/npy.h"
+#include "tts-test-util.h"
 #include "inference/tts/phonemize.h"
 #include "inference/tts/voices.h"
 #include "inference/tts/vits.h"
@@ -24,13 +25,6 @@ namespace tts = atelier::infer::tts;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path voice_dir() {
-    const char* cache = std::getenv("ATELIER_MODEL_CACHE");
-    const char* home = std::getenv("HOME");
-    fs::path root = cache && *cache ? cache : fs::path(home ? home : "/root") / ".cache/atelier/models";
-    return root / "piper-joe";
-}
 
 atelier::NpyArray golden(const std::string& name) {
     auto a = atelier::read_npy(fs::path(ATELIER_TTS_GOLDENS) / "vits-joe" / (name + ".npy"));
@@ -67,7 +61,7 @@ Diff compare(const std::vector<float>& ours, const std::vector<float>& ref) {
 class VitsJoe : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        auto v = tts::VitsVoice::load(voice_dir());
+        auto v = tts::VitsVoice::load(tts_test::voice_dir());
         ASSERT_TRUE(v.ok()) << v.error().message() << " (run scripts/fetch-models)";
         voice_ = std::move(*v).release();
         auto s = atelier::infer::Session::create({});
@@ -160,7 +154,7 @@ TEST_F(VitsJoe, PiperEspeakDataGivesPiperIdsExactly) {
     // With the espeak-ng data Piper bundles (scripts/fetch-models puts it in the voice folder),
     // every text of the phoneme set gives Piper's ids, except where Piper's newer library itself
     // differs from Debian's 1.51 ("thirty on" gets a palatal mark there).
-    ASSERT_TRUE(fs::is_regular_file(voice_dir() / "espeak-ng-data" / "phondata")) << "run scripts/fetch-models";
+    ASSERT_TRUE(fs::is_regular_file(tts_test::voice_dir() / "espeak-ng-data" / "phondata")) << "run scripts/fetch-models";
     std::ifstream in(fs::path(ATELIER_TTS_GOLDENS) / "phonemes-joe.json");
     std::stringstream ss;
     ss << in.rdbuf();
@@ -169,7 +163,7 @@ TEST_F(VitsJoe, PiperEspeakDataGivesPiperIdsExactly) {
     for (const auto& c : g.at("cases")) {
         const std::string text = c.at("text");
         std::vector<std::string> warnings;
-        auto r = tts::text_to_phoneme_ids(text, voice_->config(), warnings, voice_dir());
+        auto r = tts::text_to_phoneme_ids(text, voice_->config(), warnings, tts_test::voice_dir());
         ASSERT_TRUE(r.ok()) << r.error().message();
         bool same = r->size() == c.at("ids").size();
         for (size_t s = 0; same && s < r->size(); ++s) same = (*r)[s].ids == c.at("ids")[s].get<std::vector<int64_t>>();
@@ -211,7 +205,7 @@ TEST_F(VitsJoe, FirstChunkStreamsTheSameAudio) {
 
 TEST(Vits, TheFetchedVoiceIsListed) {
     std::vector<std::string> problems;
-    auto voices = tts::list_voices(voice_dir().parent_path(), problems);
+    auto voices = tts::list_voices(tts_test::voice_dir().parent_path(), problems);
     ASSERT_TRUE(voices.ok()) << voices.error().message();
     auto it = std::find_if(voices->begin(), voices->end(), [](const tts::VoiceInfo& v) { return v.name == "piper-joe"; });
     ASSERT_NE(it, voices->end()) << "run scripts/fetch-models";
