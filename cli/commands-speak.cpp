@@ -1,6 +1,7 @@
 // `speak --voice V (--text T | --file F) --out FILE` and `voices`: text to speech with a Piper
 // voice (pipelines/speak), as one job with per-sentence progress on stderr; Ctrl+C cancels and
-// leaves no file. With --project the audio also becomes an asset with its provenance.
+// leaves no file. With --project the audio also becomes an asset with its provenance. Text that
+// starts with <speak is SSML-lite (inference/tts/ssml.h); --ssml forces it for a fragment.
 // Thread-safety: main thread; the job runs on a worker (the Studio's or a private scheduler).
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,8 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/job-runner.h"
+#include "inference/tts/ssml.h"
+#include "inference/tts/voice-config.h"
 #include "inference/tts/voices.h"
 #include "pipelines/import.h"
 #include "pipelines/speak.h"
@@ -22,12 +25,16 @@ namespace {
 
 constexpr const char* kSpeakUsage =
     "usage: atelier-cli speak --voice V (--text T | --file F) --out FILE [--speed S] [--pause SECONDS]\n"
-    "                         [--threads N] [--project P] [--force] [--json] [--quiet]\n"
+    "                         [--ssml] [--speaker N] [--threads N] [--project P] [--force] [--json] [--quiet]\n"
     "  --voice V      a voice name (see `atelier-cli voices`) or a voice folder\n"
     "  --text T       the text to speak; --file F reads it from a UTF-8 file\n"
     "  --out FILE     .wav, .flac, .opus, .mp3 or .m4a (the format follows the extension)\n"
     "  --speed S      1 = the voice's own pace, 1.5 = faster, 0.8 = slower (0.25..4)\n"
     "  --pause S      silence between sentences in seconds (default 0.2)\n"
+    "  --ssml         read the text as SSML-lite even without <speak> around it (text starting\n"
+    "                 with <speak is SSML anyway): <break time=\"500ms\"/>, <prosody rate=\"slow|80%|1.2\">,\n"
+    "                 <say-as interpret-as=\"cardinal|ordinal|digits|date|time|telephone|characters\">\n"
+    "  --speaker N    the speaker of a multi-speaker voice (default 0)\n"
     "  --project P    also add the audio to project P as an asset, with its provenance\n"
     "  --force        replace FILE if it exists\n";
 
@@ -56,13 +63,43 @@ Result<std::string> read_text(const Args& args) {
     return ss.str();
 }
 
+// --ssml: checks the fragment here (so errors give its own line and column) and wraps it in
+// <speak> for the pipeline, which recognises SSML by that root.
+Result<std::string> force_ssml(const std::string& text) {
+    if (infer::tts::looks_like_ssml(text)) return text;
+    std::vector<std::string> warnings;
+    ATELIER_TRY(infer::tts::parse_ssml(text, warnings, /*implicit_root=*/true));
+    return "<speak>" + text + "</speak>";
+}
+
+// --speaker N against the voice's speaker count (voice.json). The engine loads single-speaker
+// voices only so far, so any N other than 0 is refused with the reason.
+Status check_speaker(const std::string& voice, const std::string& value) {
+    if (value.empty()) return ok_status();
+    char* end = nullptr;
+    const long n = std::strtol(value.c_str(), &end, 10);
+    if (*end != '\0' || n < 0) return make_error(ErrorCode::InvalidArgument, "--speaker needs a speaker number, got '" + value + "'", "for example --speaker 0");
+    auto dir = pipelines::find_voice(voice, pipelines::voice_roots());
+    if (!dir.ok()) return dir.error();
+    auto cfg = infer::tts::load_voice_config(*dir / "voice.json");
+    if (!cfg.ok()) return cfg.error();
+    if (n >= cfg->num_speakers)
+        return make_error(ErrorCode::InvalidArgument,
+                          "speaker " + value + " is out of range: " + dir->filename().string() + " has " + std::to_string(cfg->num_speakers) + " speaker(s)",
+                          "pick --speaker 0.." + std::to_string(cfg->num_speakers - 1));
+    if (n != 0)
+        return make_error(ErrorCode::ModelUnsupported, dir->filename().string() + ": multi-speaker voices are not supported yet",
+                          "leave out --speaker");
+    return ok_status();
+}
+
 }  // namespace
 
 int cmd_speak(const Argv& argv) {
     Args args;
     Cli cli;
     int rc = 0;
-    if (!parse_command(argv, {.flags = {"--force"}, .options = {"--voice", "--text", "--file", "--out", "--speed", "--pause", "--threads", "--project"}},
+    if (!parse_command(argv, {.flags = {"--force", "--ssml"}, .options = {"--voice", "--text", "--file", "--out", "--speed", "--pause", "--threads", "--project", "--speaker"}},
                        "speak", kSpeakUsage, args, cli, &rc))
         return rc;
     pipelines::SpeakSettings s;
@@ -78,6 +115,9 @@ int cmd_speak(const Argv& argv) {
     s.threads = static_cast<int>(*threads);
     auto text = read_text(args);
     if (!text.ok()) return report_error(cli, text.error(), kExitUsage);
+    if (args.has("--ssml")) text = force_ssml(*text);
+    if (!text.ok()) return report_error(cli, text.error(), kExitUsage);
+    if (Status sp = check_speaker(s.voice, args.option("--speaker")); !sp.ok()) return report_error(cli, sp.error(), kExitUsage);
     if (args.option("--out").empty()) return report_error(cli, make_error(ErrorCode::InvalidArgument, "--out FILE is required", "for example --out hello.wav"), kExitUsage);
     const fs::path out = fs::absolute(args.option("--out"));
     std::unique_ptr<pipelines::Studio> studio;

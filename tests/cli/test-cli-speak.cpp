@@ -3,7 +3,8 @@
 // empty text. With the real Piper voice from the model cache (scripts/fetch-models): WAV and Opus
 // files checked with ffprobe (codec, rate, duration against the command's own report), an
 // existing file refused without --force, and --project adding an audio asset plus a "speak"
-// generation row (checked with sqlite3). Without the voice: a failure under CI, a skip elsewhere.
+// generation row (checked with sqlite3); --ssml (a break's length measured by ffprobe, malformed
+// SSML's position) and --speaker. Without the voice: a failure under CI, a skip elsewhere.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -51,6 +52,34 @@ TEST(CliSpeak, RefusalsSayWhatToDo) {
     EXPECT_FALSE(fs::exists(out)) << "a failed run must leave no file";
     r = run_cli({"speak", "--voice", "x", "--text", "hi", "--out", (dir / "a.mp4").string()});
     EXPECT_NE(r.code, 0);
+    // Malformed SSML (forced, or recognised by <speak) names the line and column of the fault.
+    r = run_cli({"speak", "--voice", "x", "--ssml", "--text", "Hi <break time=\"1s\"> there", "--out", out});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("line 1, column 4 (byte 3)"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(CliSpeak, SsmlAndSpeakerWithTheRealVoice) {
+    REQUIRE_JOE();
+    TempDir dir;
+    const std::string a = (dir / "a.wav").string(), b = (dir / "b.wav").string(), c = (dir / "c.wav").string();
+    // --ssml on a fragment: the break is honoured, so the file is 2 s longer than without it.
+    CliRun r = run_cli({"speak", "--voice", "piper-joe", "--ssml", "--text", "Hello.<break time=\"2s\"/>Goodbye.", "--out", a, "--json", "--quiet"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    const double with_break = std::stod(ffprobe_value(a, "stream=duration", "a:0"));
+    EXPECT_EQ(r.j()["sentences"], 2);
+    ASSERT_EQ(run_cli({"speak", "--voice", "piper-joe", "--text", "Hello. Goodbye.", "--out", b, "--quiet"}).code, 0);
+    const double plain = std::stod(ffprobe_value(b, "stream=duration", "a:0"));
+    EXPECT_NEAR(with_break - plain, 2.0 - 0.2, 0.25);  // the 2 s break replaces the 0.2 s pause (noise moves durations a little)
+    // Without --ssml the tag is not parsed: the text is spoken (its characters), no error.
+    ASSERT_EQ(run_cli({"speak", "--voice", "piper-joe", "--text", "Hello <b> there.", "--out", c, "--quiet"}).code, 0);
+    // The voice has one speaker: 0 is fine, 1 is refused with the count.
+    EXPECT_EQ(run_cli({"speak", "--voice", "piper-joe", "--text", "Hi.", "--out", (dir / "d.wav").string(), "--speaker", "0", "--quiet"}).code, 0);
+    r = run_cli({"speak", "--voice", "piper-joe", "--text", "Hi.", "--out", (dir / "e.wav").string(), "--speaker", "1"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("has 1 speaker"), std::string::npos) << r.err;
+    r = run_cli({"speak", "--voice", "piper-joe", "--text", "Hi.", "--out", (dir / "e.wav").string(), "--speaker", "x"});
+    EXPECT_EQ(r.code, 1);
 }
 
 TEST(CliSpeak, WavOpusAndProjectWithTheRealVoice) {
