@@ -37,6 +37,7 @@
 #include "gui/preview/preview-panel.h"
 #include "gui/session/project-session.h"
 #include "gui/timeline/timeline-workspace.h"
+#include "gui/speak/speak-workspace.h"
 #include "gui/transcribe/transcribe-workspace.h"
 #include "gui/welcome/welcome-panel.h"
 
@@ -78,6 +79,7 @@ MainWindow::MainWindow(QWidget* parent)
     buildChat();
     buildTimeline();
     buildTranscribe();
+    buildSpeak();
 
     m_countLabel = new QLabel(this);
     m_countLabel->setObjectName(QStringLiteral("statusCount"));
@@ -95,6 +97,7 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    m_speak->setSession(nullptr);
     m_transcribe->setSession(nullptr);
     m_timeline->setSession(nullptr);
     m_chat->setSession(nullptr);
@@ -222,6 +225,23 @@ void MainWindow::buildTranscribe() {
 
 void MainWindow::showTranscribe() { m_workspaces->setCurrentWidget(m_transcribe); }
 
+// The Speak workspace (a tab) and its shortcut; "Add to Timeline" places at the timeline's playhead.
+void MainWindow::buildSpeak() {
+    m_speak = new SpeakWorkspace(this);
+    m_speak->setPlayheadProvider([this] { return m_timeline->view()->playheadMs(); });
+    m_workspaces->addTab(m_speak, tr("Speak"));
+    m_showSpeak = new QAction(tr("&Speak Workspace"), this);
+    m_showSpeak->setObjectName(QStringLiteral("actionShowSpeak"));
+    m_showSpeak->setShortcut(QKeySequence(QStringLiteral("Ctrl+7")));
+    connect(m_showSpeak, &QAction::triggered, this, &MainWindow::showSpeak);
+    addAction(m_showSpeak);
+    m_actions.viewMenu->addAction(m_showSpeak);
+    m_actions.groups.insert(m_actions.groups.size() - 1, {tr("Speak"), {m_showSpeak}});
+    connect(m_speak, &SpeakWorkspace::statusMessage, this, [this](const QString& text, int ms) { statusBar()->showMessage(text, ms); });
+}
+
+void MainWindow::showSpeak() { m_workspaces->setCurrentWidget(m_speak); }
+
 ExportDialog* MainWindow::showExport() {
     if (!m_session) return nullptr;
     auto* dlg = new ExportDialog(m_session.get(), m_hooks.get(), m_timeline->timelineUuid(), this);
@@ -290,6 +310,7 @@ bool MainWindow::adoptSession(std::unique_ptr<ProjectSession> session) {
     m_chat->setSession(s);
     m_timeline->setSession(s);
     m_transcribe->setSession(s);
+    m_speak->setSession(s);
     // Persisting the recent list writes the settings file: keep it out of the first paint.
     QTimer::singleShot(0, this, [path = s->path()] { addRecentProject(path); });
     setWindowTitle(tr("%1 — Atelier").arg(s->displayName()));
@@ -344,6 +365,7 @@ bool MainWindow::saveProjectAs(const QString& rawPath) {
 }
 
 void MainWindow::closeProject() {
+    if (m_speak) m_speak->setSession(nullptr);
     if (m_transcribe) m_transcribe->setSession(nullptr);
     if (m_timeline) m_timeline->setSession(nullptr);
     m_chat->setSession(nullptr);

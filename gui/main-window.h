@@ -1,5 +1,5 @@
 // MainWindow: the studio window (ARCHITECTURE §7). Left: asset gallery; centre: workspaces as
-// tabs (Home: the welcome / project empty state; Chat: gui/chat; Timeline: gui/timeline; Transcribe: gui/transcribe); right: preview; bottom: job queue; status bar: asset count and project
+// tabs (Home: the welcome / project empty state; Chat: gui/chat; Timeline: gui/timeline; Transcribe: gui/transcribe; Speak: gui/speak); right: preview; bottom: job queue; status bar: asset count and project
 // path. Owns at most one ProjectSession. Every dialog goes through DialogHooks so tests (and the
 // `atelier PATH` command line) drive the same code paths as the menus.
 // Thread-safety: GUI thread only. Nothing here blocks on a job: results arrive via gui::post.
@@ -25,6 +25,7 @@ class ExportDialog;
 class RecordDialog;
 class TimelineWorkspace;
 class TranscribeWorkspace;
+class SpeakWorkspace;
 class DialogHooks;
 class GalleryPanel;
 class JobListModel;
@@ -68,6 +69,8 @@ public:
     void showTimeline();
     TranscribeWorkspace* transcribeWorkspace() const { return m_transcribe; }
     void showTranscribe();
+    SpeakWorkspace* speakWorkspace() const { return m_speak; }
+    void showSpeak();
     ExportDialog* showExport();  // opened non-modal; returns the dialog (nullptr without a project)
     RecordDialog* showRecord();  // File > Record Audio…; non-modal (nullptr without a project)
     const MainActions& actions() const { return m_actions; }
@@ -91,6 +94,7 @@ private:
     void buildChat();
     void buildTimeline();
     void buildTranscribe();
+    void buildSpeak();
     void connectActions();
     bool adoptSession(std::unique_ptr<ProjectSession> session);
     void reportError(const QString& title, const QString& text, const QString& detail);
@@ -127,6 +131,8 @@ private:
     QAction* m_showTimeline = nullptr;
     TranscribeWorkspace* m_transcribe = nullptr;
     QAction* m_showTranscribe = nullptr;
+    SpeakWorkspace* m_speak = nullptr;
+    QAction* m_showSpeak = nullptr;
     QDockWidget* m_galleryDock = nullptr;
     QDockWidget* m_previewDock = nullptr;
     QDockWidget* m_jobsDock = nullptr;
