@@ -92,7 +92,9 @@ TEST_F(SpeakGuiTest, SpeakSaveAddToTimelineAndRegenerateASentence) {
     ws->voiceBox()->setCurrentIndex(joe);
     ws->speedBox()->setValue(1.1);
     ws->pauseBox()->setValue(0.25);
-    ws->textEdit()->setPlainText(QStringLiteral("Welcome to the harbour tour. The boats leave at nine. Please keep your tickets ready."));
+    ws->textEdit()->setPlainText(QStringLiteral("Welcome to the harbour tour. The boats leave at nine. "
+                                               "Please keep your tickets ready, stay seated while we sail, and wait until the boat has come "
+                                               "to a complete stop at the pier before you stand up."));
     ws->textEdit()->setFocus();
     QTest::keyClick(ws->textEdit(), Qt::Key_Return, Qt::ControlModifier);
     ASSERT_TRUE(ws->isRunning()) << "Ctrl+Return speaks: " << ws->statusLabel()->text().toStdString();
