@@ -6,7 +6,12 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <system_error>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -137,6 +142,94 @@ std::vector<std::string> export_preset_names() {
     return v;
 }
 
+namespace {
+
+// Video export runs in two stages: a render thread (decode, scale, composite, mix) fills slots
+// with a frame and the audio up to its end, while the calling thread encodes them (colour
+// conversion, x264, muxing), so each keeps a core busy. The renderer is touched only by the
+// render thread and the writer only by the caller. kSlots frames are in flight at most; slots are
+// reused so no frame buffer is allocated per frame. Either side stopping closes the queue.
+struct RenderSlot {
+    media::Image frame;
+    std::vector<float> audio;  // interleaved, this frame's share of the samples
+    bool has_frame = false;
+};
+
+class SlotQueue {
+public:
+    explicit SlotQueue(size_t n) : slots_(n) {
+        for (size_t i = 0; i < n; ++i) free_.push_back(i);
+    }
+    RenderSlot& slot(size_t i) { return slots_[i]; }
+    // Blocks until a slot is free; nullopt once closed.
+    std::optional<size_t> take_free() { return pop(free_); }
+    void give_free(size_t i) { push(free_, i); }
+    std::optional<size_t> take_filled() { return pop(filled_); }
+    void give_filled(size_t i) { push(filled_, i); }
+    // The producer is done: the consumer drains what is filled, then sees nullopt.
+    void finish() {
+        std::lock_guard lock(m_);
+        done_ = true;
+        cv_.notify_all();
+    }
+    // Either side gives up: both see nullopt at once.
+    void close() {
+        std::lock_guard lock(m_);
+        closed_ = true;
+        cv_.notify_all();
+    }
+
+private:
+    std::optional<size_t> pop(std::deque<size_t>& q) {
+        std::unique_lock lock(m_);
+        cv_.wait(lock, [&] { return closed_ || !q.empty() || (&q == &filled_ && done_); });
+        if (closed_ || q.empty()) return std::nullopt;
+        const size_t i = q.front();
+        q.pop_front();
+        return i;
+    }
+    void push(std::deque<size_t>& q, size_t i) {
+        std::lock_guard lock(m_);
+        q.push_back(i);
+        cv_.notify_all();
+    }
+    std::vector<RenderSlot> slots_;
+    std::deque<size_t> free_, filled_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool done_ = false, closed_ = false;
+};
+
+// The render thread's body: frames 0..n_frames-1, each with the audio up to its end; the last
+// slot also carries the audio after the last frame. Returns its first error.
+Status render_frames(TimelineRenderer& renderer, SlotQueue& q, int64_t n_frames, int64_t n_samples, bool with_audio,
+                     int64_t samples_per_frame_num, int64_t samples_per_frame_den, int channels) {
+    int64_t samples_done = 0;
+    std::vector<float> block;
+    for (int64_t i = 0; i < n_frames; ++i) {
+        const auto s = q.take_free();
+        if (!s) return ok_status();  // the encoder stopped (error or cancel); it reports why
+        RenderSlot& slot = q.slot(*s);
+        ATELIER_TRY_ASSIGN(const media::Image* frame, renderer.frame(i));
+        slot.frame.width = frame->width, slot.frame.height = frame->height;
+        slot.frame.rgba.assign(frame->rgba.begin(), frame->rgba.end());
+        slot.has_frame = true;
+        slot.audio.clear();
+        if (with_audio) {
+            const int64_t until = i + 1 == n_frames ? n_samples : std::min(n_samples, (i + 1) * samples_per_frame_num / samples_per_frame_den);
+            if (until > samples_done) {
+                ATELIER_TRY(renderer.audio(samples_done, static_cast<size_t>(until - samples_done), block));
+                slot.audio.assign(block.begin(), block.begin() + (until - samples_done) * channels);
+                samples_done = until;
+            }
+        }
+        q.give_filled(*s);
+    }
+    return ok_status();
+}
+
+}  // namespace
+
 Result<ExportReport> render_to_file(JobContext* ctx, const RenderTimeline& tl, const fs::path& dest, const ExportOptions& opts) {
     ATELIER_TRY(check_dest(dest, opts.overwrite));
     ATELIER_TRY_ASSIGN(Plan plan, make_plan(tl, dest, opts));
@@ -163,14 +256,35 @@ Result<ExportReport> render_to_file(JobContext* ctx, const RenderTimeline& tl, c
         }
         return ok_status();
     };
-    for (int64_t i = 0; i < n_frames; ++i) {
-        if (ctx) ATELIER_TRY(ctx->check_cancel());
-        ATELIER_TRY_ASSIGN(const media::Image* frame, renderer->frame(i));
-        ATELIER_TRY(writer->write_video(*frame));
-        // Audio up to the end of this frame keeps the muxer's queues short.
-        const int64_t until = std::min(n_samples, (i + 1) * plan.ro.sample_rate_hz * plan.ro.fps_den / std::max(1, plan.ro.fps_num));
-        if (plan.audio) ATELIER_TRY(audio_until(until));
-        if (ctx) ctx->progress(double(i + 1) / double(n_frames), "render");
+    if (n_frames > 0) {
+        constexpr size_t kSlots = 3;
+        SlotQueue q(kSlots);
+        Status render_status = ok_status();
+        std::thread render_thread([&] {
+            // Audio up to the end of each frame keeps the muxer's queues short.
+            render_status = render_frames(*renderer, q, n_frames, n_samples, plan.audio,
+                                          int64_t{plan.ro.sample_rate_hz} * plan.ro.fps_den, std::max(1, plan.ro.fps_num), plan.ro.channels);
+            if (render_status.ok()) q.finish();
+            else q.close();
+        });
+        auto encode = [&]() -> Status {
+            int64_t done = 0;
+            while (const auto s = q.take_filled()) {
+                if (ctx) ATELIER_TRY(ctx->check_cancel());
+                RenderSlot& slot = q.slot(*s);
+                if (slot.has_frame) ATELIER_TRY(writer->write_video(slot.frame));
+                if (!slot.audio.empty()) ATELIER_TRY(writer->write_audio(slot.audio.data(), slot.audio.size() / static_cast<size_t>(plan.ro.channels)));
+                q.give_free(*s);
+                if (ctx) ctx->progress(double(++done) / double(n_frames), "render");
+            }
+            return ok_status();
+        };
+        const Status encode_status = encode();
+        q.close();  // lets the render thread out of a wait when the encoder stopped early
+        render_thread.join();
+        ATELIER_TRY(render_status);
+        ATELIER_TRY(encode_status);
+        samples_done = n_samples;
     }
     if (plan.audio) ATELIER_TRY(audio_until(n_samples));
     if (ctx) ATELIER_TRY(ctx->check_cancel());
