@@ -16,6 +16,7 @@ namespace atelier::infer::tts {
 struct ConvW {
     Tensor w;  // Conv: [Cin/groups*K, Cout] (depthwise: [K, C]); ConvTranspose: [Cin, Cout*K], transposed at load
     Tensor b;  // [Cout] or empty
+    Tensor wd;  // [K][Cin][Cout] for the direct kernel (groups 1, K > 1, Cout 16/32/48/64), else empty
     ConvAttrs a;
     int64_t cin = 0, cout = 0;
 };
@@ -50,6 +51,13 @@ struct VitsVoice::Weights {
 // too. in_slope != 1 applies a leaky ReLU with that slope to the input on the fly.
 Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t& T_out,
               float in_slope = 1.0f);
+// The direct AVX-512 kernel for stride-1 convs with few output channels (vits-conv-direct.cpp);
+// conv1d() uses it when supported and enabled, the MatMul path otherwise.
+bool conv1d_direct_supported(const ConvW& c);
+Status conv1d_direct(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t T_out,
+                     float in_slope);
+// Process-wide switch for tests that compare the direct kernel with its MatMul twin (default on).
+void set_conv1d_direct_enabled(bool enabled);
 // ConvTranspose1d (groups 1).
 Status conv_transpose1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y,
                         int64_t& T_out);

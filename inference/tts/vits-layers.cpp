@@ -4,6 +4,7 @@
 // convs as a direct loop, ConvTranspose1d as MatMul + overlap-add, channel LayerNorm, GELU and
 // Sigmoid through the engine's ops, leaky ReLU. Thread-safety: one Session per caller.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "inference/tts/vits-internal.h"
@@ -41,7 +42,11 @@ void add_bias(Session& s, const ConvW& c, float* y, int64_t T) {
     });
 }
 
+std::atomic<bool> g_direct_enabled{true};
+
 }  // namespace
+
+void set_conv1d_direct_enabled(bool enabled) { g_direct_enabled.store(enabled); }
 
 // Stride-1 conv without im2col. With taps d apart, output t = r + u*d (phase r) reads the padded
 // input at r + (u + k)*d, k < K: consecutive rows of the phase's subsequence xr[v] = xp[r + v*d].
@@ -135,6 +140,8 @@ Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, s
         add_bias(s, c, y.data(), T_out);
         return ok_status();
     }
+    if (a.stride == 1 && g_direct_enabled.load(std::memory_order_relaxed) && conv1d_direct_supported(c))
+        return conv1d_direct(s, c, x, T, y, T_out, in_slope);
     if (a.stride == 1) return conv1d_phases(s, c, x, T, y, T_out, in_slope);
     // im2col in chunks of time steps, so the column buffer stays around a few MB and is reused.
     thread_local std::vector<float> cols_buffer;  // the calling thread's; workers get a pointer

@@ -61,6 +61,7 @@ public:
                 for (int64_t ci = 0; ci < cin; ++ci)
                     for (int64_t k = 0; k < K; ++k) dst[(co * K + k) * cin + ci] = src[(co * cin + ci) * K + k];
             c.w = std::move(*t);
+            if ((cout == 16 || cout == 32 || cout == 48 || cout == 64) && !direct_layout(mod, c, src)) return c;
         } else {
             c.w = *w;
             c.w.n_dims = 2;
@@ -86,6 +87,18 @@ private:
                               "reconvert the voice with tools/tts/onnx-to-safetensors.py (a Piper VITS voice)");
         failed_ = true;
         return nullptr;
+    }
+    // The direct kernel's [K][Cin][Cout] copy of an ONNX [Cout][Cin][K] weight.
+    bool direct_layout(const std::string& mod, ConvW& c, const float* src) {
+        const int64_t K = c.a.kernel, cin = c.cin, cout = c.cout;
+        auto t = Tensor::make(DType::F32, {cout, cin * K}, mod + ".weight[k][ci][co]");
+        if (!t.ok()) { fail(mod + ": out of memory"); return false; }
+        float* dst = static_cast<float*>(t->data);
+        for (int64_t co = 0; co < cout; ++co)
+            for (int64_t ci = 0; ci < cin; ++ci)
+                for (int64_t k = 0; k < K; ++k) dst[(k * cin + ci) * cout + co] = src[(co * cin + ci) * K + k];
+        c.wd = std::move(*t);
+        return true;
     }
     ConvW transposed(const std::string& mod, ConvW& c) {
         const int64_t K = c.a.kernel, cin = c.cin, cout = c.cout;

@@ -19,6 +19,7 @@
 #include "tts-test-util.h"
 #include "inference/tts/phonemize.h"
 #include "inference/tts/voices.h"
+#include "inference/tts/vits-internal.h"
 #include "inference/tts/vits.h"
 
 namespace tts = atelier::infer::tts;
@@ -111,6 +112,12 @@ void check_case(tts::VitsVoice& voice, atelier::infer::Session& s, const std::st
 
 TEST_F(VitsJoe, HelloMatchesOnnxRuntime) { check_case(*voice_, *session_, "hello", 1.0f); }
 TEST_F(VitsJoe, SlowerSentenceMatchesOnnxRuntime) { check_case(*voice_, *session_, "slow", 1.3f); }
+// The direct AVX-512 conv kernel's slow twin (the MatMul path) against onnxruntime too.
+TEST_F(VitsJoe, MatMulConvPathMatchesOnnxRuntime) {
+    tts::set_conv1d_direct_enabled(false);
+    check_case(*voice_, *session_, "slow", 1.3f);
+    tts::set_conv1d_direct_enabled(true);
+}
 
 TEST_F(VitsJoe, BadInputIsRefused) {
     tts::VitsOptions o;
