@@ -4,7 +4,10 @@
 // multi-sentence text, and time to first audio for a one-sentence request (ours streamed with a
 // 24-frame first chunk, and unstreamed; Piper's is its first sentence). Also the share of the
 // cores' peak FMA rate our synthesis reaches (VitsVoice::flops over the time).
-//   atelier-bench-tts [--voice DIR] [--text FILE.json|.txt] [--runs N] [--python P] [--onnx VOICE.onnx]
+// --matmul-too adds rows for the conv MatMul path (the direct kernel's twin) in the same run.
+//   atelier-bench-tts [--voice DIR] [--text FILE.json|.txt] [--runs N] [--python P] [--onnx VOICE.onnx] [--matmul-too]
+#include <time.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -13,6 +16,7 @@
 
 #include "bench-util.h"
 #include "inference/tts/speak.h"
+#include "inference/tts/vits-internal.h"
 
 using namespace atelier;
 namespace tts = atelier::infer::tts;
@@ -52,7 +56,7 @@ std::string read_text(const std::string& path) {
     return text;
 }
 
-struct Ours { double rtf = 0, first_stream_ms = 0, first_whole_ms = 0, gflops = 0; };
+struct Ours { double rtf = 0, first_stream_ms = 0, first_whole_ms = 0, gflops = 0, gflop = 0; };
 
 Ours run_ours(const tts::VitsVoice& voice, const std::string& text, const std::string& one, int threads, int runs) {
     Ours o;
@@ -61,6 +65,7 @@ Ours run_ours(const tts::VitsVoice& voice, const std::string& text, const std::s
     tts::SpeakOptions so;
     (void)tts::speak(voice, "Warm up.", so, **session);
     std::vector<double> rtf, first_s, first_w, gf;
+    double total_flops = 0;
     for (int r = 0; r < runs; ++r) {
         const double t0 = bench::now_s();
         auto sp = tts::speak(voice, text, so, **session);
@@ -71,6 +76,7 @@ Ours run_ours(const tts::VitsVoice& voice, const std::string& text, const std::s
         for (const auto& s : sp->sentences)
             flops += voice.flops(static_cast<int64_t>(s.ids.size()), s.n_samples / voice.hop_samples());
         gf.push_back(flops / t / 1e9);
+        total_flops = flops;
         for (int streamed = 0; streamed < 2; ++streamed) {
             tts::SpeakOptions fo;
             fo.first_chunk_frames = streamed ? 24 : 0;
@@ -83,7 +89,33 @@ Ours run_ours(const tts::VitsVoice& voice, const std::string& text, const std::s
             (streamed ? first_s : first_w).push_back(first * 1e3);
         }
     }
-    return Ours{bench::median(rtf), bench::median(first_s), bench::median(first_w), bench::median(gf)};
+    return Ours{bench::median(rtf), bench::median(first_s), bench::median(first_w), bench::median(gf), total_flops / 1e9};
+}
+
+double process_cpu_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// One thread, the direct conv kernel and its MatMul twin alternating run by run: CPU seconds per
+// second of audio (process CPU time moves far less than wall time on a loaded machine).
+void ab_cpu(const tts::VitsVoice& voice, const std::string& text, int runs, double piper_cpu_rtf) {
+    auto session = infer::Session::create({.n_threads = 1});
+    if (!session.ok()) return;
+    std::vector<double> cpu[2];
+    for (int r = 0; r < 2 * runs; ++r) {
+        const int direct = r % 2;
+        tts::set_conv1d_direct_enabled(direct == 1);
+        const double c0 = process_cpu_s();
+        auto sp = tts::speak(voice, text, tts::SpeakOptions{}, **session);
+        if (!sp.ok()) break;
+        cpu[direct].push_back((process_cpu_s() - c0) / (static_cast<double>(sp->audio.size()) / sp->sample_rate));
+    }
+    tts::set_conv1d_direct_enabled(true);
+    const double d = bench::median(cpu[1]), m = bench::median(cpu[0]);
+    std::printf("\nCPU seconds per audio second, 1 thread, alternating (median of %d): direct conv %.4f, MatMul path %.4f (%.2fx); "
+                "piper-tts %.4f (%.2fx of ours)\n", runs, d, m, m / std::max(1e-9, d), piper_cpu_rtf, piper_cpu_rtf / std::max(1e-9, d));
 }
 
 // bench-piper.py's JSON line, or an empty object when the anchor cannot run.
@@ -116,6 +148,8 @@ int main(int argc, char** argv) {
     const std::string text_path = arg_str(argc, argv, "--text", ATELIER_SOURCE_DIR "/tests/inference/tts/speak-sentences.json");
     const std::string python = arg_str(argc, argv, "--python", "/work/venv-ref/bin/python");
     const int runs = bench::arg_int(argc, argv, "--runs", 3);
+    bool matmul_too = false;
+    for (int i = 1; i < argc; ++i) matmul_too |= std::strcmp(argv[i], "--matmul-too") == 0;
     auto voice = tts::VitsVoice::load(voice_dir);
     if (!voice.ok()) {
         std::fprintf(stderr, "%s (run scripts/fetch-models)\n", voice.error().message().c_str());
@@ -137,16 +171,28 @@ int main(int argc, char** argv) {
     std::printf("Text: %zu characters (%s); one sentence: \"%s\"; median of %d runs\n\n", text.size(), text_path.c_str(), one.c_str(), runs);
     std::printf("| threads | ours RTF | piper RTF | speed ratio (piper time / ours) | ours first audio streamed / whole sentence | piper first audio | ours GFLOP/s | of peak FMA |\n"
                 "|---|---|---|---|---|---|---|---|\n");
+    double piper_cpu_rtf = 0;
     for (int threads : {1, 2}) {
         const Ours o = run_ours(**voice, text, one, threads, runs);
         const nlohmann::json p = run_piper(python, onnx, text_file.string(), threads, runs);
         const nlohmann::json p1 = run_piper(python, onnx, one_file.string(), threads, runs);
         const double prtf = p.value("rtf", 0.0), pfirst = p1.value("first_sentence_ms", 0.0);
+        if (threads == 1) piper_cpu_rtf = p.value("cpu_rtf", 0.0);
+        if (threads == 1) std::printf("| | (synthesis of the text: %.1f GFLOP by VitsVoice::flops) | | | | | | |\n", o.gflop);
         const double peak = threads * ghz * 2 /*FMA pipes*/ * 16 /*AVX-512 f32 lanes*/ * 2;
         std::printf("| %d | %.4f | %.4f | %.2fx | %.0f ms / %.0f ms | %.0f ms | %.1f | %.1f%% of %.0f |\n", threads, o.rtf, prtf,
                     o.rtf > 0 ? prtf / o.rtf : 0.0, o.first_stream_ms, o.first_whole_ms, pfirst, o.gflops, 100 * o.gflops / peak, peak);
         std::fflush(stdout);
+        if (matmul_too) {
+            tts::set_conv1d_direct_enabled(false);
+            const Ours m = run_ours(**voice, text, one, threads, runs);
+            tts::set_conv1d_direct_enabled(true);
+            std::printf("| %d (conv MatMul path) | %.4f | | %.2fx | %.0f ms / %.0f ms | | %.1f | %.1f%% of %.0f |\n", threads, m.rtf,
+                        m.rtf > 0 ? prtf / m.rtf : 0.0, m.first_stream_ms, m.first_whole_ms, m.gflops, 100 * m.gflops / peak, peak);
+            std::fflush(stdout);
+        }
     }
+    if (matmul_too) ab_cpu(**voice, text, runs + 2, piper_cpu_rtf);
     std::printf("\nAnchor: %s; load after: ", run_piper(python, onnx, one_file.string(), 1, 1).value("runtime", std::string("unavailable")).c_str());
     std::fflush(stdout);
     std::system("cut -d' ' -f1-3 /proc/loadavg");
