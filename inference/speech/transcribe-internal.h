@@ -22,6 +22,7 @@ struct WindowInput {
     int64_t segment_frames = 0;   // frames of real audio in the window
     double time_offset_s = 0;
     std::vector<int32_t> prompt;
+    int max_tokens = 0;           // sampled tokens at most (0: n_text_ctx / 2)
 };
 
 struct WindowOutcome {
@@ -48,7 +49,8 @@ struct Decoding {
 
     static Result<Decoding> create(const whisper::WhisperModel& model, const TranscribeOptions& options, std::stop_token stop);
     WindowContext context();
-    Result<std::shared_ptr<const whisper::EncoderOutput>> encode(std::span<const float> window_mel);
+    // window_mel: [n_mels][2 * n_ctx]; n_ctx 0 = the model's full context (30 s).
+    Result<std::shared_ptr<const whisper::EncoderOutput>> encode(std::span<const float> window_mel, int n_ctx = 0);
     Status ensure_language(const std::shared_ptr<const whisper::EncoderOutput>& enc);
     Result<WindowOutcome> run_window(const std::shared_ptr<const whisper::EncoderOutput>& enc, const WindowInput& in);
     Segment finish_segment(const RawSegment& raw, const WindowResult& r) const;

@@ -71,8 +71,8 @@ WindowContext Decoding::context() {
     return WindowContext{model, &tokens, session.get(), stop, &rng};
 }
 
-Result<std::shared_ptr<const whisper::EncoderOutput>> Decoding::encode(std::span<const float> mel) {
-    ATELIER_TRY_ASSIGN(auto enc, model->encode(mel, *session, stop));
+Result<std::shared_ptr<const whisper::EncoderOutput>> Decoding::encode(std::span<const float> mel, int n_ctx) {
+    ATELIER_TRY_ASSIGN(auto enc, model->encode(mel, *session, stop, n_ctx > 0 ? n_ctx : model->config().n_audio_ctx));
     return std::shared_ptr<const whisper::EncoderOutput>(std::make_shared<whisper::EncoderOutput>(std::move(enc)));
 }
 
@@ -95,6 +95,7 @@ Result<WindowOutcome> Decoding::run_window(const std::shared_ptr<const whisper::
     wo.task = options.task;
     wo.without_timestamps = options.without_timestamps;
     wo.prompt = in.prompt;
+    wo.sample_len = in.max_tokens;
     FallbackOptions fb;
     fb.temperatures = options.temperatures.empty() ? std::vector<float>{0.0f} : options.temperatures;
     fb.compression_ratio_threshold = options.compression_ratio_threshold;

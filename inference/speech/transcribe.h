@@ -80,6 +80,7 @@ struct LiveUpdate {
     int64_t partial_start_ms = 0;
     int64_t audio_ms = 0;                 // audio received so far
     bool decoded = false;                 // false: too little new audio, nothing was run
+    int audio_ctx = 0;                    // encoder frames (20 ms) the step ran on, when decoded
 };
 
 // Live microphone transcription. Each step decodes the audio not yet final (at most one 30 s
@@ -100,6 +101,19 @@ public:
 
     int min_step_ms = 300;        // step() does nothing until this much new audio arrived
     int stable_margin_ms = 1000;  // a segment ending closer than this to the newest audio stays partial
+    // Reduced audio context (whisper.cpp's audio_ctx): the encoder runs on the buffered audio plus
+    // context_pad_ms of padding (at least min_context_ms) instead of a whole 30 s window, so a
+    // step costs in proportion to the audio not yet final. Off: every step encodes 30 s. Under
+    // 6 s of context Whisper base loops and misplaces timestamps far more often (a final cut
+    // early re-decodes its tail: the e2e clip's live WER rose to 11 % at 2 s, 5.9 % at 6 s).
+    bool reduced_context = true;
+    int context_pad_ms = 1000, min_context_ms = 6000;
+    int max_window_ms = 30000;    // audio decoded at most per step (the oldest beyond is dropped)
+    // The last final segments as the prompt (with condition_on_previous_text). Off by default: on
+    // the few seconds a reduced-context step sees, Whisper tends to repeat the prompt's text
+    // (measured with tools/bench/atelier-bench-whisper --live: a final fragment twice, WER 6.8 %
+    // vs 5.9 % without).
+    bool prompt_with_finals = false;
 
 private:
     struct Impl;

@@ -2,17 +2,24 @@
 // encoder time (median of 3), greedy decode ms/token and one beam-5 decode_batch step, and our
 // peak RSS; then whisper.cpp's whisper-cli on the same audio and the same weights in its format
 // (same thread count, beam 1), parsing its own encode/decode timings and measuring its peak RSS.
-// Prints one markdown row per side. Usage:
+// Prints one markdown row per side, and the encoder time at reduced audio contexts (live use).
+// --live TRUTH.json instead: live captions on the WAV fed as a microphone would be (see
+// run_live), word latency against the truth's word end times. Usage:
 //   atelier-bench-whisper --model DIR|FILE.bin --wav FILE [--threads N]
 //                         [--anchor-cli whisper-cli --anchor-model ggml-*.bin]
+//   atelier-bench-whisper --model DIR --wav FILE --live TRUTH.json [--threads N] [--full-context]
+//                         [--step-ms N] [--pad-ms N] [--min-context-ms N] [--max-window-ms N] [--prompt] [--chunk-ms N] [--verbose]
 #include <sys/resource.h>
 
 #include <cstdio>
 #include <fstream>
 
 #include "bench-util.h"
+#include "e2e-util.h"  // tests/inference/speech: WAV reading, word normalisation and alignment
 #include "inference/arch/whisper/whisper.h"
 #include "inference/audio/log-mel.h"
+#include "inference/speech/transcribe.h"
+#include <nlohmann/json.hpp>
 
 using namespace atelier;
 using namespace atelier::infer;
@@ -25,25 +32,10 @@ const char* arg_str(int argc, char** argv, const char* name, const char* fallbac
     return fallback;
 }
 
-// 16-bit PCM mono WAV -> floats (bench input only; the product reads audio through media/).
-std::vector<float> read_wav16(const char* path) {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<char> b((std::istreambuf_iterator<char>(in)), {});
-    std::vector<float> pcm;
-    for (size_t i = 12; i + 8 <= b.size();) {
-        uint32_t len;
-        std::memcpy(&len, &b[i + 4], 4);
-        if (std::memcmp(&b[i], "data", 4) == 0) {
-            for (size_t j = i + 8; j + 1 < std::min(b.size(), i + 8 + len); j += 2) {
-                int16_t v;
-                std::memcpy(&v, &b[j], 2);
-                pcm.push_back(static_cast<float>(v) / 32768.0f);
-            }
-            break;
-        }
-        i += 8 + len + (len & 1);
-    }
-    return pcm;
+bool has_flag(int argc, char** argv, const char* name) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], name) == 0) return true;
+    return false;
 }
 
 double peak_rss_mb(int who) {
@@ -77,6 +69,86 @@ void run_anchor(const char* cli, const char* model, const char* wav, int threads
                 peak_rss_mb(RUSAGE_CHILDREN));
 }
 
+// Live captions on a recording fed as a microphone would be, against the real clock: a step sees
+// the audio recorded by the time it starts, and the clock advances by the step's measured time.
+// A truth word counts as shown at the first step whose final + partial text holds it (word
+// alignment); its latency is that moment minus the word's end in the truth.
+int run_live(const whisper::WhisperModel& m, const std::vector<float>& pcm, const char* truth_path, int threads,
+             int argc, char** argv) {
+    std::ifstream in(truth_path);
+    const nlohmann::json truth = nlohmann::json::parse(in, nullptr, false);
+    if (truth.is_discarded()) return std::fprintf(stderr, "%s: not JSON\n", truth_path), 1;
+    std::vector<std::string> ref;
+    std::vector<int64_t> ref_end;
+    for (const auto& sent : truth["sentences"])
+        for (const auto& w : sent["words"]) {
+            ref.push_back(speech_test::normalise_words(w["text"].get<std::string>()).at(0));
+            ref_end.push_back(w["end_ms"].is_null() ? -1 : w["end_ms"].get<int64_t>());
+        }
+    speech::TranscribeOptions o;
+    o.language = "en";
+    o.n_threads = threads;
+    speech::LiveTranscriber live(m, o);
+    live.prompt_with_finals = has_flag(argc, argv, "--prompt");
+    live.reduced_context = !has_flag(argc, argv, "--full-context");
+    live.min_step_ms = bench::arg_int(argc, argv, "--step-ms", live.min_step_ms);
+    live.context_pad_ms = bench::arg_int(argc, argv, "--pad-ms", live.context_pad_ms);
+    live.max_window_ms = bench::arg_int(argc, argv, "--max-window-ms", live.max_window_ms);
+    live.min_context_ms = bench::arg_int(argc, argv, "--min-context-ms", live.min_context_ms);
+    const int chunk_ms = bench::arg_int(argc, argv, "--chunk-ms", 0);  // > 0: fixed chunks, no clock (as the e2e test)
+    std::vector<int64_t> shown(ref.size(), -1);
+    std::vector<double> step_ms;
+    std::string final_text;
+    double now_ms = 0, pushed_ms = 0;
+    const double total_ms = static_cast<double>(pcm.size()) / 16.0;
+    while (pushed_ms < total_ms) {
+        const double upto = std::min(total_ms, chunk_ms > 0 ? pushed_ms + chunk_ms : std::max(now_ms, pushed_ms + live.min_step_ms));
+        const size_t a = static_cast<size_t>(pushed_ms * 16), b = static_cast<size_t>(upto * 16);
+        (void)live.push(std::span<const float>(pcm).subspan(a, b - a));
+        pushed_ms = upto;
+        now_ms = std::max(now_ms, upto);
+        const double t0 = bench::now_s();
+        auto up = live.step({});
+        if (!up) return std::fprintf(stderr, "%s\n", up.error().message().c_str()), 1;
+        if (!up->decoded) continue;
+        step_ms.push_back((bench::now_s() - t0) * 1000.0);
+        now_ms += step_ms.back();
+        if (has_flag(argc, argv, "--verbose"))
+            std::fprintf(stderr, "t %.1f s: step %.0f ms, window %.1f s, %zu final, partial '%s'\n", now_ms / 1000.0,
+                         step_ms.back(), static_cast<double>(up->audio_ms - up->partial_start_ms) / 1000.0,
+                         up->final_segments.size(), up->partial_text.c_str());
+        for (const auto& seg : up->final_segments) {
+            final_text += seg.text;
+            if (has_flag(argc, argv, "--verbose"))
+                std::fprintf(stderr, "  final %.2f-%.2f s:%s\n", static_cast<double>(seg.start_ms) / 1000.0,
+                             static_cast<double>(seg.end_ms) / 1000.0, seg.text.c_str());
+        }
+        const auto hyp = speech_test::normalise_words(final_text + " " + up->partial_text);
+        for (const auto& [i, j] : speech_test::align_words(ref, hyp, nullptr))
+            if (shown[i] < 0) shown[i] = static_cast<int64_t>(now_ms);
+    }
+    auto fin = live.finish({});
+    if (!fin) return std::fprintf(stderr, "%s\n", fin.error().message().c_str()), 1;
+    std::string text;
+    for (const auto& seg : fin->segments) text += seg.text;
+    size_t errors = 0;
+    speech_test::align_words(ref, speech_test::normalise_words(text), &errors);
+    std::vector<double> lat;
+    for (size_t i = 0; i < ref.size(); ++i)
+        if (shown[i] >= 0 && ref_end[i] >= 0) lat.push_back(static_cast<double>(shown[i] - ref_end[i]) / 1000.0);
+    std::sort(lat.begin(), lat.end());
+    const auto within = std::count_if(lat.begin(), lat.end(), [](double x) { return x <= 1.5; });
+    std::printf("| context | step ms (min new audio) | steps | step ms median / max | words shown | latency median | p90 | "
+                "within 1.5 s | WER |\n|---|---|---|---|---|---|---|---|---|\n");
+    std::printf("| %s | %d | %zu | %.0f / %.0f | %zu/%zu | %.2f s | %.2f s | %ld/%zu | %.1f %% (%zu) |\n",
+                live.reduced_context ? "reduced" : "full 30 s", live.min_step_ms, step_ms.size(), bench::median(step_ms),
+                step_ms.empty() ? 0.0 : *std::max_element(step_ms.begin(), step_ms.end()), lat.size(), ref.size(),
+                lat.empty() ? 0.0 : lat[lat.size() / 2], lat.empty() ? 0.0 : lat[lat.size() * 9 / 10], static_cast<long>(within),
+                lat.size(), 100.0 * static_cast<double>(errors) / static_cast<double>(ref.size()), errors);
+    std::printf("final: %s\n", text.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,7 +163,8 @@ int main(int argc, char** argv) {
     if (!model) return std::fprintf(stderr, "%s\n", model.error().message().c_str()), 1;
     const whisper::WhisperModel& m = **model;
     const auto& c = m.config();
-    std::vector<float> pcm = read_wav16(wav);
+    std::vector<float> pcm = speech_test::read_wav16(wav);
+    if (const char* truth = arg_str(argc, argv, "--live", nullptr)) return run_live(m, pcm, truth, threads, argc, argv);
     pcm.resize(std::min<size_t>(pcm.size(), audio::kChunkSamples));
     auto mel = audio::whisper_log_mel(pcm, c.n_mels);
     if (!mel) return std::fprintf(stderr, "%s\n", mel.error().message().c_str()), 1;
@@ -141,6 +214,21 @@ int main(int argc, char** argv) {
     std::printf("| side | weights | threads | encode ms | decode ms/token | beam-5 step ms | peak RSS MB |\n|---|---|---|---|---|---|---|\n");
     std::printf("| atelier | %s | %d | %.0f | %.2f (%d tokens) | %.2f | %.0f |\n", model_path, threads,
                 bench::median(enc_s) * 1000.0, dec_ms, n_tok, bench::median(beam_ms), peak_rss_mb(RUSAGE_SELF));
+    // The encoder at reduced audio contexts (live captions encode the buffered audio only).
+    std::printf("\n| audio context (frames / s) | encode ms (median of 3) |\n|---|---|\n");
+    for (int ctx : {1500, 750, 375, 200}) {
+        std::vector<float> sub;
+        for (int b = 0; b < c.n_mels; ++b)
+            sub.insert(sub.end(), mel->data.begin() + static_cast<ptrdiff_t>(b) * 3000,
+                       mel->data.begin() + static_cast<ptrdiff_t>(b) * 3000 + 2 * ctx);
+        std::vector<double> t;
+        for (int i = 0; i < 3; ++i) {
+            const double t1 = bench::now_s();
+            if (!m.encode(sub, **session, {}, ctx)) return 1;
+            t.push_back(bench::now_s() - t1);
+        }
+        std::printf("| %d / %.1f | %.0f |\n", ctx, ctx * 0.02, bench::median(t) * 1000.0);
+    }
     const char* cli = arg_str(argc, argv, "--anchor-cli", nullptr);
     const char* amodel = arg_str(argc, argv, "--anchor-model", nullptr);
     if (cli && amodel) run_anchor(cli, amodel, wav, threads);
