@@ -11,14 +11,21 @@
 namespace atelier::infer::tts {
 namespace {
 
-// WaveNet stack (no conditioning): returns the summed skip outputs [F][H].
-Status wavenet(Session& s, const CouplingW& c, std::vector<float>& x, int64_t F, int64_t H, std::vector<float>& out) {
+// WaveNet stack: returns the summed skip outputs [F][H]. cond (or null): the speaker's
+// [2H x layers] added to every step's layer input before the gate.
+Status wavenet(Session& s, const CouplingW& c, std::vector<float>& x, int64_t F, int64_t H, std::vector<float>& out,
+               const float* cond) {
     out.assign(static_cast<size_t>(F * H), 0.0f);
     std::vector<float> in, acts(static_cast<size_t>(F * H)), rs;
     int64_t Tn = 0;
     const size_t n = c.in.size();
     for (size_t i = 0; i < n; ++i) {
         ATELIER_TRY(conv1d(s, c.in[i], x, F, in, Tn));
+        if (cond != nullptr) {
+            const float* g = cond + i * 2 * H;
+            for (int64_t t = 0; t < F; ++t)
+                for (int64_t h = 0; h < 2 * H; ++h) in[static_cast<size_t>(t * 2 * H + h)] += g[h];
+        }
         // tanh(a) * sigmoid(b) with one vectorised Sigmoid op: tanh(a) = 2 sigmoid(2a) - 1.
         for (int64_t t = 0; t < F; ++t) {
             float* r = in.data() + t * 2 * H;
@@ -47,7 +54,7 @@ Status wavenet(Session& s, const CouplingW& c, std::vector<float>& x, int64_t F,
 }  // namespace
 
 Status flow_reverse(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::vector<float>& z,
-                    int64_t F) {
+                    int64_t F, const SpeakerBias* spk) {
     const int64_t C = a.inter_channels, half = C / 2, H = a.hidden_channels;
     std::vector<float> x0(static_cast<size_t>(F * half)), h, skip, stats;
     int64_t Tn = 0;
@@ -56,7 +63,8 @@ Status flow_reverse(Session& s, const VitsVoice::Weights& w, const VitsArchitect
         for (int64_t t = 0; t < F; ++t)
             std::copy_n(z.begin() + t * C, half, x0.begin() + t * half);
         ATELIER_TRY(conv1d(s, it->pre, x0, F, h, Tn));
-        ATELIER_TRY(wavenet(s, *it, h, F, H, skip));
+        const size_t index = static_cast<size_t>(w.flows.rend() - it) - 1;
+        ATELIER_TRY(wavenet(s, *it, h, F, H, skip, spk ? spk->flows[index].data() : nullptr));
         ATELIER_TRY(conv1d(s, it->post, skip, F, stats, Tn));
         for (int64_t t = 0; t < F; ++t)
             for (int64_t c = 0; c < half; ++c) z[static_cast<size_t>(t * C + half + c)] -= stats[static_cast<size_t>(t * half + c)];
@@ -65,11 +73,16 @@ Status flow_reverse(Session& s, const VitsVoice::Weights& w, const VitsArchitect
 }
 
 Status hifigan(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& /*a*/, std::span<const float> z, int64_t F,
-               std::vector<float>& audio, std::stop_token stop) {
+               std::vector<float>& audio, std::stop_token stop, const SpeakerBias* spk) {
     // Reused across calls on this thread: the buffers reach tens of MB on long sentences.
     thread_local std::vector<float> x, y, acc, r, o;
     int64_t T = F, Tn = 0;
     ATELIER_TRY(conv1d(s, w.conv_pre, z, T, x, Tn));
+    if (spk != nullptr) {  // x += cond(g)
+        const int64_t C = w.conv_pre.cout;
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t c = 0; c < C; ++c) x[static_cast<size_t>(t * C + c)] += spk->dec[static_cast<size_t>(c)];
+    }
     const size_t n_ups = w.ups.size(), per = w.resblocks.size() / n_ups;
     for (size_t i = 0; i < n_ups; ++i) {
         if (stop.stop_requested()) return make_error(ErrorCode::Cancelled, "tts: synthesis cancelled");

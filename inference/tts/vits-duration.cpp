@@ -102,11 +102,14 @@ Status conv_flow_reverse(Session& s, const ConvFlowW& f, const VitsArchitecture&
 }  // namespace
 
 Status duration_log(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::span<const float> enc_x,
-                    int64_t T, float noise_w, std::vector<float>& logw) {
+                    int64_t T, float noise_w, std::vector<float>& logw, const SpeakerBias* spk) {
     const int64_t C = a.hidden_channels;
     std::vector<float> x, g;
     int64_t Tn = 0;
     ATELIER_TRY(conv1d(s, w.dp_pre, enc_x, T, x, Tn));
+    if (spk != nullptr)  // x += cond(g), the same at every step
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t c = 0; c < C; ++c) x[static_cast<size_t>(t * C + c)] += spk->dp[static_cast<size_t>(c)];
     ATELIER_TRY(dds(s, w.dp_dds, x, T, C));
     ATELIER_TRY(conv1d(s, w.dp_proj, x, T, g, Tn));
     std::vector<float> z(static_cast<size_t>(2 * T), 0.0f);

@@ -45,6 +45,19 @@ struct VitsVoice::Weights {
     ConvW conv_pre, conv_post;
     std::vector<ConvW> ups;
     std::vector<std::vector<ConvW>> resblocks;  // each: its convs in order
+    // Multi-speaker voices (gin_channels > 0): the speaker table and the 1x1 conditioning convs.
+    const float* emb_g = nullptr;  // [n_speakers][gin]
+    ConvW dp_cond, dec_cond;       // gin -> hidden, gin -> upsample_initial_channel
+    std::vector<ConvW> flow_cond;  // per coupling (index order), gin -> 2 hidden x WaveNet layers
+};
+
+// One speaker's conditioning: each conditioning conv of g = emb_g[speaker] (a single time step),
+// i.e. a per-channel vector added at every time step: after the duration predictor's pre conv,
+// to each coupling's WaveNet layer inputs before the gate (layer l: [2H l, 2H (l + 1))), after
+// the decoder's conv_pre. Single-speaker voices pass none.
+struct SpeakerBias {
+    std::vector<float> dp, dec;
+    std::vector<std::vector<float>> flows;  // per coupling, index order
 };
 
 // y [T_out][Cout] = conv(act(x) [T][Cin]); T_out from the attributes. Depthwise (groups = Cin)
@@ -70,10 +83,10 @@ void leaky_relu_inplace(std::span<float> x, float slope);  // slope in [0, 1]
 Status text_encoder(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::span<const int64_t> ids,
                     std::vector<float>& enc_x, std::vector<float>& stats);
 Status duration_log(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::span<const float> enc_x,
-                    int64_t T, float noise_w, std::vector<float>& logw);
+                    int64_t T, float noise_w, std::vector<float>& logw, const SpeakerBias* g = nullptr);
 Status flow_reverse(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::vector<float>& z,
-                    int64_t F);
+                    int64_t F, const SpeakerBias* g = nullptr);
 Status hifigan(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a, std::span<const float> z, int64_t F,
-               std::vector<float>& audio, std::stop_token stop);
+               std::vector<float>& audio, std::stop_token stop, const SpeakerBias* g = nullptr);
 
 }  // namespace atelier::infer::tts

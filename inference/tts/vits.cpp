@@ -195,6 +195,35 @@ void bind_flow_decoder(Binder& b, const VitsArchitecture& a, VitsVoice::Weights&
     w.conv_post = b.conv("dec.conv_post", ch, 1);
 }
 
+void bind_speakers(Binder& b, const VitsArchitecture& a, int n_speakers, VitsVoice::Weights& w) {
+    const int64_t G = a.gin_channels, H = a.hidden_channels;
+    w.emb_g = b.data("emb_g.weight", n_speakers * G);
+    w.dp_cond = b.conv("dp.cond", G, H);
+    w.dec_cond = b.conv("dec.cond", G, a.upsample_initial_channel);
+    for (int i : a.flow_indices)
+        w.flow_cond.push_back(b.conv("flow.flows." + std::to_string(i) + ".enc.cond_layer", G, 2 * H * a.flow_wavenet_layers));
+}
+
+// cond(g) for a 1x1 conv on a single step: y[co] = b[co] + sum_ci w[co][ci] g[ci].
+std::vector<float> condition(const ConvW& c, const float* g) {
+    const float* wt = static_cast<const float*>(c.w.data);
+    const float* bias = static_cast<const float*>(c.b.data);
+    std::vector<float> y(static_cast<size_t>(c.cout));
+    for (int64_t co = 0; co < c.cout; ++co) {
+        float acc = bias ? bias[co] : 0.0f;
+        for (int64_t ci = 0; ci < c.cin; ++ci) acc += wt[co * c.cin + ci] * g[ci];
+        y[static_cast<size_t>(co)] = acc;
+    }
+    return y;
+}
+
+SpeakerBias speaker_bias(const VitsVoice::Weights& w, const VitsArchitecture& a, int speaker) {
+    const float* g = w.emb_g + static_cast<int64_t>(speaker) * a.gin_channels;
+    SpeakerBias sb{condition(w.dp_cond, g), condition(w.dec_cond, g), {}};
+    for (const ConvW& c : w.flow_cond) sb.flows.push_back(condition(c, g));
+    return sb;
+}
+
 // Rows [rows][stride] (columns c0..c0+C) -> channel-major [C][rows], as the ONNX graph's [1, C, T].
 std::vector<float> channel_major(const std::vector<float>& v, int64_t rows, int64_t C, int64_t c0, int64_t stride) {
     std::vector<float> r(static_cast<size_t>(rows * C));
@@ -222,15 +251,16 @@ std::vector<float> expand_prior(const std::vector<float>& stats, const std::vect
 // rounding: P covers the flow's and decoder's receptive fields).
 Status decode_in_two_pieces(Session& s, const VitsVoice::Weights& w, const VitsArchitecture& a,
                             const std::vector<float>& z, int64_t F, int64_t c, int64_t hop, std::vector<float>& out,
-                            std::stop_token stop, const std::function<void(std::span<const float>)>& on_audio) {
+                            std::stop_token stop, const std::function<void(std::span<const float>)>& on_audio,
+                            const SpeakerBias* spk) {
     const int64_t P = kChunkContextFrames, I = a.inter_channels;
     const std::pair<int64_t, int64_t> pieces[] = {{0, c}, {c, F}};
     std::vector<float> zc, audio;
     for (const auto& [begin, end] : pieces) {
         const int64_t lo = std::max<int64_t>(0, begin - P), hi = std::min<int64_t>(F, end + P);
         zc.assign(z.begin() + lo * I, z.begin() + hi * I);
-        ATELIER_TRY(flow_reverse(s, w, a, zc, hi - lo));
-        ATELIER_TRY(hifigan(s, w, a, zc, hi - lo, audio, stop));
+        ATELIER_TRY(flow_reverse(s, w, a, zc, hi - lo, spk));
+        ATELIER_TRY(hifigan(s, w, a, zc, hi - lo, audio, stop, spk));
         const auto first = audio.begin() + (begin - lo) * hop;
         const size_t at = out.size();
         out.insert(out.end(), first, first + (end - begin) * hop);
@@ -288,9 +318,12 @@ Result<std::unique_ptr<VitsVoice>> VitsVoice::load(const std::filesystem::path& 
     ATELIER_TRY_ASSIGN(VoiceConfig cfg, load_voice_config(dir / "voice.json"));
     const VitsArchitecture& a = cfg.arch;
     const std::string label = (dir / "model.safetensors").string();
-    if (!a.stochastic_duration || a.gin_channels != 0)
-        return make_error(ErrorCode::ModelUnsupported, label + ": only single-speaker voices with the stochastic duration predictor are supported so far",
-                          "use a single-speaker Piper voice (e.g. en_US-joe-medium)");
+    if (!a.stochastic_duration)
+        return make_error(ErrorCode::ModelUnsupported, label + ": only voices with the stochastic duration predictor are supported so far",
+                          "use a Piper medium voice (e.g. en_US-joe-medium)");
+    if ((a.gin_channels > 0) != (cfg.num_speakers > 1))
+        return make_error(ErrorCode::ModelFormat, label + ": " + std::to_string(cfg.num_speakers) + " speaker(s) but speaker embedding width " +
+                          std::to_string(a.gin_channels), "reconvert the voice with tools/tts/onnx-to-safetensors.py");
     if (cfg.convs.count("dec.resblocks.0.convs.0") == 0 || a.resblock_count % static_cast<int>(a.upsample_rates.size()) != 0)
         return make_error(ErrorCode::ModelUnsupported, label + ": the decoder's resblocks are not HiFi-GAN type 2 (Piper medium)",
                           "use a Piper medium-quality voice");
@@ -301,6 +334,7 @@ Result<std::unique_ptr<VitsVoice>> VitsVoice::load(const std::filesystem::path& 
     bind_encoder(b, a, *voice->w_);
     bind_duration(b, a, *voice->w_);
     bind_flow_decoder(b, a, *voice->w_);
+    if (a.gin_channels > 0) bind_speakers(b, a, cfg.num_speakers, *voice->w_);
     if (b.failed()) return b.error();
     voice->cfg_ = std::move(cfg);
     voice->dir_ = dir;
@@ -316,7 +350,14 @@ Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const Vit
     for (int64_t id : ids)
         if (id < 0 || id >= a.n_vocab)
             return make_error(ErrorCode::InvalidArgument, "tts: phoneme id " + std::to_string(id) + " is outside the voice's table");
-    if (o.speaker_id != 0) return make_error(ErrorCode::InvalidArgument, "tts: the voice has a single speaker");
+    const int n_speakers = std::max(1, cfg_.num_speakers);
+    if (o.speaker_id < 0 || o.speaker_id >= n_speakers)
+        return make_error(ErrorCode::InvalidArgument,
+                          "tts: speaker " + std::to_string(o.speaker_id) + " is out of range; the voice has " + std::to_string(n_speakers) + " speaker(s)",
+                          "pick a speaker from 0 to " + std::to_string(n_speakers - 1));
+    SpeakerBias bias;
+    const SpeakerBias* spk = nullptr;
+    if (a.gin_channels > 0) bias = speaker_bias(*w_, a, o.speaker_id), spk = &bias;
     const int64_t T = static_cast<int64_t>(ids.size()), I = a.inter_channels;
     auto cancelled = [] { return make_error(ErrorCode::Cancelled, "tts: synthesis cancelled"); };
     std::vector<float> enc_x, stats, logw;
@@ -326,7 +367,7 @@ Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const Vit
     ATELIER_TRY(text_encoder(s, *w_, a, ids, enc_x, stats));
     const double enc_ms = ms_since(t0);
     if (stop.stop_requested()) return cancelled();
-    ATELIER_TRY(duration_log(s, *w_, a, enc_x, T, o.noise_w, logw));
+    ATELIER_TRY(duration_log(s, *w_, a, enc_x, T, o.noise_w, logw, spk));
     const double dur_ms = ms_since(t0) - enc_ms;
     VitsOutput out;
     int64_t F = 0;
@@ -348,13 +389,13 @@ Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const Vit
     const auto t_flow = Clock::now();
     double flow_ms = 0;
     if (o.keep_intermediates || o.first_chunk_frames <= 0 || F <= o.first_chunk_frames + kChunkContextFrames) {
-        ATELIER_TRY(flow_reverse(s, *w_, a, z, F));
+        ATELIER_TRY(flow_reverse(s, *w_, a, z, F, spk));
         flow_ms = ms_since(t_flow);
         if (o.keep_intermediates) out.intermediates.z = channel_major(z, F, I, 0, I);
-        ATELIER_TRY(hifigan(s, *w_, a, z, F, out.audio, stop));
+        ATELIER_TRY(hifigan(s, *w_, a, z, F, out.audio, stop, spk));
         if (on_audio) on_audio(out.audio);
     } else {
-        ATELIER_TRY(decode_in_two_pieces(s, *w_, a, z, F, o.first_chunk_frames, hop_samples(), out.audio, stop, on_audio));
+        ATELIER_TRY(decode_in_two_pieces(s, *w_, a, z, F, o.first_chunk_frames, hop_samples(), out.audio, stop, on_audio, spk));
         flow_ms = -1;  // interleaved with the decoder
     }
     ATELIER_LOG_DEBUG("tts: %lld ids, %lld frames: encoder %.1f ms, durations %.1f ms, flow %.1f ms, flow+decoder %.1f ms",

@@ -152,6 +152,12 @@ def main():
     for init in model.graph.initializer:
         arr = numpy_helper.to_array(init)
         tensors[init.name] = np.ascontiguousarray(arr)
+    # Some exports (newer torch) leave ElementwiseAffine's Exp(-logs) unfolded: an Exp node on an
+    # initializer. Fold it here, under the name the folded graphs give it, so the loader finds it.
+    for node in model.graph.node:
+        if (node.op_type == "Exp" and node.name.startswith("/dp/flows.") and node.input[0] in tensors
+                and node.output[0] not in tensors):
+            tensors[node.output[0]] = np.exp(tensors[node.input[0]].astype(np.float32))
     facts = graph_facts(model, set(tensors))
     arch = architecture(tensors, facts["aliases"], facts["convs"])
 
