@@ -11,6 +11,7 @@
 
 #include "inference/session.h"
 #include "inference/tts/speak.h"
+#include "inference/tts/ssml.h"
 #include "inference/tts/vits.h"
 #include "media/media-writer.h"
 #include "projects/timeline-store.h"
@@ -176,7 +177,10 @@ int NarrationVoice::sample_rate_hz() const { return voice_->config().sample_rate
 Result<NarrationTake> narrate(JobContext& ctx, const NarrationVoice& voice, const std::string& text, const SpeakSettings& settings,
                               uint64_t base_seed, const SentenceReadyFn& on_sentence) {
     ATELIER_TRY(check_speed(settings.speed));
-    const std::vector<std::string> pieces = split_sentences(text);
+    // An SSML document is one piece: its markup (a <prosody> or <speak> around several sentences)
+    // must reach speak() whole. Regenerating its "sentence" regenerates the document.
+    const std::vector<std::string> pieces =
+        infer::tts::looks_like_ssml(text) ? std::vector<std::string>{text} : split_sentences(text);
     if (pieces.empty()) return make_error(ErrorCode::InvalidArgument, "there is no text to speak", "type or paste the text first");
     ctx.progress(0.0, "load");
     ATELIER_TRY_ASSIGN(auto session, infer::Session::create({.n_threads = settings.threads}));

@@ -52,7 +52,8 @@ struct NarrationTake {
 
 // Sentences of a text: split after . ! ? (and runs of them, with closing quotes/brackets) that are
 // followed by white space, and at blank lines; never inside <...> markup. Each piece trimmed;
-// pieces with no letter or digit are joined to the one before.
+// pieces with no letter or digit are joined to the one before. (narrate() does not split an SSML
+// document, whose markup may span sentences: it is spoken as one piece.)
 std::vector<std::string> split_sentences(std::string_view text);
 
 // A loaded voice, immutable, shared by jobs (one load for many takes and regenerations).

@@ -187,6 +187,20 @@ TEST_F(NarrationTest, ClipsGoToTheNarrationTrackAtThePlayheadOrTheEnd) {
     EXPECT_FALSE(pl::narration_clip_command(studio().project(), b, 0, 0).ok());
 }
 
+// SSML whose markup spans sentences reaches the synthesiser whole: one piece, and the slow rate
+// around both sentences makes the take longer than the plain text's.
+TEST_F(NarrationTest, AnSsmlDocumentIsSpokenAsOnePiece) {
+    REQUIRE_JOE();
+    auto v = voice();
+    ASSERT_TRUE(v);
+    const std::string plain = "Boats rocked gently at anchor. A gull cried once.";
+    const pl::NarrationTake p = take(*v, plain, 0.0f);
+    const pl::NarrationTake x = take(*v, "<speak><prosody rate=\"50%\">" + plain + "</prosody></speak>", 0.0f);
+    ASSERT_EQ(p.sentences.size(), 2u);
+    ASSERT_EQ(x.sentences.size(), 1u);
+    EXPECT_GT(static_cast<double>(x.total_samples()), 1.5 * static_cast<double>(p.total_samples()));
+}
+
 TEST(NarrationPlayer, RendersExactlyTheAppendedSamplesWhileInputArrives) {
     auto p = pl::NarrationPlayer::open(22050, {.device = {}, .ring_frames = 1024, .open_device = false});
     ASSERT_TRUE(p.ok()) << p.error().message();
