@@ -34,7 +34,7 @@ constexpr const char* kSpeakUsage =
     "  --ssml         read the text as SSML-lite even without <speak> around it (text starting\n"
     "                 with <speak is SSML anyway): <break time=\"500ms\"/>, <prosody rate=\"slow|80%|1.2\">,\n"
     "                 <say-as interpret-as=\"cardinal|ordinal|digits|date|time|telephone|characters\">\n"
-    "  --speaker N    the speaker of a multi-speaker voice (default 0)\n"
+    "  --speaker N    the speaker of a multi-speaker voice (default 0; checked against the voice)\n"
     "  --project P    also add the audio to project P as an asset, with its provenance\n"
     "  --force        replace FILE if it exists\n";
 
@@ -72,8 +72,9 @@ Result<std::string> force_ssml(const std::string& text) {
     return "<speak>" + text + "</speak>";
 }
 
-// --speaker N against the voice's speaker count (voice.json). The engine loads single-speaker
-// voices only so far, so any N other than 0 is refused with the reason.
+// --speaker N against the voice's speaker count (voice.json). The engine speaks any speaker
+// (SpeakOptions::speaker_id), but the speak job (pipelines::SpeakSettings) has no speaker field
+// yet, so N other than 0 is refused with that reason rather than silently ignored.
 Status check_speaker(const std::string& voice, const std::string& value) {
     if (value.empty()) return ok_status();
     char* end = nullptr;
@@ -88,8 +89,8 @@ Status check_speaker(const std::string& voice, const std::string& value) {
                           "speaker " + value + " is out of range: " + dir->filename().string() + " has " + std::to_string(cfg->num_speakers) + " speaker(s)",
                           "pick --speaker 0.." + std::to_string(cfg->num_speakers - 1));
     if (n != 0)
-        return make_error(ErrorCode::ModelUnsupported, dir->filename().string() + ": multi-speaker voices are not supported yet",
-                          "leave out --speaker");
+        return make_error(ErrorCode::ModelUnsupported, "--speaker " + value + ": the speak job cannot choose a speaker yet",
+                          "leave out --speaker to use speaker 0");
     return ok_status();
 }
 

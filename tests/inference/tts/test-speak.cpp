@@ -180,3 +180,30 @@ TEST_F(Speak, StreamingDeliversTheFirstPieceEarlyAndJoinsExactly) {
     for (size_t k = 0; k < loud.audio.size(); k += 97)
         EXPECT_NEAR(loud.audio[k], std::clamp(2.0f * whole.audio[k], -1.0f, 1.0f), 1e-4f) << k;
 }
+
+// speak() passes the speaker through: on the tiny 3-speaker voice (goldens/vits-multi) each
+// speaker's sentence equals the network run for that speaker on the same ids.
+TEST(SpeakMultiSpeaker, TheSpeakerReachesTheNetwork) {
+    auto voice = tts::VitsVoice::load(fs::path(ATELIER_TTS_GOLDENS) / "vits-multi");
+    ASSERT_TRUE(voice.ok()) << voice.error().message();
+    auto session = atelier::infer::Session::create({});
+    ASSERT_TRUE(session.ok());
+    tts::SpeakOptions o;
+    o.noise_scale = 0.0f, o.noise_w = 0.0f, o.normalize = false;
+    std::vector<std::vector<float>> audio;
+    for (int speaker = 0; speaker < 3; ++speaker) {
+        o.speaker_id = speaker;
+        auto r = tts::speak(**voice, "Hello there.", o, **session);
+        ASSERT_TRUE(r.ok()) << r.error().message();
+        ASSERT_EQ(r->sentences.size(), 1u);
+        tts::VitsOptions vo;
+        vo.noise_scale = 0.0f, vo.noise_w = 0.0f, vo.speaker_id = speaker;
+        auto direct = (*voice)->synthesize(r->sentences[0].ids, vo, **session);
+        ASSERT_TRUE(direct.ok());
+        EXPECT_EQ(r->audio, direct->audio) << "speaker " << speaker;
+        audio.push_back(r->audio);
+    }
+    EXPECT_NE(audio[0], audio[1]);
+    o.speaker_id = 3;
+    EXPECT_FALSE(tts::speak(**voice, "Hello there.", o, **session).ok());
+}
