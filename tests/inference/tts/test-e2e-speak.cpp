@@ -52,6 +52,24 @@ double wer(const std::string& ref, const std::string& hyp) {
     return r.empty() ? 1.0 : static_cast<double>(errors) / static_cast<double>(r.size());
 }
 
+// Speech -> 16 kHz (ffmpeg) -> Whisper base text; the 16 kHz WAV is left in dir for others.
+std::string whisper_text(const atelier::infer::whisper::WhisperModel& whisper, const tts::Speech& speech, const fs::path& dir) {
+    write_wav16(dir / "speech.wav", speech.audio, speech.sample_rate);
+    const std::string ff = "ffmpeg -nostdin -loglevel error -y -i " + (dir / "speech.wav").string() +
+                           " -ar 16000 -ac 1 -c:a pcm_s16le " + (dir / "speech16k.wav").string();
+    EXPECT_EQ(std::system(ff.c_str()), 0) << ff;
+    const auto pcm = speech_test::read_wav16((dir / "speech16k.wav").string());
+    atelier::infer::speech::TranscribeOptions o;
+    o.language = "en";
+    o.n_threads = 2;
+    auto tr = atelier::infer::speech::transcribe(whisper, pcm, o, {}, {});
+    EXPECT_TRUE(tr.ok()) << tr.error().message();
+    std::string hyp;
+    if (tr.ok())
+        for (const auto& seg : tr->segments) hyp += seg.text + " ";
+    return hyp;
+}
+
 }  // namespace
 
 TEST(TtsE2e, WhisperAndPocketsphinxUnderstandTheVoice) {
@@ -96,20 +114,7 @@ TEST(TtsE2e, WhisperAndPocketsphinxUnderstandTheVoice) {
 
     const fs::path dir = fs::temp_directory_path() / ("atelier-tts-e2e-" + std::to_string(getpid()));
     fs::create_directories(dir);
-    write_wav16(dir / "speech.wav", r->audio, r->sample_rate);
-    const std::string ff = "ffmpeg -nostdin -loglevel error -y -i " + (dir / "speech.wav").string() +
-                           " -ar 16000 -ac 1 -c:a pcm_s16le " + (dir / "speech16k.wav").string();
-    ASSERT_EQ(std::system(ff.c_str()), 0) << ff;
-    const auto pcm = speech_test::read_wav16((dir / "speech16k.wav").string());
-    ASSERT_GT(pcm.size(), 16000u * 10);
-
-    atelier::infer::speech::TranscribeOptions o;
-    o.language = "en";
-    o.n_threads = 2;
-    auto tr = atelier::infer::speech::transcribe(**whisper, pcm, o, {}, {});
-    ASSERT_TRUE(tr.ok()) << tr.error().message();
-    std::string hyp;
-    for (const auto& seg : tr->segments) hyp += seg.text + " ";
+    const std::string hyp = whisper_text(**whisper, *r, dir);
     const double whisper_wer = wer(text, hyp);
     printf("whisper base: WER %.1f %%\n  %s\n", 100 * whisper_wer, hyp.c_str());
     EXPECT_LE(whisper_wer, 0.15);
@@ -120,5 +125,40 @@ TEST(TtsE2e, WhisperAndPocketsphinxUnderstandTheVoice) {
     printf("pocketsphinx: WER %.1f %%\n  %s\n", 100 * ps_wer, ps.c_str());
     EXPECT_FALSE(ps.empty()) << "pocketsphinx_continuous gave no text (is pocketsphinx installed? scripts/setup)";
     EXPECT_LE(ps_wer, 0.5);  // a classic recogniser; a loose bound that still fails on noise or silence
+    fs::remove_all(dir);
+}
+
+// SSML say-as and the plain-text expansion, heard by an independent reader: Whisper writes what
+// it hears, and "March" can only be there if the ISO date was spoken as words (espeak-ng alone
+// reads "2024-03-15" as "two thousand twenty four dash zero three dash fifteen").
+TEST(TtsE2e, WhisperHearsDatesTimesAndPhoneNumbersAsWords) {
+    auto voice = tts::VitsVoice::load(cache_dir("piper-joe"));
+    ASSERT_TRUE(voice.ok()) << voice.error().message() << " (run scripts/fetch-models)";
+    auto whisper = atelier::infer::whisper::WhisperModel::load(speech_test::whisper_base_dir());
+    ASSERT_TRUE(whisper.ok()) << whisper.error().message() << " (run scripts/fetch-models)";
+    auto session = atelier::infer::Session::create({});
+    ASSERT_TRUE(session.ok());
+    const fs::path dir = fs::temp_directory_path() / ("atelier-tts-e2e-ssml-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    auto lower = [](std::string t) {
+        for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return t;
+    };
+    auto ssml = tts::speak(**voice,
+                           "<speak>The meeting is on <say-as interpret-as=\"date\">2024-03-15</say-as>."
+                           "<break time=\"500ms\"/>Please call <say-as interpret-as=\"telephone\">555-123-4567</say-as>.</speak>",
+                           tts::SpeakOptions{}, **session);
+    ASSERT_TRUE(ssml.ok()) << ssml.error().message();
+    const std::string a = lower(whisper_text(**whisper, *ssml, dir));
+    printf("whisper on the SSML text: %s\n", a.c_str());
+    EXPECT_NE(a.find("march"), std::string::npos) << a;
+    EXPECT_NE(a.find("2024"), std::string::npos) << a;
+    EXPECT_NE(a.find("555"), std::string::npos) << a;
+    auto plain = tts::speak(**voice, "The train leaves on 2025-07-04 at 9:05 pm.", tts::SpeakOptions{}, **session);
+    ASSERT_TRUE(plain.ok()) << plain.error().message();
+    const std::string b = lower(whisper_text(**whisper, *plain, dir));
+    printf("whisper on the plain text: %s\n", b.c_str());
+    EXPECT_NE(b.find("july"), std::string::npos) << b;
+    EXPECT_TRUE(b.find("9:05") != std::string::npos || b.find("9.05") != std::string::npos || b.find("nine") != std::string::npos) << b;
     fs::remove_all(dir);
 }
