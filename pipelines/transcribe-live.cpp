@@ -45,14 +45,7 @@ struct Capture {
     }
 };
 
-std::string live_title() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "Microphone %Y-%m-%d %H:%M", &tm);
-    return buf;
-}
+std::string live_title() { return local_time_text("Microphone %Y-%m-%d %H:%M"); }
 
 std::string caption_json(const LiveUpdate& u, int64_t elapsed_ms) {
     json finals = json::array();
@@ -124,6 +117,14 @@ Status capture_loop(JobContext& ctx, media::AudioStream& stream, Capture& cap, L
 }
 
 }  // namespace
+
+std::string local_time_text(const char* strftime_format) {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[128];
+    return std::strftime(buf, sizeof buf, strftime_format, &tm) > 0 ? std::string(buf) : std::string();
+}
 
 Decimator::Decimator(int factor) : factor_(std::max(1, factor)) {
     if (factor_ == 1) return;

@@ -43,6 +43,9 @@ private:
     size_t phase_ = 0;  // input samples to skip before the next output
 };
 
+// The local time now through strftime (titles and names of takes); empty when too long.
+std::string local_time_text(const char* strftime_format);
+
 // Records and transcribes until cancel (kept) or max_duration_ms. `project` null: not stored.
 // Errors: AudioDeviceFailed (no input, unknown device, lost device with nothing captured),
 // InvalidArgument (rate not 16/32/48 kHz), the recogniser's errors.

@@ -1,10 +1,14 @@
 // `atelier-cli transcribe` with the real Whisper base model (model cache) on the flite speech
 // fixtures (ctest fixture whisper_speech): into a project and into SRT/WebVTT/JSON files, checked
 // with ffprobe, sqlite3 and a JSON parser; without --json the segments stream to stdout as
-// "[start --> end] text" lines. Without the model: a failure under CI, a skip elsewhere.
+// "[start --> end] text" lines. --microphone on the ALSA file device (ENVIRONMENT.md) fed the
+// clip's first 18 s (4 sentences) at 48 kHz: finals on stdout, partials on stderr, the take's
+// text (WER <= 10 % against the known sentences), SRT checked by ffprobe, rows by sqlite3; and
+// Ctrl+C ending a take, which is kept. Without the model: a failure under CI, a skip elsewhere.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "cli-run.h"
 #include "../pipelines/transcribe-fixture.h"
@@ -51,6 +55,89 @@ TEST(CliTranscribeE2e, FilesAndProjectFromTheRealModel) {
     EXPECT_EQ(plain.code, 2) << plain.err;
     EXPECT_NE(plain.out.find("] The morning train was late again"), std::string::npos) << plain.out;
     EXPECT_NE(plain.err.find("already exists"), std::string::npos) << plain.err;
+}
+
+// The ALSA file device "atelier_test" whose capture side reads mic.raw: the clip's first 18 s
+// (sentences 1-4, the 5th starts at 18.6 s) as 48 kHz float, made by ffmpeg.
+class CliMicrophoneE2e : public ::testing::Test {
+protected:
+    void SetUp() override {
+        write_file(dir_ / "asoundrc", "pcm.atelier_test {\n  type file\n  slave { pcm \"null\" }\n  file \"" +
+                                          (dir_ / "played.raw").string() + "\"\n  infile \"" + (dir_ / "mic.raw").string() +
+                                          "\"\n  format \"raw\"\n}\n");
+        setenv("ALSA_CONFIG_PATH", ("/usr/share/alsa/alsa.conf:" + (dir_ / "asoundrc").string()).c_str(), 1);
+        int rc = -1;
+        run_capture("ffmpeg -v error -nostdin -y -i " + shell_quote((kFixtures / "speech-long.wav").string()) +
+                        " -t 18 -ar 48000 -ac 1 -f f32le " + shell_quote((dir_ / "mic.raw").string()),
+                    &rc);
+        ASSERT_EQ(rc, 0);
+        fs::create_directories(dir_ / "out");
+    }
+    void TearDown() override { unsetenv("ALSA_CONFIG_PATH"); }
+    // The words of the sentences the feed holds.
+    static std::vector<std::string> truth_words() {
+        std::ifstream in(kFixtures / "speech-long.json");
+        const auto truth = nlohmann::json::parse(in);
+        std::vector<std::string> ref;
+        for (size_t i = 0; i < 4; ++i)
+            for (const auto& w : truth["sentences"][i]["words"])
+                ref.push_back(speech_test::normalise_words(w["text"].get<std::string>()).at(0));
+        return ref;
+    }
+    // The one file of `ext` the take wrote into out/ (microphone-<date>-<time>.<ext>).
+    fs::path written(const std::string& ext) const {
+        fs::path found;
+        for (const auto& e : fs::directory_iterator(dir_ / "out"))
+            if (e.path().extension() == "." + ext) {
+                EXPECT_TRUE(found.empty()) << "two ." << ext << " files";
+                found = e.path();
+            }
+        EXPECT_EQ(found.filename().string().rfind("microphone-", 0), 0u) << found;
+        return found;
+    }
+    TempDir dir_;
+};
+
+TEST_F(CliMicrophoneE2e, TakeIsCaptionedWrittenAndStored) {
+    ATELIER_REQUIRE_WHISPER_BASE();
+    const std::string project = (dir_ / "talk.atelier").string();
+    ASSERT_EQ(run_cli({"project", "new", project}).code, 0);
+    CliRun r = run_cli({"transcribe", "--microphone", "--device", "atelier_test", "--seconds", "18", "--model",
+                        speech_test::whisper_base_dir().string(), "--language", "en", "--srt", "--txt", "--out",
+                        (dir_ / "out").string(), "--project", project, "--threads", "2"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("] The morning train was late again"), std::string::npos) << r.out;  // a final, as it came
+    EXPECT_NE(r.err.find("\n... "), std::string::npos) << r.err;                                // partial captions
+    const std::string txt = read_file(written("txt"));
+    size_t errors = 0;
+    const auto ref = truth_words();
+    speech_test::align_words(ref, speech_test::normalise_words(txt), &errors);
+    EXPECT_LE(static_cast<double>(errors) / static_cast<double>(ref.size()), 0.10) << txt;
+    EXPECT_EQ(ffprobe_value(written("srt"), "stream=codec_name", "s:0"), "subrip");
+    const std::string n_segments = sqlite_value(project, "SELECT count(*) FROM transcript_segments");
+    EXPECT_NE(n_segments, "0");
+    EXPECT_EQ(sqlite_value(project, "SELECT count(*) FROM transcripts"), "1");
+    EXPECT_EQ(sqlite_value(project, "SELECT kind || ',' || model FROM generations"), "transcribe,whisper-base");
+    size_t srt_cues = 0;
+    const std::string srt = read_file(written("srt"));
+    for (size_t at = srt.find(" --> "); at != std::string::npos; at = srt.find(" --> ", at + 1)) ++srt_cues;
+    EXPECT_EQ(std::to_string(srt_cues), n_segments);
+}
+
+// Ctrl+C once a final segment is out ends the take; it is kept and written (exit 0).
+TEST_F(CliMicrophoneE2e, CtrlCEndsTheTakeAndKeepsIt) {
+    ATELIER_REQUIRE_WHISPER_BASE();
+    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    const std::string cmd = "( " + shell_quote(ATELIER_CLI_PATH) + " transcribe --microphone --device atelier_test --seconds 600"
+                            " --model " + shell_quote(speech_test::whisper_base_dir().string()) +
+                            " --language en --txt --threads 2 --out " + shell_quote((dir_ / "out").string()) +
+                            " </dev/null >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string()) +
+                            " & pid=$!; i=0; while [ ! -s " + shell_quote(out.string()) +
+                            " ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done; kill -INT $pid; wait $pid; echo $? )";
+    const int code = std::atoi(trim(run_capture(cmd)).c_str());
+    EXPECT_EQ(code, 0) << read_file(err);
+    EXPECT_NE(read_file(out).find("] The morning train was late again"), std::string::npos) << read_file(out);
+    EXPECT_NE(read_file(written("txt")).find("morning train"), std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // `atelier-cli transcribe` (issue 6 §7): the binary's refusals, each checked for its exit code,
 // its JSON error and that nothing was written or stored: a model that is not Whisper (another
-// family's config.json, a GGUF file), a video without sound, a corrupt file, bad options.
+// family's config.json, a GGUF file), a video without sound, a corrupt file, bad options
+// (--microphone's included).
 // (Transcribing real speech needs the Whisper engine; tests/pipelines cover the job itself.)
 #include <gtest/gtest.h>
 
@@ -66,6 +67,24 @@ TEST_F(CliTranscribe, BadOptionsAreUsageErrors) {
     CliRun h = run_cli({"transcribe", "--help"});
     EXPECT_EQ(h.code, 0);
     EXPECT_NE(h.out.find("--word-timestamps"), std::string::npos);
+    EXPECT_NE(h.out.find("--microphone"), std::string::npos);
+    // --microphone: no files with it, none without; --seconds a positive whole number; --device
+    // and --seconds only with it.
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"--microphone", p("tone.wav")},
+             {},
+             {"--microphone", "--seconds", "0"},
+             {"--microphone", "--seconds", "ten"},
+             {"--microphone", "--seconds", "99999"},
+             {p("tone.wav"), "--seconds", "5"},
+             {p("tone.wav"), "--device", "hw:0"}}) {
+        std::vector<std::string> a = {"transcribe", "--model", p("whisper"), "--out", p("out"), "--txt", "--json"};
+        a.insert(a.end(), args.begin(), args.end());
+        CliRun r = run_cli(a);
+        EXPECT_EQ(r.code, 1) << testing::PrintToString(args) << r.out << r.err;
+        EXPECT_EQ(r.j()["error"]["name"], "invalid_argument") << testing::PrintToString(args);
+    }
+    EXPECT_TRUE(out_empty());
     // A missing project is refused as such.
     CliRun pr = run_cli({"transcribe", p("tone.wav"), "--model", p("whisper"), "--project", p("none.atelier"), "--json"});
     EXPECT_NE(pr.code, 0);
