@@ -16,7 +16,7 @@ namespace atelier::infer::tts {
 struct ConvW {
     Tensor w;  // Conv: [Cin/groups*K, Cout] (depthwise: [K, C]); ConvTranspose: [Cin, Cout*K], transposed at load
     Tensor b;  // [Cout] or empty
-    Tensor wd;  // [K][Cin][Cout] for the direct kernel (groups 1, K > 1, Cout 16/32/48/64), else empty
+    Tensor wd;  // [K][Cin][Cout] for the direct kernel (groups 1, K > 1, Cout % 16 == 0, <= kDirectMaxChannels)
     ConvAttrs a;
     int64_t cin = 0, cout = 0;
 };
@@ -64,6 +64,9 @@ struct SpeakerBias {
 // too. in_slope != 1 applies a leaky ReLU with that slope to the input on the fly.
 Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y, int64_t& T_out,
               float in_slope = 1.0f);
+// Widest conv the direct kernel takes: 128 adds the first HiFi-GAN stage (CPU time per audio
+// second 0.0363 vs 0.0363-0.0393 with 64, within the noise; 192+ not tried).
+inline constexpr int64_t kDirectMaxChannels = 128;
 // The direct AVX-512 kernel for stride-1 convs with few output channels (vits-conv-direct.cpp);
 // conv1d() uses it when supported and enabled, the MatMul path otherwise.
 bool conv1d_direct_supported(const ConvW& c);

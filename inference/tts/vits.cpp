@@ -61,7 +61,7 @@ public:
                 for (int64_t ci = 0; ci < cin; ++ci)
                     for (int64_t k = 0; k < K; ++k) dst[(co * K + k) * cin + ci] = src[(co * cin + ci) * K + k];
             c.w = std::move(*t);
-            if ((cout == 16 || cout == 32 || cout == 48 || cout == 64) && !direct_layout(mod, c, src)) return c;
+            if (cout % 16 == 0 && cout <= kDirectMaxChannels && !direct_layout(mod, c, src)) return c;
         } else {
             c.w = *w;
             c.w.n_dims = 2;
