@@ -15,6 +15,8 @@
 namespace atelier::infer::tts {
 namespace {
 
+constexpr int64_t kMaxTotalBreakMs = 10 * 60 * 1000;  // SSML breaks in one document, in all
+
 // One sentence to synthesise and the silence (samples) that comes before it.
 struct Unit {
     PhonemeSentence sentence;
@@ -50,10 +52,14 @@ Result<Plan> make_plan(std::string_view text, const VitsVoice& voice, const Spea
     const auto sentence_gap = static_cast<int64_t>(std::max(0.0f, o.sentence_silence_s) * static_cast<float>(cfg.sample_rate));
     Plan plan;
     int64_t pending = -1;  // samples of SSML breaks since the last sentence; -1: none
-    bool any_break = false;
+    int64_t total_ms = 0;  // of all breaks: bounded, so a short document cannot ask for hours of silence
+    bool any_break = false, capped = false;
     for (const SsmlSpan& span : spans) {
         if (span.is_break()) {
-            pending = std::max<int64_t>(pending, 0) + span.break_ms * cfg.sample_rate / 1000;
+            const int64_t ms = std::clamp<int64_t>(span.break_ms, 0, std::max<int64_t>(0, kMaxTotalBreakMs - total_ms));
+            if (ms < span.break_ms && !capped) warnings.push_back("ssml: breaks beyond 10 minutes in all are dropped"), capped = true;
+            total_ms += ms;
+            pending = std::max<int64_t>(pending, 0) + ms * cfg.sample_rate / 1000;
             any_break = true;
             continue;
         }
@@ -103,6 +109,8 @@ Result<Speech> speak(const VitsVoice& voice, std::string_view text, const SpeakO
                           "tts: speaker " + std::to_string(options.speaker_id) + " is out of range; the voice has " +
                               std::to_string(std::max(1, cfg.num_speakers)) + " speaker(s)",
                           "pick a speaker id from 0 to " + std::to_string(std::max(1, cfg.num_speakers) - 1));
+    if (!std::isfinite(options.stream_gain) || options.stream_gain < 0.0f)
+        return make_error(ErrorCode::InvalidArgument, "tts: the streaming gain must be a finite number >= 0", "use 1 for the network's own level");
     ATELIER_TRY_ASSIGN(Plan plan, make_plan(text, voice, options, base_ls, data, out.warnings));
     const bool streaming = options.first_chunk_frames > 0;
     auto emit = [&](std::span<const float> a) {

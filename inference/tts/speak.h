@@ -72,7 +72,8 @@ struct Speech {
 using SentenceAudioFn = std::function<void(size_t sentence_index, std::span<const float> audio)>;
 
 // Errors: phonemizer errors (empty text, espeak-ng missing), InvalidArgument for malformed SSML
-// (naming line and column) or a bad speed/speaker, the network's, Cancelled.
+// (naming line and column), a bad speed/speaker/stream gain, the network's, Cancelled. SSML
+// breaks are capped at 10 s each and 10 minutes in all (with a warning).
 Result<Speech> speak(const VitsVoice& voice, std::string_view text, const SpeakOptions& options, Session& session,
                      std::stop_token stop = {}, const SentenceAudioFn& on_sentence = {});
 

@@ -137,6 +137,16 @@ TEST_F(Speak, SsmlModesAndErrors) {
     ASSERT_EQ(warned.warnings.size(), 1u);
     EXPECT_NE(warned.warnings[0].find("emphasis"), std::string::npos);
     EXPECT_FALSE(tts::speak(*voice_, "<speak> </speak>", o, *session_).ok());
+    // Breaks are bounded in all (10 minutes), so a short document cannot ask for hours of silence.
+    std::string many = "<speak>";
+    for (int i = 0; i < 100; ++i) many += "<break time=\"10s\"/>";
+    const auto capped = say(many + "Hi.</speak>", o);
+    EXPECT_EQ(capped.sentences.at(0).first_sample, int64_t{600} * capped.sample_rate);
+    ASSERT_FALSE(capped.warnings.empty());
+    EXPECT_NE(capped.warnings.back().find("10 minutes"), std::string::npos);
+    auto bad_gain = o;
+    bad_gain.stream_gain = -1.0f;
+    EXPECT_FALSE(tts::speak(*voice_, "Hi.", bad_gain, *session_).ok());
     o.speaker_id = 1;
     auto sp = tts::speak(*voice_, "Hello.", o, *session_);
     ASSERT_FALSE(sp.ok());
