@@ -5,7 +5,6 @@
 // vits-layers.cpp is its slow twin and the fallback without AVX-512 (same sums, another order).
 // Thread-safety: one Session per caller; rows are split over the Session's workers.
 #include <algorithm>
-#include <cstring>
 
 #include "inference/tts/vits-internal.h"
 
@@ -89,21 +88,7 @@ Status conv1d_direct(Session& s, const ConvW& c, std::span<const float> x, int64
     thread_local std::vector<float> padded;  // the calling thread's; workers get a pointer
     padded.resize(static_cast<size_t>(Tp * cin));
     float* const xp = padded.data();
-    const bool act = in_slope != 1.0f;
-    parallel_for(s.context(), Tp, [&](int64_t v) {
-        float* dst = xp + v * cin;
-        const int64_t src = v - pb;
-        if (src < 0 || src >= T) {
-            std::fill(dst, dst + cin, 0.0f);
-            return;
-        }
-        const float* in = x.data() + src * cin;
-        if (act) {
-            for (int64_t ch = 0; ch < cin; ++ch) dst[ch] = std::max(in[ch], in[ch] * in_slope);
-        } else {
-            std::memcpy(dst, in, static_cast<size_t>(cin) * sizeof(float));
-        }
-    });
+    parallel_for(s.context(), Tp, [&](int64_t v) { input_row(xp + v * cin, x, v - pb, T, cin, in_slope); });
     y.resize(static_cast<size_t>(T_out * cout));
     const float* w = static_cast<const float*>(c.wd.data);
     const float* bias = c.b.data ? static_cast<const float*>(c.b.data) : nullptr;

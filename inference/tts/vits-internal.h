@@ -3,6 +3,7 @@
 // column layout), so a Conv1d is im2col + MatMul. Thread-safety: one Session per caller.
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <stop_token>
 #include <vector>
@@ -77,6 +78,20 @@ void set_conv1d_direct_enabled(bool enabled);
 // ConvTranspose1d (groups 1).
 Status conv_transpose1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, std::vector<float>& y,
                         int64_t& T_out);
+// dst[cin] = input row src of x [T][cin] through the optional leaky ReLU (slope != 1), or zeros
+// when src is outside [0, T) (padding). Shared by the conv paths' input copies.
+inline void input_row(float* dst, std::span<const float> x, int64_t src, int64_t T, int64_t cin, float slope) {
+    if (src < 0 || src >= T) {
+        std::fill(dst, dst + cin, 0.0f);
+        return;
+    }
+    const float* in = x.data() + src * cin;
+    if (slope != 1.0f) {
+        for (int64_t ch = 0; ch < cin; ++ch) dst[ch] = std::max(in[ch], in[ch] * slope);
+    } else {
+        std::copy(in, in + cin, dst);
+    }
+}
 void layer_norm_channels(float* x, int64_t T, int64_t C, const LayerNormW& ln);  // in place, eps 1e-5
 Status gelu_inplace(Session& s, std::span<float> x);  // erf GELU
 Status sigmoid_inplace(Session& s, std::span<float> x);

@@ -61,24 +61,10 @@ Status conv1d_phases(Session& s, const ConvW& c, std::span<const float> x, int64
     thread_local std::vector<float> phase_buffer;  // the calling thread's; workers get a pointer
     phase_buffer.resize(static_cast<size_t>((Tp + d) * cin));
     float* const xr = phase_buffer.data();
-    const bool act = in_slope != 1.0f;
     for (int64_t r = 0; r < d && r < T_out; ++r) {
         const int64_t L = (Tp - r + d - 1) / d;        // rows of the phase's subsequence
         const int64_t U = (T_out - r + d - 1) / d;     // its outputs
-        parallel_for(s.context(), L, [&](int64_t v) {
-            const int64_t src = r + v * d - pb;
-            float* dst = xr + v * cin;
-            if (src < 0 || src >= T) {
-                std::fill(dst, dst + cin, 0.0f);
-                return;
-            }
-            const float* in = x.data() + src * cin;
-            if (act) {
-                for (int64_t ch = 0; ch < cin; ++ch) dst[ch] = std::max(in[ch], in[ch] * in_slope);
-            } else {
-                std::copy(in, in + cin, dst);
-            }
-        });
+        parallel_for(s.context(), L, [&](int64_t v) { input_row(xr + v * cin, x, r + v * d - pb, T, cin, in_slope); });
         Tensor windows = f32_view(xr, K * cin, U);
         windows.nb[1] = 4 * cin;  // overlapping windows
         if (cout > kSwapMaxChannels) {
@@ -154,20 +140,8 @@ Status conv1d(Session& s, const ConvW& c, std::span<const float> x, int64_t T, s
         parallel_for(s.context(), n, [&](int64_t i) {
             const int64_t t = t0 + i;
             float* dst = cols + i * row;
-            for (int64_t k = 0; k < K; ++k) {
-                const int64_t src = t * a.stride + k * a.dilation - a.pad_begin;
-                float* d = dst + k * cin;  // weights were reordered to [Cout][K][Cin] at load
-                if (src < 0 || src >= T) {
-                    std::fill(d, d + cin, 0.0f);
-                    continue;
-                }
-                const float* in = x.data() + src * cin;
-                if (act) {
-                    for (int64_t ch = 0; ch < cin; ++ch) d[ch] = std::max(in[ch], in[ch] * in_slope);
-                } else {
-                    std::copy(in, in + cin, d);
-                }
-            }
+            for (int64_t k = 0; k < K; ++k)  // weights were reordered to [Cout][K][Cin] at load
+                input_row(dst + k * cin, x, t * a.stride + k * a.dilation - a.pad_begin, T, cin, in_slope);
         });
         ATELIER_TRY(matmul(s, c.w, cols, n, y.data() + t0 * cout));
     }
