@@ -269,7 +269,12 @@ private:
     Status close(Frame f) {
         if (f.kind == FrameKind::SayAs) {
             auto words = say_as_words(f.interpret_as, f.format, f.collected);
-            if (!words)
+            static constexpr const char* kKinds[] = {"cardinal", "number", "ordinal", "digits", "date", "time",
+                                                     "telephone", "characters", "spell-out"};
+            const bool known = std::any_of(std::begin(kKinds), std::end(kKinds), [&](const char* k) { return f.interpret_as == k; });
+            if (!known)
+                warn("<say-as interpret-as=\"" + f.interpret_as + "\"> is not supported (cardinal, ordinal, digits, date, time, telephone, characters); spoken as written");
+            else if (!words)
                 warn("<say-as interpret-as=\"" + f.interpret_as + "\"> could not read '" + f.collected.substr(0, 40) + "'; spoken as written");
             return text(words ? " " + *words + " " : f.collected, f.open_at);
         }

@@ -217,7 +217,14 @@ TEST(Ssml, SentenceElementsSplitSpansAndBadSayAsFallsBack) {
     EXPECT_EQ(s[1].text, "Two");
     EXPECT_EQ(s[2].text, "soon");
     EXPECT_EQ(s[3].break_ms, tts::kSsmlMaxBreakMs);
-    EXPECT_EQ(w.size(), 2u);
+    ASSERT_EQ(w.size(), 2u);
+    EXPECT_NE(w[0].find("could not read 'soon'"), std::string::npos) << w[0];
+    w.clear();
+    const auto u = parse_ok("<speak><say-as interpret-as=\"currency\">$5</say-as></speak>", &w);
+    ASSERT_EQ(u.size(), 1u);
+    EXPECT_EQ(u[0].text, "$5");
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_NE(w[0].find("not supported"), std::string::npos) << w[0];
 }
 
 TEST(Ssml, MalformedDocumentsNameThePosition) {
