@@ -72,11 +72,9 @@ Result<std::string> force_ssml(const std::string& text) {
     return "<speak>" + text + "</speak>";
 }
 
-// --speaker N against the voice's speaker count (voice.json). The engine speaks any speaker
-// (SpeakOptions::speaker_id), but the speak job (pipelines::SpeakSettings) has no speaker field
-// yet, so N other than 0 is refused with that reason rather than silently ignored.
-Status check_speaker(const std::string& voice, const std::string& value) {
-    if (value.empty()) return ok_status();
+// --speaker N against the voice's speaker count (voice.json); the speaker number on success.
+Result<int> check_speaker(const std::string& voice, const std::string& value) {
+    if (value.empty()) return 0;
     char* end = nullptr;
     const long n = std::strtol(value.c_str(), &end, 10);
     if (*end != '\0' || n < 0) return make_error(ErrorCode::InvalidArgument, "--speaker needs a speaker number, got '" + value + "'", "for example --speaker 0");
@@ -88,10 +86,7 @@ Status check_speaker(const std::string& voice, const std::string& value) {
         return make_error(ErrorCode::InvalidArgument,
                           "speaker " + value + " is out of range: " + dir->filename().string() + " has " + std::to_string(cfg->num_speakers) + " speaker(s)",
                           "pick --speaker 0.." + std::to_string(cfg->num_speakers - 1));
-    if (n != 0)
-        return make_error(ErrorCode::ModelUnsupported, "--speaker " + value + ": the speak job cannot choose a speaker yet",
-                          "leave out --speaker to use speaker 0");
-    return ok_status();
+    return static_cast<int>(n);
 }
 
 }  // namespace
@@ -118,7 +113,9 @@ int cmd_speak(const Argv& argv) {
     if (!text.ok()) return report_error(cli, text.error(), kExitUsage);
     if (args.has("--ssml")) text = force_ssml(*text);
     if (!text.ok()) return report_error(cli, text.error(), kExitUsage);
-    if (Status sp = check_speaker(s.voice, args.option("--speaker")); !sp.ok()) return report_error(cli, sp.error(), kExitUsage);
+    auto speaker = check_speaker(s.voice, args.option("--speaker"));
+    if (!speaker.ok()) return report_error(cli, speaker.error(), kExitUsage);
+    s.speaker_id = *speaker;
     if (args.option("--out").empty()) return report_error(cli, make_error(ErrorCode::InvalidArgument, "--out FILE is required", "for example --out hello.wav"), kExitUsage);
     const fs::path out = fs::absolute(args.option("--out"));
     std::unique_ptr<pipelines::Studio> studio;

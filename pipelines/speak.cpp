@@ -80,6 +80,7 @@ Result<SpeakReport> speak_to_file(JobContext& ctx, const std::string& text, cons
     infer::tts::SpeakOptions so;
     so.length_scale = 1.0f / settings.speed;
     so.sentence_silence_s = settings.sentence_silence_s;
+    so.speaker_id = settings.speaker_id;
     SpeakReport r;
     r.out = out;
     r.voice_dir = voice_dir;

@@ -23,6 +23,7 @@ struct SpeakSettings {
     float speed = 1.0f;              // 2 = twice as fast (Piper's length scale 0.5); 0.25..4
     float sentence_silence_s = 0.2f; // pause between sentences
     int threads = 0;                 // 0: all cores
+    int speaker_id = 0;              // a multi-speaker voice's speaker (checked against the voice)
 };
 
 // One sentence of a narration take (pipelines/narration.h), for the provenance row.

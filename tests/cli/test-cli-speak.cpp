@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "cli-run.h"
 
@@ -80,6 +82,27 @@ TEST(CliSpeak, SsmlAndSpeakerWithTheRealVoice) {
     EXPECT_NE(r.err.find("has 1 speaker"), std::string::npos) << r.err;
     r = run_cli({"speak", "--voice", "piper-joe", "--text", "Hi.", "--out", (dir / "e.wav").string(), "--speaker", "x"});
     EXPECT_EQ(r.code, 1);
+}
+
+// A multi-speaker voice (the committed tiny random 3-speaker VITS, tools/tts/make-multispeaker-voice.py):
+// --speaker reaches the network, so speakers 0 and 2 give different audio and speaker 2 twice the same.
+TEST(CliSpeak, SpeakerReachesAMultiSpeakerVoice) {
+    TempDir dir;
+    const std::string voice = (std::filesystem::path(ATELIER_TEST_DATA_DIR) / "inference" / "tts" / "goldens" / "vits-multi").string();
+    auto speak = [&](const std::string& speaker, const std::string& name) {
+        const std::string out = (dir / name).string();
+        const CliRun r = run_cli({"speak", "--voice", voice, "--text", "Hello there.", "--out", out, "--speaker", speaker, "--quiet"});
+        EXPECT_EQ(r.code, 0) << r.out << r.err;
+        std::ifstream f(out, std::ios::binary);
+        return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    };
+    const std::string s0 = speak("0", "s0.wav"), s2 = speak("2", "s2.wav"), s2b = speak("2", "s2b.wav");
+    ASSERT_GT(s0.size(), 44u);
+    EXPECT_NE(s0, s2) << "the speaker embedding changes the audio";
+    EXPECT_EQ(s2, s2b) << "same speaker, same text: same audio";
+    const CliRun r = run_cli({"speak", "--voice", voice, "--text", "Hi.", "--out", (dir / "x.wav").string(), "--speaker", "3"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("has 3 speaker"), std::string::npos) << r.err;
 }
 
 TEST(CliSpeak, WavOpusAndProjectWithTheRealVoice) {
