@@ -145,10 +145,11 @@ std::vector<std::string> export_preset_names() {
 namespace {
 
 // Video export runs in two stages: a render thread (decode, scale, composite, mix) fills slots
-// with a frame and the audio up to its end, while the calling thread encodes them (colour
-// conversion, x264, muxing), so each keeps a core busy. The renderer is touched only by the
-// render thread and the writer only by the caller. kSlots frames are in flight at most; slots are
-// reused so no frame buffer is allocated per frame. Either side stopping closes the queue.
+// with a frame (swapped in from the renderer, not copied) and the audio up to its end, while the
+// calling thread encodes them (colour conversion, x264, muxing), so each keeps a core busy. The
+// renderer is touched only by the render thread and the writer only by the caller. kSlots frames
+// are in flight at most; their buffers circulate, so none is allocated per frame. Either side
+// stopping closes the queue.
 struct RenderSlot {
     media::Image frame;
     std::vector<float> audio;  // interleaved, this frame's share of the samples
@@ -210,9 +211,7 @@ Status render_frames(TimelineRenderer& renderer, SlotQueue& q, int64_t n_frames,
         const auto s = q.take_free();
         if (!s) return ok_status();  // the encoder stopped (error or cancel); it reports why
         RenderSlot& slot = q.slot(*s);
-        ATELIER_TRY_ASSIGN(const media::Image* frame, renderer.frame(i));
-        slot.frame.width = frame->width, slot.frame.height = frame->height;
-        slot.frame.rgba.assign(frame->rgba.begin(), frame->rgba.end());
+        ATELIER_TRY(renderer.take_frame(i, slot.frame));
         slot.has_frame = true;
         slot.audio.clear();
         if (with_audio) {

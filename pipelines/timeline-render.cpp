@@ -216,6 +216,17 @@ Result<const media::Image*> TimelineRenderer::frame(int64_t index) {
     return &m.frame;
 }
 
+Status TimelineRenderer::take_frame(int64_t index, media::Image& out) {
+    ATELIER_TRY(frame(index));
+    Impl& m = *impl_;
+    std::swap(out, m.frame);  // frame() repaints every pixel, so the old buffer serves as the next canvas
+    const size_t bytes = static_cast<size_t>(m.o.width) * static_cast<size_t>(m.o.height) * 4;
+    m.frame.width = m.o.width;
+    m.frame.height = m.o.height;
+    if (m.frame.rgba.size() != bytes) m.frame.rgba.assign(bytes, 0);
+    return ok_status();
+}
+
 Status TimelineRenderer::audio(int64_t start_sample, size_t frames, std::vector<float>& out) {
     Impl& m = *impl_;
     out.assign(frames * static_cast<size_t>(m.o.channels), 0.0f);

@@ -46,6 +46,9 @@ public:
     // Frame `index`; the image is owned by the renderer and valid until the next call. Fastest
     // when indexes increase one by one.
     Result<const media::Image*> frame(int64_t index);
+    // Frame `index` into `out` by swapping buffers (no copy); out's old buffer becomes the
+    // renderer's canvas. For a consumer that keeps frames while the next ones render.
+    Status take_frame(int64_t index, media::Image& out);
     // `frames` frames of audio from `start_sample` into out (resized). Fastest when each call
     // continues where the last one ended.
     Status audio(int64_t start_sample, size_t frames, std::vector<float>& out);
