@@ -17,7 +17,11 @@ namespace {
 
 int64_t to_ms(double s) { return static_cast<int64_t>(std::llround(s * 1000.0)); }
 
-Result<std::vector<float>> window_mel(const audio::LogMel& mel, int64_t seek, int64_t size, int window_frames) {
+// The window's mel: `size` frames of audio from `seek`, then (silence_padding) the mel's own
+// frames after them, the log-mel of the zeros appended to the audio, or (else) zero values.
+Result<std::vector<float>> window_mel(const audio::LogMel& mel, int64_t seek, int64_t size, int window_frames,
+                                      bool silence_padding) {
+    if (silence_padding) size = window_frames;
     std::vector<float> out(static_cast<size_t>(mel.n_mels) * static_cast<size_t>(window_frames), 0.0f);
     for (int m = 0; m < mel.n_mels; ++m)
         for (int64_t f = 0; f < size && f < window_frames && seek + f < mel.n_frames; ++f)
@@ -203,7 +207,8 @@ Status long_form(Decoding& d, std::span<const float> pcm, const TranscribeCallba
         in.segment_frames = std::min<int64_t>(window, content - seek);
         in.time_offset_s = static_cast<double>(seek) * 0.01;
         in.prompt.assign(all_tokens.begin() + static_cast<ptrdiff_t>(prompt_reset_since), all_tokens.end());
-        ATELIER_TRY_ASSIGN(auto wmel, window_mel(mel, seek, in.segment_frames, window));
+        ATELIER_TRY_ASSIGN(auto wmel, window_mel(mel, seek, in.segment_frames, window,
+                                                  d.options.silence_padding && d.options.vad));
         ATELIER_TRY_ASSIGN(auto enc, d.encode(wmel));
         ATELIER_TRY(d.ensure_language(enc));
         ATELIER_TRY_ASSIGN(WindowOutcome w, d.run_window(enc, in));

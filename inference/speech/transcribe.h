@@ -56,6 +56,14 @@ struct TranscribeOptions {
     // no speech gives no text, and segment/word edges decoded into a pause snap to its speech.
     bool vad = true;
     bool without_timestamps = false;  // <|notimestamps|>: one segment per window
+    // With the VAD step: a window with under 30 s of audio (the last one) is padded with the
+    // log-mel of silence (the audio zero-padded, as WhisperFeatureExtractor and whisper.cpp do),
+    // not with zero mel values as openai-whisper's transcribe() does. On the e2e clip's last 2.6 s
+    // window zero values made base write "You won the grade that..." for "Everyone agreed
+    // that..." (openai-whisper too; with silence padding both get it right). Without the VAD step
+    // openai-whisper's zero padding is kept: its no-speech gate relies on it (10 s of room tone,
+    // no VAD, silence padding: "Thanks for watching!"; zero padding: no text).
+    bool silence_padding = true;
     std::string initial_prompt;
     int n_threads = 0;     // 0: all cores
     uint64_t seed = 0;     // sampling at temperatures > 0
