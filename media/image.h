@@ -19,6 +19,15 @@ struct Image {
 };
 
 // Size limits checked before any pixel buffer is allocated (header dimensions first).
+// A 4:2:0 picture in three tight planes (Y: width x height; U, V: ceil(w/2) x ceil(h/2)), the
+// limited-range YUV that H.264 streams carry; for handing decoded video straight to an encoder.
+struct YuvImage {
+    int width = 0, height = 0;
+    std::vector<uint8_t> y, u, v;
+    int chroma_width() const { return (width + 1) / 2; }
+    int chroma_height() const { return (height + 1) / 2; }
+};
+
 struct ImageLimits {
     int max_side_px = 32768;
     int64_t max_pixels = 512LL * 1000 * 1000;  // 512 Mpixel = 2 GB of RGBA

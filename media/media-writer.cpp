@@ -15,6 +15,7 @@
 
 extern "C" {
 #include <libavutil/channel_layout.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
@@ -365,6 +366,24 @@ Status MediaWriter::write_video(const Image& img) {
     const uint8_t* src[4] = {img.rgba.data(), nullptr, nullptr, nullptr};
     const int src_stride[4] = {img.width * 4, 0, 0, 0};
     sws_scale(m.sws, src, src_stride, 0, img.height, m.vframe->data, m.vframe->linesize);
+    m.vframe->pts = m.video_frames++;
+    return m.send(m.venc.get(), m.vst, m.vframe.get(), "video");
+}
+
+Status MediaWriter::write_video_yuv(const YuvImage& img) {
+    Impl& m = *impl_;
+    if (!m.venc || m.finished) return make_error(ErrorCode::InvalidArgument, m.label + ": no open video stream");
+    const size_t luma = static_cast<size_t>(img.width) * static_cast<size_t>(img.height);
+    const size_t chroma = static_cast<size_t>(img.chroma_width()) * static_cast<size_t>(img.chroma_height());
+    if (img.width != m.venc->width || img.height != m.venc->height || img.y.size() != luma || img.u.size() != chroma ||
+        img.v.size() != chroma || m.venc->pix_fmt != AV_PIX_FMT_YUV420P) {
+        return make_error(ErrorCode::InvalidArgument, m.label + ": YUV frame size or layout differs from the stream's");
+    }
+    int r = av_frame_make_writable(m.vframe.get());
+    if (r < 0) return encode_error(m.label, "video frame buffer", r);
+    av_image_copy_plane(m.vframe->data[0], m.vframe->linesize[0], img.y.data(), img.width, img.width, img.height);
+    av_image_copy_plane(m.vframe->data[1], m.vframe->linesize[1], img.u.data(), img.chroma_width(), img.chroma_width(), img.chroma_height());
+    av_image_copy_plane(m.vframe->data[2], m.vframe->linesize[2], img.v.data(), img.chroma_width(), img.chroma_width(), img.chroma_height());
     m.vframe->pts = m.video_frames++;
     return m.send(m.venc.get(), m.vst, m.vframe.get(), "video");
 }

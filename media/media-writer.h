@@ -72,6 +72,9 @@ public:
 
     // The next video frame: width x height RGBA (alpha ignored).
     Status write_video(const Image& frame);
+    // The next video frame as limited-range 4:2:0 planes of the stream's size, copied to the
+    // encoder without colour conversion (what every video stream here encodes).
+    Status write_video_yuv(const YuvImage& frame);
     // `frames` frames of interleaved float samples ([-1,1], `channels` per frame).
     Status write_audio(const float* interleaved, size_t frames);
     // One subtitle item; items may come in any order before finish() (muxed by time).

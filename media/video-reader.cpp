@@ -9,6 +9,7 @@
 #include <new>
 
 extern "C" {
+#include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 }
 
@@ -58,6 +59,7 @@ struct VideoReader::Impl {
     }
     Status convert(const AVFrame* f);
     Status seek(int64_t t_us);
+    Status step_to(int64_t t_us);  // cur = the frame shown at t_us
 };
 
 Status VideoReader::Impl::convert(const AVFrame* f) {
@@ -177,33 +179,59 @@ Result<bool> VideoReader::next(VideoFrame& out) try {
     return make_error(ErrorCode::OutOfMemory, impl_->input->label() + ": out of memory decoding video", "close other programs and retry");
 }
 
-Result<VideoFrame> VideoReader::frame_at(int64_t t_us) try {
-    Impl& m = *impl_;
-    const bool behind = m.have_cur && t_us < m.cur_pts && !m.first_since_seek;
-    const bool far = m.have_cur && t_us > m.cur_pts + kSeekAheadUs;
-    if (behind || far) ATELIER_TRY(m.seek(t_us));
-    if (!m.have_cur) {
-        ATELIER_TRY_ASSIGN(bool got, m.decode_into(m.cur.get(), &m.cur_pts));
+Status VideoReader::Impl::step_to(int64_t t_us) {
+    const bool behind = have_cur && t_us < cur_pts && !first_since_seek;
+    const bool far = have_cur && t_us > cur_pts + kSeekAheadUs;
+    if (behind || far) ATELIER_TRY(seek(t_us));
+    if (!have_cur) {
+        ATELIER_TRY_ASSIGN(bool got, decode_into(cur.get(), &cur_pts));
         if (!got) {
-            return make_error(ErrorCode::MediaDecodeFailed, m.input->label() + ": no video frame could be decoded",
-                              ff::kNotMediaHint);
+            return make_error(ErrorCode::MediaDecodeFailed, input->label() + ": no video frame could be decoded", ff::kNotMediaHint);
         }
-        m.have_cur = true;
-        m.converted = false;
+        have_cur = true;
+        converted = false;
     }
     for (;;) {
-        if (!m.have_ahead && !m.eof) {
-            ATELIER_TRY_ASSIGN(bool got, m.decode_into(m.ahead.get(), &m.ahead_pts));
-            m.have_ahead = got;
-            m.eof = !got;
+        if (!have_ahead && !eof) {
+            ATELIER_TRY_ASSIGN(bool got, decode_into(ahead.get(), &ahead_pts));
+            have_ahead = got;
+            eof = !got;
         }
-        if (!m.have_ahead || m.ahead_pts > t_us) break;
-        std::swap(m.cur, m.ahead);
-        m.cur_pts = m.ahead_pts;
-        m.have_ahead = false;
-        m.converted = false;
-        m.first_since_seek = false;
+        if (!have_ahead || ahead_pts > t_us) break;
+        std::swap(cur, ahead);
+        cur_pts = ahead_pts;
+        have_ahead = false;
+        converted = false;
+        first_since_seek = false;
     }
+    return ok_status();
+}
+
+Result<bool> VideoReader::frame_at_yuv(int64_t t_us, YuvImage& out, int64_t* pts_us) try {
+    Impl& m = *impl_;
+    ATELIER_TRY(m.step_to(t_us));
+    const AVFrame* f = m.cur.get();
+    const bool plain = f->format == AV_PIX_FMT_YUV420P && f->color_range != AVCOL_RANGE_JPEG && m.rotation == 0 &&
+                       f->width == m.out_w && f->height == m.out_h;
+    if (!plain) return false;
+    out.width = f->width;
+    out.height = f->height;
+    const int cw = out.chroma_width(), ch = out.chroma_height();
+    out.y.resize(static_cast<size_t>(f->width) * static_cast<size_t>(f->height));
+    out.u.resize(static_cast<size_t>(cw) * static_cast<size_t>(ch));
+    out.v.resize(out.u.size());
+    av_image_copy_plane(out.y.data(), f->width, f->data[0], f->linesize[0], f->width, f->height);
+    av_image_copy_plane(out.u.data(), cw, f->data[1], f->linesize[1], cw, ch);
+    av_image_copy_plane(out.v.data(), cw, f->data[2], f->linesize[2], cw, ch);
+    if (pts_us) *pts_us = m.cur_pts;
+    return true;
+} catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::OutOfMemory, impl_->input->label() + ": out of memory decoding video", "close other programs and retry");
+}
+
+Result<VideoFrame> VideoReader::frame_at(int64_t t_us) try {
+    Impl& m = *impl_;
+    ATELIER_TRY(m.step_to(t_us));
     if (!m.converted) {
         ATELIER_TRY(m.convert(m.cur.get()));
         m.converted = true;

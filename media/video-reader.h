@@ -46,6 +46,11 @@ public:
     // The frame shown at time t (the last frame with pts <= t; the first frame when t is before
     // it; the last frame when t is past the end). Cheap when t moves forward frame by frame.
     Result<VideoFrame> frame_at(int64_t t_us);
+    // The same frame as frame_at(t_us), as its decoded planes when they can serve unconverted:
+    // 8-bit limited-range 4:2:0, no rotation, output size equal to the stream's. True and `out`
+    // filled (its pts in *pts_us when given); false when the frame needs conversion (call
+    // frame_at for it; the position is kept).
+    Result<bool> frame_at_yuv(int64_t t_us, YuvImage& out, int64_t* pts_us = nullptr);
 
 private:
     VideoReader();

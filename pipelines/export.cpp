@@ -152,8 +152,9 @@ namespace {
 // stopping closes the queue.
 struct RenderSlot {
     media::Image frame;
+    media::YuvImage yuv;       // the frame as the source's planes, when is_yuv (nothing to draw)
     std::vector<float> audio;  // interleaved, this frame's share of the samples
-    bool has_frame = false;
+    bool has_frame = false, is_yuv = false;
 };
 
 class SlotQueue {
@@ -204,14 +205,16 @@ private:
 // The render thread's body: frames 0..n_frames-1, each with the audio up to its end; the last
 // slot also carries the audio after the last frame. Returns its first error.
 Status render_frames(TimelineRenderer& renderer, SlotQueue& q, int64_t n_frames, int64_t n_samples, bool with_audio,
-                     int64_t samples_per_frame_num, int64_t samples_per_frame_den, int channels) {
+                     int64_t samples_per_frame_num, int64_t samples_per_frame_den, int channels, int64_t* yuv_frames) {
     int64_t samples_done = 0;
     std::vector<float> block;
     for (int64_t i = 0; i < n_frames; ++i) {
         const auto s = q.take_free();
         if (!s) return ok_status();  // the encoder stopped (error or cancel); it reports why
         RenderSlot& slot = q.slot(*s);
-        ATELIER_TRY(renderer.take_frame(i, slot.frame));
+        ATELIER_TRY_ASSIGN(slot.is_yuv, renderer.take_frame_yuv(i, slot.yuv));
+        if (!slot.is_yuv) ATELIER_TRY(renderer.take_frame(i, slot.frame));
+        else ++*yuv_frames;
         slot.has_frame = true;
         slot.audio.clear();
         if (with_audio) {
@@ -255,6 +258,7 @@ Result<ExportReport> render_to_file(JobContext* ctx, const RenderTimeline& tl, c
         }
         return ok_status();
     };
+    int64_t yuv_frames = 0;  // frames handed to the encoder as the source's planes (no conversion)
     if (n_frames > 0) {
         constexpr size_t kSlots = 3;
         SlotQueue q(kSlots);
@@ -262,7 +266,8 @@ Result<ExportReport> render_to_file(JobContext* ctx, const RenderTimeline& tl, c
         std::thread render_thread([&] {
             // Audio up to the end of each frame keeps the muxer's queues short.
             render_status = render_frames(*renderer, q, n_frames, n_samples, plan.audio,
-                                          int64_t{plan.ro.sample_rate_hz} * plan.ro.fps_den, std::max(1, plan.ro.fps_num), plan.ro.channels);
+                                          int64_t{plan.ro.sample_rate_hz} * plan.ro.fps_den, std::max(1, plan.ro.fps_num), plan.ro.channels,
+                                          &yuv_frames);
             if (render_status.ok()) q.finish();
             else q.close();
         });
@@ -271,7 +276,7 @@ Result<ExportReport> render_to_file(JobContext* ctx, const RenderTimeline& tl, c
             while (const auto s = q.take_filled()) {
                 if (ctx) ATELIER_TRY(ctx->check_cancel());
                 RenderSlot& slot = q.slot(*s);
-                if (slot.has_frame) ATELIER_TRY(writer->write_video(slot.frame));
+                if (slot.has_frame) ATELIER_TRY(slot.is_yuv ? writer->write_video_yuv(slot.yuv) : writer->write_video(slot.frame));
                 if (!slot.audio.empty()) ATELIER_TRY(writer->write_audio(slot.audio.data(), slot.audio.size() / static_cast<size_t>(plan.ro.channels)));
                 q.give_free(*s);
                 if (ctx) ctx->progress(double(++done) / double(n_frames), "render");
@@ -290,7 +295,7 @@ Result<ExportReport> render_to_file(JobContext* ctx, const RenderTimeline& tl, c
     ATELIER_TRY(writer->finish());
     writer.reset();
     ATELIER_TRY(part.commit(opts.overwrite));
-    return ExportReport{dest, n_frames, n_samples, tl.duration_ms(), file_size_or_zero(dest), plan.preset.name};
+    return ExportReport{dest, n_frames, n_samples, tl.duration_ms(), file_size_or_zero(dest), plan.preset.name, yuv_frames};
 }
 
 Result<ExportReport> export_timeline(JobContext* ctx, const fs::path& project_path, std::string_view timeline_uuid,

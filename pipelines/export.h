@@ -53,6 +53,7 @@ struct ExportReport {
     int64_t duration_ms = 0;
     int64_t size_bytes = 0;
     std::string preset;
+    int64_t passthrough_frames = 0;  // frames encoded from the source's own 4:2:0 planes (nothing drawn)
 };
 
 // Renders `tl` to `dest` (container and codecs from its extension, size/rate from the preset).

@@ -48,6 +48,12 @@ struct TimelineRenderer::Impl {
     Status draw_clip(size_t track, size_t idx, int64_t t_us);
     Status mix_clip(size_t idx, int64_t start, size_t frames, std::vector<float>& out);
     void close_finished(int64_t t_ms);
+    // Frame n's time, rounded up: a source frame at exactly n/fps has its pts rounded to the
+    // nearest microsecond, so truncating here (66666 for 2/30 s against a pts of 66667) showed
+    // the previous frame again for every third frame of a 30 fps clip.
+    int64_t frame_time_us(int64_t index) const {
+        return (index * 1'000'000LL * o.fps_den + o.fps_num - 1) / o.fps_num;
+    }
 };
 
 Result<VideoSource*> TimelineRenderer::Impl::video_source(size_t track, size_t idx) {
@@ -194,7 +200,7 @@ int64_t TimelineRenderer::sample_count() const { return impl_->n_samples; }
 
 Result<const media::Image*> TimelineRenderer::frame(int64_t index) {
     Impl& m = *impl_;
-    const int64_t t_us = index * 1'000'000LL * m.o.fps_den / m.o.fps_num;
+    const int64_t t_us = m.frame_time_us(index);
     const int64_t t_ms = t_us / 1000;
     media::fill(m.frame, 0, 0, 0);
     m.close_finished(t_ms);
@@ -225,6 +231,32 @@ Status TimelineRenderer::take_frame(int64_t index, media::Image& out) {
     m.frame.height = m.o.height;
     if (m.frame.rgba.size() != bytes) m.frame.rgba.assign(bytes, 0);
     return ok_status();
+}
+
+Result<bool> TimelineRenderer::take_frame_yuv(int64_t index, media::YuvImage& out) {
+    Impl& m = *impl_;
+    const int64_t t_us = m.frame_time_us(index);
+    if (m.burner)
+        for (const auto& s : m.tl.subtitles)
+            if (s.start_ms * 1000 <= t_us && t_us < s.end_ms * 1000 && !s.text.empty()) return false;
+    const RenderClip* only = nullptr;
+    size_t only_track = 0, only_idx = 0;
+    for (size_t tr = 0; tr < m.tl.video_tracks.size(); ++tr) {
+        const auto& clips = m.tl.video_tracks[tr];
+        for (size_t i = 0; i < clips.size(); ++i) {
+            if (clips[i].start_ms * 1000 <= t_us && t_us < clips[i].end_ms() * 1000) {
+                if (only) return false;  // two layers: composite
+                only = &clips[i], only_track = tr, only_idx = i;
+                break;
+            }
+        }
+    }
+    if (!only || only->kind == ClipKind::Image) return false;
+    m.close_finished(t_us / 1000);
+    ATELIER_TRY_ASSIGN(VideoSource * src, m.video_source(only_track, only_idx));
+    if (!src->reader || src->reader->width() != m.o.width || src->reader->height() != m.o.height) return false;
+    const int64_t local_us = t_us - only->start_ms * 1000 + only->source_in_ms * 1000;
+    return src->reader->frame_at_yuv(local_us, out);
 }
 
 Status TimelineRenderer::audio(int64_t start_sample, size_t frames, std::vector<float>& out) {

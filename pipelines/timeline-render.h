@@ -49,6 +49,11 @@ public:
     // Frame `index` into `out` by swapping buffers (no copy); out's old buffer becomes the
     // renderer's canvas. For a consumer that keeps frames while the next ones render.
     Status take_frame(int64_t index, media::Image& out);
+    // Frame `index` as the source's own 4:2:0 planes when nothing needs drawing: one video clip
+    // covers the frame at exactly the output size (no other clip, no burned subtitle at that
+    // time) and its decoded frame needs no conversion (VideoReader::frame_at_yuv). True and
+    // `out` filled; false when the frame must be composited (call take_frame).
+    Result<bool> take_frame_yuv(int64_t index, media::YuvImage& out);
     // `frames` frames of audio from `start_sample` into out (resized). Fastest when each call
     // continues where the last one ended.
     Status audio(int64_t start_sample, size_t frames, std::vector<float>& out);

@@ -59,6 +59,39 @@ TEST(VideoReader, FrameAtIsFrameAccurateForwardAndBackward) {
     }
 }
 
+// frame_at_yuv hands out the decoded planes themselves: frame 12 equals the ffmpeg CLI's yuv420p
+// rawvideo of that frame byte for byte; a rotated or rescaled reader says it needs conversion.
+TEST(VideoReader, FrameAtYuvIsTheDecodedPlanes) {
+    if (!test::have_ffmpeg()) GTEST_SKIP() << "the ffmpeg CLI (the reference) is not installed";
+    auto reader = open_ok("clip-64x48.mp4");
+    ASSERT_TRUE(reader);
+    YuvImage yuv;
+    int64_t pts = -1;
+    auto got = reader->frame_at_yuv(500'000, yuv, &pts);
+    ASSERT_TRUE(got.ok()) << got.error().message();
+    ASSERT_TRUE(*got);
+    EXPECT_EQ(pts, 480'000);
+    auto raw = test::run_capture("/usr/bin/ffmpeg -v error -nostdin -i " + test::shell_quote(fixture("clip-64x48.mp4").string()) +
+                                 " -vf 'select=eq(n\\,12)' -frames:v 1 -f rawvideo -pix_fmt yuv420p -");
+    ASSERT_TRUE(raw.has_value());
+    ASSERT_EQ(raw->size(), 64u * 48u * 3 / 2);
+    EXPECT_EQ(std::string(yuv.y.begin(), yuv.y.end()), raw->substr(0, 64 * 48));
+    EXPECT_EQ(std::string(yuv.u.begin(), yuv.u.end()), raw->substr(64 * 48, 32 * 24));
+    EXPECT_EQ(std::string(yuv.v.begin(), yuv.v.end()), raw->substr(64 * 48 + 32 * 24, 32 * 24));
+    // The RGBA path still gives the same frame at the same time.
+    auto f = reader->frame_at(500'000);
+    ASSERT_TRUE(f.ok());
+    EXPECT_NEAR(band_gray(*f->image), facts()["clip"]["gray_step"].get<int>() * 12, 4);
+    for (auto [name, opts] : {std::pair{"clip-64x48-rot90.mp4", VideoReaderOptions{}},
+                              std::pair{"clip-64x48.mp4", VideoReaderOptions{.width = 32, .height = 24}}}) {
+        auto other = open_ok(name, opts);
+        ASSERT_TRUE(other);
+        auto g = other->frame_at_yuv(0, yuv);
+        ASSERT_TRUE(g.ok());
+        EXPECT_FALSE(*g) << name;
+    }
+}
+
 TEST(VideoReader, RotationAndScalingMatchFfmpeg) {
     auto reader = open_ok("clip-64x48-rot90.mp4");
     ASSERT_TRUE(reader);

@@ -3,6 +3,7 @@
 // files, burned-in subtitles only where the text is, and cancel leaving nothing finished-looking.
 #include <cmath>
 #include <cstring>
+#include <fstream>
 
 #include "pipelines/export.h"
 #include "pipelines/timeline-render.h"
@@ -186,6 +187,53 @@ TEST_F(ExportTest, ConvertSingleFilesAndSubtitleFiles) {
     const std::string vtt = run_capture("ffmpeg -v error -i " + shell_quote((dir_ / "subs.srt").string()) + " -f webvtt -");
     EXPECT_NE(vtt.find("00:00.100 --> 00:00.900\nFirst words"), std::string::npos) << vtt;
     EXPECT_FALSE(pipelines::export_subtitles(project_path(), tl, "", dir_ / "subs.doc").ok());
+}
+
+// Every output frame is its own source frame: a 30 fps moving test pattern converted to MP4 is
+// compared frame by frame with the source by ffmpeg's psnr filter (a frame shown twice or dropped
+// falls to ~25 dB; x264 CRF 20 keeps ~45 dB). The lone full-frame clip goes to the encoder as the
+// source's own planes; with a burned subtitle over part of it, those frames are composited, and
+// the output still matches the source outside them.
+TEST_F(ExportTest, ConvertedFramesMatchTheSourceFrameByFrame) {
+    const fs::path src = inputs() / "moving.mp4";
+    ASSERT_FALSE(run_capture("ffmpeg -v error -nostdin -y -f lavfi -i testsrc2=size=320x240:rate=30:duration=2 "
+                             "-c:v libx264 -pix_fmt yuv420p -crf 10 " + shell_quote(src.string()) + " && echo ok").empty());
+    const fs::path out = dir_ / "moving-out.mp4";
+    auto r = pipelines::convert_media(nullptr, src, out);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->frames, 60);
+    EXPECT_EQ(r->passthrough_frames, 60) << "nothing to draw: every frame should skip the RGBA round trip";
+    const fs::path stats = dir_ / "psnr.log";
+    run_capture("ffmpeg -v error -nostdin -i " + shell_quote(out.string()) + " -i " + shell_quote(src.string()) +
+                " -lavfi \"[0:v][1:v]psnr=stats_file=" + stats.string() + "\" -f null - && echo ok");
+    std::ifstream in(stats);
+    std::string line;
+    int n = 0;
+    double worst = 1e9;
+    while (std::getline(in, line)) {
+        const auto at = line.find("psnr_avg:");
+        ASSERT_NE(at, std::string::npos) << line;
+        const std::string v = line.substr(at + 9, line.find(' ', at) - at - 9);
+        worst = std::min(worst, v == "inf" ? 1e9 : std::stod(v));
+        ++n;
+    }
+    EXPECT_EQ(n, 60);
+    EXPECT_GT(worst, 35.0) << "some output frame is not its source frame";
+
+    // The same clip on a timeline with a burned subtitle from 0.5 s to 1 s: those 15 frames are drawn.
+    auto tl = projects::create_timeline(p(), {.name = "b", .width = 320, .height = 240, .fps_num = 30, .fps_den = 1});
+    ASSERT_TRUE(tl.ok());
+    const auto v = projects::add_track(p(), tl->uuid, projects::TrackKind::Video);
+    const auto st = projects::add_track(p(), tl->uuid, projects::TrackKind::Subtitle);
+    ASSERT_TRUE(v.ok() && st.ok());
+    ASSERT_TRUE(projects::add_clip(p(), {.track_uuid = v->uuid, .asset_uuid = add_asset(src), .duration_ms = 2000}).ok());
+    ASSERT_TRUE(projects::add_clip(p(), {.track_uuid = st->uuid, .start_ms = 500, .duration_ms = 500, .text = "Burned"}).ok());
+    auto snap = pipelines::snapshot_timeline(p(), tl->uuid);
+    ASSERT_TRUE(snap.ok());
+    auto burned = pipelines::render_to_file(nullptr, *snap, dir_ / "burned.mp4", {.preset = "source", .burn_subtitles = true});
+    ASSERT_TRUE(burned.ok()) << burned.error().message();
+    EXPECT_EQ(burned->frames, 60);
+    EXPECT_EQ(burned->passthrough_frames, 45);
 }
 
 TEST_F(ExportTest, BurnedSubtitlesChangeOnlyTheTextArea) {
