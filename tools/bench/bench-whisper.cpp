@@ -69,6 +69,25 @@ void run_anchor(const char* cli, const char* model, const char* wav, int threads
                 peak_rss_mb(RUSAGE_CHILDREN));
 }
 
+// The encoder at reduced audio contexts (live captions encode the buffered audio only): mel is
+// one 30 s window [n_mels][3000]; each context takes its first 2 * ctx frames.
+bool print_context_rows(const whisper::WhisperModel& m, const std::vector<float>& mel, Session& session) {
+    std::printf("\n| audio context (frames / s) | encode ms (median of 3) |\n|---|---|\n");
+    for (int ctx : {1500, 750, 375, 200}) {
+        std::vector<float> sub;
+        for (int b = 0; b < m.config().n_mels; ++b)
+            sub.insert(sub.end(), mel.begin() + static_cast<ptrdiff_t>(b) * 3000, mel.begin() + static_cast<ptrdiff_t>(b) * 3000 + 2 * ctx);
+        std::vector<double> t;
+        for (int i = 0; i < 3; ++i) {
+            const double t1 = bench::now_s();
+            if (!m.encode(sub, session, {}, ctx)) return false;
+            t.push_back(bench::now_s() - t1);
+        }
+        std::printf("| %d / %.1f | %.0f |\n", ctx, ctx * 0.02, bench::median(t) * 1000.0);
+    }
+    return true;
+}
+
 // Live captions on a recording fed as a microphone would be, against the real clock: a step sees
 // the audio recorded by the time it starts, and the clock advances by the step's measured time.
 // A truth word counts as shown at the first step whose final + partial text holds it (word
@@ -214,21 +233,7 @@ int main(int argc, char** argv) {
     std::printf("| side | weights | threads | encode ms | decode ms/token | beam-5 step ms | peak RSS MB |\n|---|---|---|---|---|---|---|\n");
     std::printf("| atelier | %s | %d | %.0f | %.2f (%d tokens) | %.2f | %.0f |\n", model_path, threads,
                 bench::median(enc_s) * 1000.0, dec_ms, n_tok, bench::median(beam_ms), peak_rss_mb(RUSAGE_SELF));
-    // The encoder at reduced audio contexts (live captions encode the buffered audio only).
-    std::printf("\n| audio context (frames / s) | encode ms (median of 3) |\n|---|---|\n");
-    for (int ctx : {1500, 750, 375, 200}) {
-        std::vector<float> sub;
-        for (int b = 0; b < c.n_mels; ++b)
-            sub.insert(sub.end(), mel->data.begin() + static_cast<ptrdiff_t>(b) * 3000,
-                       mel->data.begin() + static_cast<ptrdiff_t>(b) * 3000 + 2 * ctx);
-        std::vector<double> t;
-        for (int i = 0; i < 3; ++i) {
-            const double t1 = bench::now_s();
-            if (!m.encode(sub, **session, {}, ctx)) return 1;
-            t.push_back(bench::now_s() - t1);
-        }
-        std::printf("| %d / %.1f | %.0f |\n", ctx, ctx * 0.02, bench::median(t) * 1000.0);
-    }
+    if (!print_context_rows(m, mel->data, **session)) return 1;
     const char* cli = arg_str(argc, argv, "--anchor-cli", nullptr);
     const char* amodel = arg_str(argc, argv, "--anchor-model", nullptr);
     if (cli && amodel) run_anchor(cli, amodel, wav, threads);
