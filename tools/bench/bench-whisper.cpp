@@ -155,6 +155,10 @@ int run_live(const whisper::WhisperModel& m, const std::vector<float>& pcm, cons
     std::vector<double> lat;
     for (size_t i = 0; i < ref.size(); ++i)
         if (shown[i] >= 0 && ref_end[i] >= 0) lat.push_back(static_cast<double>(shown[i] - ref_end[i]) / 1000.0);
+    for (size_t i = 0; i < ref.size(); ++i)  // which words came late, and when (for --verbose runs)
+        if (shown[i] >= 0 && ref_end[i] >= 0 && shown[i] - ref_end[i] > 1500 && has_flag(argc, argv, "--verbose"))
+            std::fprintf(stderr, "late: word %zu '%s' ended %.2f s, shown %.2f s\n", i, ref[i].c_str(),
+                         static_cast<double>(ref_end[i]) / 1000.0, static_cast<double>(shown[i]) / 1000.0);
     std::sort(lat.begin(), lat.end());
     const auto within = std::count_if(lat.begin(), lat.end(), [](double x) { return x <= 1.5; });
     std::printf("| context | step ms (min new audio) | steps | step ms median / max | words shown | latency median | p90 | "
