@@ -13,23 +13,10 @@
 #include <iterator>
 
 #include "cli-run.h"
+#include "tests/pipelines/narration-fixture.h"
 
 namespace atelier::test {
 namespace {
-
-fs::path joe_dir() {
-    const char* cache = std::getenv("ATELIER_MODEL_CACHE");
-    const char* home = std::getenv("HOME");
-    return fs::path(cache && *cache ? cache : fs::path(home ? home : "/root") / ".cache/atelier/models") / "piper-joe";
-}
-
-#define REQUIRE_JOE()                                                                                      \
-    do {                                                                                                   \
-        if (!fs::exists(joe_dir() / "voice.json")) {                                                       \
-            if (std::getenv("CI")) FAIL() << "the Piper voice is not in the model cache (scripts/fetch-models)"; \
-            GTEST_SKIP() << "the Piper voice is not in the model cache: run scripts/fetch-models";         \
-        }                                                                                                  \
-    } while (0)
 
 TEST(CliSpeak, RefusalsSayWhatToDo) {
     TempDir dir;

@@ -1,4 +1,4 @@
-// The real Piper voice for the narration tests (pipelines and the Speak workspace): where
+// The real Piper voice for the tests that speak (pipelines, the Speak workspace, the CLI): where
 // scripts/fetch-models puts it, and REQUIRE_JOE(), which fails under CI (the voice is fetched
 // there) and skips elsewhere with the reason when it is absent. Test code only.
 #pragma once
@@ -8,14 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include "pipelines/hash-cache.h"
+
 namespace atelier::test {
 
-inline std::filesystem::path joe_dir() {
-    const char* cache = std::getenv("ATELIER_MODEL_CACHE");
-    const char* home = std::getenv("HOME");
-    return std::filesystem::path(cache && *cache ? cache : std::filesystem::path(home ? home : "/root") / ".cache/atelier/models") /
-           "piper-joe";
-}
+inline std::filesystem::path joe_dir() { return pipelines::model_cache_dir() / "piper-joe"; }
 
 }  // namespace atelier::test
 
