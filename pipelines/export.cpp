@@ -154,7 +154,7 @@ struct RenderSlot {
     media::Image frame;
     media::YuvImage yuv;       // the frame as the source's planes, when is_yuv (nothing to draw)
     std::vector<float> audio;  // interleaved, this frame's share of the samples
-    bool has_frame = false, is_yuv = false;
+    bool is_yuv = false;
 };
 
 class SlotQueue {
@@ -215,7 +215,6 @@ Status render_frames(TimelineRenderer& renderer, SlotQueue& q, int64_t n_frames,
         ATELIER_TRY_ASSIGN(slot.is_yuv, renderer.take_frame_yuv(i, slot.yuv));
         if (!slot.is_yuv) ATELIER_TRY(renderer.take_frame(i, slot.frame));
         else ++*yuv_frames;
-        slot.has_frame = true;
         slot.audio.clear();
         if (with_audio) {
             const int64_t until = i + 1 == n_frames ? n_samples : std::min(n_samples, (i + 1) * samples_per_frame_num / samples_per_frame_den);
@@ -276,7 +275,7 @@ Result<ExportReport> render_to_file(JobContext* ctx, const RenderTimeline& tl, c
             while (const auto s = q.take_filled()) {
                 if (ctx) ATELIER_TRY(ctx->check_cancel());
                 RenderSlot& slot = q.slot(*s);
-                if (slot.has_frame) ATELIER_TRY(slot.is_yuv ? writer->write_video_yuv(slot.yuv) : writer->write_video(slot.frame));
+                ATELIER_TRY(slot.is_yuv ? writer->write_video_yuv(slot.yuv) : writer->write_video(slot.frame));
                 if (!slot.audio.empty()) ATELIER_TRY(writer->write_audio(slot.audio.data(), slot.audio.size() / static_cast<size_t>(plan.ro.channels)));
                 q.give_free(*s);
                 if (ctx) ctx->progress(double(++done) / double(n_frames), "render");

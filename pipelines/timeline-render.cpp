@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "media/audio-reader.h"
 #include "media/image-compose.h"
@@ -54,7 +57,26 @@ struct TimelineRenderer::Impl {
     int64_t frame_time_us(int64_t index) const {
         return (index * 1'000'000LL * o.fps_den + o.fps_num - 1) / o.fps_num;
     }
+    // The clip of video track `track` shown at t (the first that covers it).
+    std::optional<size_t> clip_at(size_t track, int64_t t_us) const {
+        const auto& clips = tl.video_tracks[track];
+        for (size_t i = 0; i < clips.size(); ++i)
+            if (clips[i].start_ms * 1000 <= t_us && t_us < clips[i].end_ms() * 1000) return i;
+        return std::nullopt;
+    }
+    // The subtitle items shown at t, one line each ("" when none).
+    std::string subtitle_text_at(int64_t t_us) const {
+        std::string text;
+        for (const auto& s : tl.subtitles)
+            if (s.start_ms * 1000 <= t_us && t_us < s.end_ms * 1000) text += (text.empty() ? "" : "\n") + s.text;
+        return text;
+    }
 };
+
+namespace {
+// Time t on the timeline as a time in clip c's source.
+int64_t source_time_us(const RenderClip& c, int64_t t_us) { return t_us - c.start_ms * 1000 + c.source_in_ms * 1000; }
+}  // namespace
 
 Result<VideoSource*> TimelineRenderer::Impl::video_source(size_t track, size_t idx) {
     auto it = video.find({track, idx});
@@ -85,8 +107,7 @@ Status TimelineRenderer::Impl::draw_clip(size_t track, size_t idx, int64_t t_us)
     const media::Image* pic = nullptr;
     media::Image moved;
     if (src->reader) {
-        const int64_t local_us = t_us - c.start_ms * 1000 + c.source_in_ms * 1000;
-        ATELIER_TRY_ASSIGN(media::VideoFrame f, src->reader->frame_at(local_us));
+        ATELIER_TRY_ASSIGN(media::VideoFrame f, src->reader->frame_at(source_time_us(c, t_us)));
         pic = f.image;
     } else if (!c.params.pan_zoom) {
         pic = &src->fitted;
@@ -204,20 +225,10 @@ Result<const media::Image*> TimelineRenderer::frame(int64_t index) {
     const int64_t t_ms = t_us / 1000;
     media::fill(m.frame, 0, 0, 0);
     m.close_finished(t_ms);
-    for (size_t tr = 0; tr < m.tl.video_tracks.size(); ++tr) {
-        const auto& clips = m.tl.video_tracks[tr];
-        for (size_t i = 0; i < clips.size(); ++i) {
-            if (clips[i].start_ms * 1000 <= t_us && t_us < clips[i].end_ms() * 1000) {
-                ATELIER_TRY(m.draw_clip(tr, i, t_us));
-                break;  // one clip per track at a time (the first that covers t)
-            }
-        }
-    }
+    for (size_t tr = 0; tr < m.tl.video_tracks.size(); ++tr)  // one clip per track at a time
+        if (const auto i = m.clip_at(tr, t_us)) ATELIER_TRY(m.draw_clip(tr, *i, t_us));
     if (m.burner) {
-        std::string text;
-        for (const auto& s : m.tl.subtitles)
-            if (s.start_ms * 1000 <= t_us && t_us < s.end_ms * 1000) text += (text.empty() ? "" : "\n") + s.text;
-        if (!text.empty()) m.burner->draw(m.frame, text);
+        if (const std::string text = m.subtitle_text_at(t_us); !text.empty()) m.burner->draw(m.frame, text);
     }
     return &m.frame;
 }
@@ -236,27 +247,21 @@ Status TimelineRenderer::take_frame(int64_t index, media::Image& out) {
 Result<bool> TimelineRenderer::take_frame_yuv(int64_t index, media::YuvImage& out) {
     Impl& m = *impl_;
     const int64_t t_us = m.frame_time_us(index);
-    if (m.burner)
-        for (const auto& s : m.tl.subtitles)
-            if (s.start_ms * 1000 <= t_us && t_us < s.end_ms * 1000 && !s.text.empty()) return false;
-    const RenderClip* only = nullptr;
-    size_t only_track = 0, only_idx = 0;
+    if (m.burner && !m.subtitle_text_at(t_us).empty()) return false;  // text to draw
+    std::optional<std::pair<size_t, size_t>> only;  // (track, clip)
     for (size_t tr = 0; tr < m.tl.video_tracks.size(); ++tr) {
-        const auto& clips = m.tl.video_tracks[tr];
-        for (size_t i = 0; i < clips.size(); ++i) {
-            if (clips[i].start_ms * 1000 <= t_us && t_us < clips[i].end_ms() * 1000) {
-                if (only) return false;  // two layers: composite
-                only = &clips[i], only_track = tr, only_idx = i;
-                break;
-            }
+        if (const auto i = m.clip_at(tr, t_us)) {
+            if (only) return false;  // two layers: composite
+            only = {tr, *i};
         }
     }
-    if (!only || only->kind == ClipKind::Image) return false;
+    if (!only) return false;
+    const RenderClip& clip = m.tl.video_tracks[only->first][only->second];
+    if (clip.kind == ClipKind::Image) return false;
     m.close_finished(t_us / 1000);
-    ATELIER_TRY_ASSIGN(VideoSource * src, m.video_source(only_track, only_idx));
+    ATELIER_TRY_ASSIGN(VideoSource * src, m.video_source(only->first, only->second));
     if (!src->reader || src->reader->width() != m.o.width || src->reader->height() != m.o.height) return false;
-    const int64_t local_us = t_us - only->start_ms * 1000 + only->source_in_ms * 1000;
-    return src->reader->frame_at_yuv(local_us, out);
+    return src->reader->frame_at_yuv(source_time_us(clip, t_us), out);
 }
 
 Status TimelineRenderer::audio(int64_t start_sample, size_t frames, std::vector<float>& out) {
