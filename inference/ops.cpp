@@ -177,7 +177,7 @@ bool args_are(const OpCall& c) { return std::holds_alternative<A>(c.args); }
 const char* op_name(Op op) {
     static constexpr const char* kNames[] = {"invalid", "matmul",  "rms_norm", "softmax", "rope",     "silu",
                                              "gelu",    "swiglu",  "sigmoid",  "softplus", "sqrt_softplus",
-                                             "top_k",   "get_rows", "add_rows", "hadamard", "add",   "mul"};
+                                             "top_k",   "get_rows", "add_rows", "hadamard", "add",   "mul",  "matmul_group"};
     static_assert(std::size(kNames) == static_cast<size_t>(Op::Count));
     const auto i = static_cast<size_t>(op);
     return i < std::size(kNames) ? kNames[i] : "invalid";
@@ -189,6 +189,10 @@ OpTypes op_types(const OpCall& c) {
         [&](const auto& a) -> OpTypes {
             using A = std::decay_t<decltype(a)>;
             if constexpr (std::is_same_v<A, MatMulArgs>) return {t(a.w), t(a.x), t(a.y)};
+            else if constexpr (std::is_same_v<A, MatMulGroupArgs>) {
+                if (a.items.empty()) return {};
+                return {t(a.items[0].w), t(a.items[0].x), t(a.items[0].y)};
+            }
             else if constexpr (std::is_same_v<A, SwiGluArgs>) return {t(a.gate), t(a.up), t(a.y)};
             else if constexpr (std::is_same_v<A, TopKArgs>) return {t(a.x), DType::Invalid, t(a.indices)};
             else if constexpr (std::is_same_v<A, GetRowsArgs>) return {t(a.table), t(a.ids), t(a.y)};
@@ -207,6 +211,17 @@ Status validate_call(const OpCall& c) {
         case Op::MatMul:
             if (!args_are<MatMulArgs>(c)) break;
             return validate_matmul(op, std::get<MatMulArgs>(c.args));
+        case Op::MatMulGroup: {
+            if (!args_are<MatMulGroupArgs>(c)) break;
+            const auto& g = std::get<MatMulGroupArgs>(c.args);
+            if (g.items.empty()) return bad(op, "the group has no items");
+            for (const MatMulArgs& a : g.items) {
+                ATELIER_TRY(validate_matmul(op, a));
+                if (a.w->type != g.items[0].w->type || a.x->type != g.items[0].x->type)
+                    return bad(op, "items mix weight or activation types");
+            }
+            return ok_status();
+        }
         case Op::Softmax:
             if (!args_are<SoftmaxArgs>(c)) break;
             return validate_softmax(op, std::get<SoftmaxArgs>(c.args));

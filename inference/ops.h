@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <variant>
 
 #include "inference/tensor.h"
@@ -30,6 +31,7 @@ enum class Op : uint8_t {
     Hadamard,      // normalised fast Walsh-Hadamard transform along ne[0] (power of two)
     Add,           // y = a + b (b broadcast along dims where its ne is 1)
     Mul,           // y = a ⊙ b (same broadcasting)
+    MatMulGroup,   // several independent MatMuls run as one (MoE experts at decode); items may share x
     Count
 };
 
@@ -54,6 +56,14 @@ struct MatMulArgs {
     const Tensor* w_scale = nullptr;  // F8_E8M0
     int64_t scale_block_k = 0;
     int64_t scale_block_n = 0;
+};
+
+// MatMulGroup: each item is one MatMul (validated as such); every item has the same weight type
+// and the same activation type. Items may share x (the backend prepares a shared x once); no y
+// may overlap another item's y or any x. Results equal running the items one by one; a backend
+// may run the rows of all items in one parallel pass (the CPU does for M < 16).
+struct MatMulGroupArgs {
+    std::span<const MatMulArgs> items;
 };
 
 // RmsNorm over ne[0]. weight (f32|bf16, [ne0]) is optional: nullptr is the unweighted form
@@ -171,7 +181,7 @@ struct BinaryArgs {
     Tensor* y = nullptr;
 };
 
-using OpArgs = std::variant<std::monostate, MatMulArgs, RmsNormArgs, SoftmaxArgs, RopeArgs, UnaryArgs, GeluArgs,
+using OpArgs = std::variant<std::monostate, MatMulArgs, MatMulGroupArgs, RmsNormArgs, SoftmaxArgs, RopeArgs, UnaryArgs, GeluArgs,
                             SwiGluArgs, TopKArgs, GetRowsArgs, AddRowsArgs, HadamardArgs, BinaryArgs>;
 
 struct OpCall {

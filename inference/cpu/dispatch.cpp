@@ -12,6 +12,7 @@ namespace {
 constexpr std::array kTable = {
     // Scalar references: every op.
     K(MatMul, Ref, ref, matmul),
+    K(MatMulGroup, Ref, ref, matmul_group),
     K(RmsNorm, Ref, ref, rms_norm),
     K(Softmax, Ref, ref, softmax),
     K(Rope, Ref, ref, rope),
@@ -29,6 +30,7 @@ constexpr std::array kTable = {
     K(Mul, Ref, ref, binary),
     // AVX2 + FMA + F16C.
     K(MatMul, Avx2, avx2, matmul),
+    K(MatMulGroup, Avx2, avx2, matmul_group),
     K(RmsNorm, Avx2, avx2, rms_norm),
     K(Softmax, Avx2, avx2, softmax),
     K(Rope, Avx2, avx2, rope),
@@ -46,6 +48,7 @@ constexpr std::array kTable = {
     K(TopK, Avx2, avx2, topk),
     // AVX-512 (+VNNI, +BF16).
     K(MatMul, Avx512, avx512, matmul),
+    K(MatMulGroup, Avx512, avx512, matmul_group),
     K(RmsNorm, Avx512, avx512, rms_norm),
     K(Softmax, Avx512, avx512, softmax),
     K(Rope, Avx512, avx512, rope),

@@ -29,6 +29,7 @@ std::span<const KernelEntry> kernel_table();
     }
 
 ATELIER_CPU_KERNEL(ref, matmul)
+ATELIER_CPU_KERNEL(ref, matmul_group)
 ATELIER_CPU_KERNEL(ref, rms_norm)
 ATELIER_CPU_KERNEL(ref, softmax)
 ATELIER_CPU_KERNEL(ref, rope)
@@ -41,6 +42,7 @@ ATELIER_CPU_KERNEL(ref, hadamard)
 ATELIER_CPU_KERNEL(ref, binary)  // Add, Mul
 
 ATELIER_CPU_KERNEL(avx2, matmul)
+ATELIER_CPU_KERNEL(avx2, matmul_group)
 ATELIER_CPU_KERNEL(avx2, rms_norm)
 ATELIER_CPU_KERNEL(avx2, softmax)
 ATELIER_CPU_KERNEL(avx2, rope)
@@ -54,6 +56,7 @@ ATELIER_CPU_KERNEL(avx2, add_rows)
 ATELIER_CPU_KERNEL(avx2, topk)
 
 ATELIER_CPU_KERNEL(avx512, matmul)
+ATELIER_CPU_KERNEL(avx512, matmul_group)
 ATELIER_CPU_KERNEL(avx512, rms_norm)
 ATELIER_CPU_KERNEL(avx512, softmax)
 ATELIER_CPU_KERNEL(avx512, rope)

@@ -48,6 +48,38 @@ std::function<float(std::mt19937_64&)> uniform(float lo, float hi) {
 
 bool is_int8_path(DType t) { return t == DType::Q8_0 || t == DType::Q4_K || t == DType::MXFP4 || t == DType::FP4_E2M1; }
 
+struct Budget {
+    double nmse;
+    const char* why;
+};
+// M < 16 takes the int8 matvec path for the int8 types; M >= 16 the GEMM path, whose AVX-512
+// form keeps int8 activations for Q8_0/Q4_K and rounds to bf16 otherwise. F8 at M < 16 on
+// AVX-512 with VBMI (block size 32 or a multiple of 64) rounds the activations to bf16.
+Budget matmul_budget(DType wt, int64_t M, int64_t scale_block) {
+    const bool int8 = (is_int8_path(wt) && M < 16) || (M >= 16 && (wt == DType::Q8_0 || wt == DType::Q4_K));
+    const bool bf16_gemm = M >= 16 && wt != DType::F32 && wt != DType::F16;
+    const bool bf16_f8 = M < 16 && wt == DType::F8_E4M3 && (scale_block == 32 || scale_block % 64 == 0);
+    return {int8 ? kInt8Act : (bf16_gemm || bf16_f8) ? kBf16Gemm : kF32,
+            int8 ? kInt8Why : bf16_gemm ? kBf16Why : bf16_f8 ? kBf16F8Why : kF32Why};
+}
+
+// One product's operands: W [K, N] (+ block scales), x [K, M] (or the given shared x), y [N, M].
+MatMulArgs matmul_args(CaseEnv& e, DType wt, int64_t K, int64_t N, int64_t M, Layout l, DType xt, int64_t scale_block,
+                       const Tensor* x = nullptr) {
+    MatMulArgs a;
+    a.w = e.input(wt, {K, N}, l);
+    a.x = x ? x : e.input(xt, {K, M}, l);
+    a.y = e.output(DType::F32, {N, M}, l);
+    if (wt == DType::F8_E4M3) {
+        a.w_scale = e.e8m0({(K + scale_block - 1) / scale_block, (N + scale_block - 1) / scale_block}, 120, 132);
+        a.scale_block_k = a.scale_block_n = scale_block;
+    } else if (wt == DType::FP4_E2M1) {
+        a.w_scale = e.e8m0({K / 32, N}, 120, 132);
+        a.scale_block_k = 32, a.scale_block_n = 1;
+    }
+    return a;
+}
+
 void add_matmul(std::vector<OpCase>& v, DType wt, int64_t K, int64_t N, int64_t M, bool strided, DType xt = DType::F32,
                 int64_t scale_block = 0) {
     OpCase c;
@@ -55,28 +87,32 @@ void add_matmul(std::vector<OpCase>& v, DType wt, int64_t K, int64_t N, int64_t 
              std::to_string(N) + "_M" + std::to_string(M) + (scale_block ? "_blk" + std::to_string(scale_block) : "") +
              (strided ? "_strided" : "");
     c.types = std::string(dtype_name(wt)) + " x " + dtype_name(xt);
-    // M < 16 takes the int8 matvec path for these types; M >= 16 the GEMM path, whose AVX-512
-    // form keeps int8 activations for Q8_0/Q4_K and rounds to bf16 otherwise.
-    const bool int8 = (is_int8_path(wt) && M < 16) || (M >= 16 && (wt == DType::Q8_0 || wt == DType::Q4_K));
-    const bool bf16_gemm = M >= 16 && wt != DType::F32 && wt != DType::F16;
-    // F8 at M < 16 on AVX-512 with VBMI (block size 32 or a multiple of 64) rounds the activations to bf16.
-    const bool bf16_f8 = M < 16 && wt == DType::F8_E4M3 && (scale_block == 32 || scale_block % 64 == 0);
-    c.max_nmse = int8 ? kInt8Act : (bf16_gemm || bf16_f8) ? kBf16Gemm : kF32;
-    c.why = int8 ? kInt8Why : bf16_gemm ? kBf16Why : bf16_f8 ? kBf16F8Why : kF32Why;
+    const Budget b = matmul_budget(wt, M, scale_block);
+    c.max_nmse = b.nmse, c.why = b.why;
+    c.build = [=](CaseEnv& e) {
+        e.call = {Op::MatMul, matmul_args(e, wt, K, N, M, strided ? kStrided : Layout{}, xt, scale_block)};
+    };
+    v.push_back(std::move(c));
+}
+
+// MatMulGroup, shaped like MoE at decode: W1/W3 pairs of several experts reading one shared x,
+// then products with their own x, odd N (units of 16 rows split across items and threads), one
+// item with another K, and one with a single row.
+void add_matmul_group(std::vector<OpCase>& v, DType wt, int64_t K, int64_t M, bool strided, int64_t scale_block = 0) {
+    OpCase c;
+    c.name = std::string("matmul_group_") + dtype_name(wt) + "_K" + std::to_string(K) + "_M" + std::to_string(M) +
+             (scale_block ? "_blk" + std::to_string(scale_block) : "") + (strided ? "_strided" : "");
+    c.types = std::string(dtype_name(wt)) + " x f32";
+    const Budget b = matmul_budget(wt, M, scale_block);
+    c.max_nmse = b.nmse, c.why = b.why;
     c.build = [=](CaseEnv& e) {
         const Layout l = strided ? kStrided : Layout{};
-        MatMulArgs a;
-        a.w = e.input(wt, {K, N}, l);
-        a.x = e.input(xt, {K, M}, l);
-        a.y = e.output(DType::F32, {N, M}, l);
-        if (wt == DType::F8_E4M3) {
-            a.w_scale = e.e8m0({(K + scale_block - 1) / scale_block, (N + scale_block - 1) / scale_block}, 120, 132);
-            a.scale_block_k = a.scale_block_n = scale_block;
-        } else if (wt == DType::FP4_E2M1) {
-            a.w_scale = e.e8m0({K / 32, N}, 120, 132);
-            a.scale_block_k = 32, a.scale_block_n = 1;
-        }
-        e.call = {Op::MatMul, a};
+        const Tensor* shared = e.input(DType::F32, {K, M}, l);
+        e.group.clear();
+        for (int64_t n : {67, 33, 100, 1}) e.group.push_back(matmul_args(e, wt, K, n, M, l, DType::F32, scale_block, shared));
+        for (int64_t n : {45, 18}) e.group.push_back(matmul_args(e, wt, K, n, M, l, DType::F32, scale_block));
+        e.group.push_back(matmul_args(e, wt, 2 * K, 29, M, l, DType::F32, scale_block));
+        e.call = {Op::MatMulGroup, MatMulGroupArgs{.items = e.group}};
     };
     v.push_back(std::move(c));
 }
@@ -105,6 +141,16 @@ void add_matmul_cases(std::vector<OpCase>& v) {
         add_matmul(v, DType::MXFP4, 32 * 33, 50, M, false);
         add_matmul(v, DType::FP4_E2M1, 32 * 33, 50, M, M == 40);
     }
+    for (int64_t M : {1, 3}) {
+        add_matmul_group(v, DType::Q4_K, 256 * 3, M, M == 3);
+        add_matmul_group(v, DType::Q8_0, 32 * 37, M, M == 1);
+        add_matmul_group(v, DType::MXFP4, 32 * 37, M, false);
+        add_matmul_group(v, DType::FP4_E2M1, 32 * 37, M, M == 3);
+        add_matmul_group(v, DType::F8_E4M3, 1024, M, M == 1, 128);
+        add_matmul_group(v, DType::BF16, 1001, M, false);
+    }
+    add_matmul_group(v, DType::Q4_K, 256 * 2, 19, false);  // GEMM-sized items: one after another
+    add_matmul_group(v, DType::F32, 320, 17, true);
     // One 32-row panel (V4's mHC projection, 24 rows): the packed GEMM splits the columns.
     add_matmul(v, DType::F32, 2048, 24, 40, false);
     add_matmul(v, DType::Q8_0, 2048, 24, 40, true);

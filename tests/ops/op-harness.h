@@ -48,6 +48,7 @@ public:
 
     std::mt19937_64 rng;
     OpCall call;
+    std::vector<MatMulArgs> group;  // MatMulGroup's items (the call's span points here)
     std::vector<std::unique_ptr<GuardedTensor>> tensors;
 
 private:

@@ -2,8 +2,9 @@
 // dimension of V4-Flash, fewer layers and routed experts; tools/bench/make-v4-bench-model.py):
 //  - prefill tok/s at the given lengths (default 512, 8192);
 //  - decode tok/s at the given contexts (default 0, 4096, 32768), with the bandwidth ratio:
-//    active weight bytes per token x tok/s / STREAM copy bandwidth (median of the samples taken
-//    before each repetition and at the end of this run);
+//    active weight bytes per token x tok/s / STREAM copy bandwidth, both against the median of
+//    every copy sample of the run and against the mean of the two samples taken right before and
+//    right after that decode measurement (the VM's memory speed moves within a run);
 //  - peak RSS;
 //  - optionally the anchor: llama.cpp's llama-bench on the same GGUF with the same threads, run
 //    right after each of our measurements (interleaved), and the ratio of the medians.
@@ -203,7 +204,7 @@ int main(int argc, char** argv) {
                 numerics_name(*numerics));
     if (o.warmup > 0 && run_prefill(**lm, o, o.warmup) < 0) return 1;
 
-    std::map<std::string, std::vector<double>> ours, anchor;
+    std::map<std::string, std::vector<double>> ours, anchor, bracketed;
     for (int r = 0; r < o.repeat; ++r) {
         stream();
         for (int64_t p : o.prefills) {
@@ -213,8 +214,15 @@ int main(int argc, char** argv) {
             if (o.llama_bench) anchor["prefill " + std::to_string(p)].push_back(run_llama(o, p, 0, 0));
         }
         for (int64_t ctx : o.contexts) {
+            // The VM's memory speed moves between and within runs (copy 42-80 GB/s), so each
+            // decode measurement is bracketed by copy samples and also compared with their mean.
+            stream();
             const double v = run_decode(**lm, o, ctx);
             if (v < 0) return 1;
+            stream();
+            const double around = (copy[copy.size() - 2] + copy.back()) / 2;
+            bracketed["decode @ ctx " + std::to_string(ctx)].push_back(
+                100 * v * static_cast<double>(info.active_weight_bytes_per_token) / 1e9 / around);
             ours["decode @ ctx " + std::to_string(ctx)].push_back(v);
             if (o.llama_bench) anchor["decode @ ctx " + std::to_string(ctx)].push_back(run_llama(o, 0, o.n_decode, ctx));
         }
@@ -224,17 +232,21 @@ int main(int argc, char** argv) {
     const double bw = median(copy);
     std::printf("STREAM copy median %.1f GB/s (samples %s), read median %.1f GB/s; peak RSS %.2f GB\n\n", bw,
                 samples(copy).c_str(), median(read), peak_rss_gb());
-    std::printf("| measure | ours tok/s (median) | samples | llama.cpp tok/s (median) | samples | ours / llama.cpp | weight GB/s | %% of copy |\n"
-                "|---|---|---|---|---|---|---|---|\n");
+    std::printf("| measure | ours tok/s (median) | samples | llama.cpp tok/s (median) | samples | ours / llama.cpp | weight GB/s | %% of copy "
+                "(run median) | %% of copy around each (samples) |\n"
+                "|---|---|---|---|---|---|---|---|---|\n");
     auto row = [&](const std::string& key, bool decode) {
         const double m = median(ours[key]), a = median(anchor[key]);
         const double gbs = m * static_cast<double>(info.active_weight_bytes_per_token) / 1e9;
-        char anc[64] = "-", ratio[32] = "-", bwc[32] = "-", pct[32] = "-";
+        char anc[64] = "-", ratio[32] = "-", bwc[32] = "-", pct[32] = "-", around[96] = "-";
         if (o.llama_bench) std::snprintf(anc, sizeof anc, "%.1f", a);
         if (o.llama_bench && a > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", m / a);
-        if (decode) std::snprintf(bwc, sizeof bwc, "%.1f", gbs), std::snprintf(pct, sizeof pct, "%.0f%%", 100 * gbs / bw);
-        std::printf("| %s | %.1f | %s | %s | %s | %s | %s | %s |\n", key.c_str(), m, samples(ours[key]).c_str(), anc,
-                    o.llama_bench ? samples(anchor[key]).c_str() : "-", ratio, bwc, pct);
+        if (decode) {
+            std::snprintf(bwc, sizeof bwc, "%.1f", gbs), std::snprintf(pct, sizeof pct, "%.0f%%", 100 * gbs / bw);
+            std::snprintf(around, sizeof around, "%.0f%% (%s)", median(bracketed[key]), samples(bracketed[key]).c_str());
+        }
+        std::printf("| %s | %.1f | %s | %s | %s | %s | %s | %s | %s |\n", key.c_str(), m, samples(ours[key]).c_str(), anc,
+                    o.llama_bench ? samples(anchor[key]).c_str() : "-", ratio, bwc, pct, around);
     };
     for (int64_t p : o.prefills) row("prefill " + std::to_string(p), false);
     for (int64_t ctx : o.contexts) row("decode @ ctx " + std::to_string(ctx), true);

@@ -5,7 +5,10 @@
 // grouped per expert so each expert runs one MatMul over its tokens; routed experts are read from
 // the mapped file in place. Released numerics round where the reference holds bf16.
 // Thread-safety: one thread per Ctx; the MatMuls split over the session's pool.
+#include <algorithm>
+#include <array>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "inference/arch/deepseek-v4/v4.h"
@@ -74,6 +77,29 @@ Status route(Ctx& c, const Moe& m, std::span<const int32_t> tokens, const float*
     return ok_status();
 }
 
+// The SwiGLU middle of an expert on n rows: gate/up [n][f] -> h [n][f] = scale_i ·
+// silu(min(g, L))·clamp(u, ±L); released numerics round the products' bf16 results first, then
+// .to(bf16) and W2's own FP8 activation quantisation. scale may be null (the shared expert).
+Status expert_middle(Ctx& c, float* gp, float* up, int64_t n, int64_t f, const float* scale, float* hp) {
+    const bool released = c.numerics == Numerics::Released;
+    if (released) {  // the FP8/FP4 products return bf16
+        round_bf16({gp, static_cast<size_t>(n * f)});
+        round_bf16({up, static_cast<size_t>(n * f)});
+    }
+    ATELIER_TRY_ASSIGN(Tensor gt, view(gp, f, n));
+    ATELIER_TRY_ASSIGN(Tensor ut, view(up, f, n));
+    ATELIER_TRY_ASSIGN(Tensor ht, view(hp, f, n));
+    ATELIER_TRY(c.session.run(OpCall{Op::SwiGlu, SwiGluArgs{.gate = &gt, .up = &ut, .y = &ht, .limit = c.cfg.swiglu_limit}}));
+    if (scale)
+        for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = 0; j < f; ++j) hp[i * f + j] *= scale[i];  // the routing weight, before W2
+    if (released) {
+        round_bf16({hp, static_cast<size_t>(n * f)});
+        ATELIER_TRY(fake_quant_fp8_act_fast(c, hp, n * f, 128));
+    }
+    return ok_status();
+}
+
 // One SwiGLU expert over n rows of xq [n][dim] (already FP8-quantised in released numerics):
 // out [n][dim] = W2·(scale_i · silu(min(W1x, L)) · clamp(W3x, ±L)). scale may be null (shared).
 Status expert(Ctx& c, const Expert& ex, const float* xq, int64_t n, const float* scale, float* out) {
@@ -92,23 +118,100 @@ Status expert(Ctx& c, const Expert& ex, const float* xq, int64_t n, const float*
     };
     ATELIER_TRY(product(ex.w1, xq, gp));
     ATELIER_TRY(product(ex.w3, xq, up));
-    if (released) {  // the FP8/FP4 products return bf16
-        round_bf16({gp, static_cast<size_t>(n * f)});
-        round_bf16({up, static_cast<size_t>(n * f)});
-    }
-    ATELIER_TRY_ASSIGN(Tensor gt, view(gp, f, n));
-    ATELIER_TRY_ASSIGN(Tensor ut, view(up, f, n));
-    ATELIER_TRY_ASSIGN(Tensor ht, view(hp, f, n));
-    ATELIER_TRY(c.session.run(OpCall{Op::SwiGlu, SwiGluArgs{.gate = &gt, .up = &ut, .y = &ht, .limit = c.cfg.swiglu_limit}}));
-    if (scale)
-        for (int64_t i = 0; i < n; ++i)
-            for (int64_t j = 0; j < f; ++j) hp[i * f + j] *= scale[i];  // the routing weight, before W2
-    if (released) {  // .to(bf16), then W2's own FP8 activation quantisation
-        round_bf16({hp, static_cast<size_t>(n * f)});
-        ATELIER_TRY(fake_quant_fp8_act_fast(c, hp, n * f, 128));
-    }
+    ATELIER_TRY(expert_middle(c, gp, up, n, f, scale, hp));
     ATELIER_TRY(product(ex.w2, hp, out));
     if (released) round_bf16({out, static_cast<size_t>(n * c.cfg.dim)});
+    return ok_status();
+}
+
+// One token (decode): the chosen experts in ascending id, then the shared one. Every W1/W3
+// product reads the same quantised x, so they run together (one MatMulGroup per weight type; the
+// FP4 exact-product path one by one), then every W2. Per expert the arithmetic and the summation
+// order are the loop's in moe_forward, so the result is the same bit for bit; what changes is one
+// synchronisation and one activation quantisation per group instead of per product.
+struct Product {
+    const Linear* l;
+    const float* x;
+    float* y;
+};
+// Fixed capacity, so decode allocates nothing (more experts take the general loop).
+constexpr size_t kDecodeMaxExperts = 32;
+constexpr size_t kDecodeMaxProducts = 2 * kDecodeMaxExperts;
+
+Status run_products(Ctx& c, std::span<const Product> ps) {
+    const bool released = c.numerics == Numerics::Released;
+    std::array<Tensor, kDecodeMaxProducts> xs, ys;  // views of the op-path products, in order
+    std::array<const Product*, kDecodeMaxProducts> op_path{};
+    std::array<bool, kDecodeMaxProducts> queued{};
+    std::array<MatMulArgs, kDecodeMaxProducts> items;
+    size_t n = 0;
+    for (const Product& p : ps) {
+        const Linear& l = *p.l;
+        if (released && fp4_exact_supports(l)) {
+            ATELIER_TRY(fp4_matmul_f32(c, l, p.x, 1, p.y));
+            continue;
+        }
+        ATELIER_TRY_ASSIGN(xs[n], Tensor::wrap(DType::F32, {l.in(), 1}, const_cast<float*>(p.x)));
+        ATELIER_TRY_ASSIGN(ys[n], Tensor::wrap(DType::F32, {l.out(), 1}, p.y));
+        op_path[n++] = &p;
+    }
+    for (size_t i = 0; i < n; ++i) {  // one group per weight type
+        if (queued[i]) continue;
+        size_t k = 0;
+        for (size_t j = i; j < n; ++j) {
+            const Linear& l = *op_path[j]->l;
+            if (queued[j] || l.w->type != op_path[i]->l->w->type) continue;
+            items[k++] = MatMulArgs{.w = l.w, .x = &xs[j], .y = &ys[j], .w_scale = l.scale,
+                                    .scale_block_k = l.scale_block_k, .scale_block_n = l.scale_block_n};
+            queued[j] = true;
+        }
+        ATELIER_TRY(c.session.run(OpCall{Op::MatMulGroup, MatMulGroupArgs{.items = std::span(items.data(), k)}}));
+    }
+    return ok_status();
+}
+
+Status moe_decode(Ctx& c, const Moe& m, const int32_t* idx, const float* w, const float* xq, std::span<float> out) {
+    const size_t K = static_cast<size_t>(c.cfg.n_active_experts);
+    const int64_t d = c.cfg.dim;
+    const bool released = c.numerics == Numerics::Released;
+    std::array<std::pair<int32_t, float>, kDecodeMaxExperts> chosen;  // (expert, weight), ascending id
+    for (size_t k = 0; k < K; ++k) chosen[k] = {idx[k], w[k]};
+    for (size_t k = 1; k < K; ++k)  // insertion sort: stable (repeated hash ids keep their slot order), no buffer
+        for (size_t j = k; j > 0 && chosen[j - 1].first > chosen[j].first; --j) std::swap(chosen[j - 1], chosen[j]);
+    std::array<const Expert*, kDecodeMaxExperts> ex{};
+    for (size_t k = 0; k < K; ++k) ex[k] = &m.experts[static_cast<size_t>(chosen[k].first)];
+    ex[K] = &m.shared;
+    const size_t G = K + 1;
+    std::array<int64_t, kDecodeMaxExperts + 1> off{};  // offsets of each expert's f values
+    for (size_t g = 0; g < G; ++g) off[g + 1] = off[g] + ex[g]->w1.out();
+    Buf gb, ub, hb, ob, ab;
+    float* gate = gb.get(c, kGate, off[G]);
+    float* up = ub.get(c, kUp, off[G]);
+    float* h = hb.get(c, kH, off[G]);
+    float* o = ob.get(c, kOut, static_cast<int64_t>(G) * d);
+    float* acc = ab.get(c, kAcc, d);
+    ATELIER_TRY(check_stop(c, "MoE experts"));
+    std::array<Product, kDecodeMaxProducts> ps;
+    for (size_t g = 0; g < G; ++g) {
+        ps[2 * g] = {&ex[g]->w1, xq, gate + off[g]};
+        ps[2 * g + 1] = {&ex[g]->w3, xq, up + off[g]};
+    }
+    ATELIER_TRY(run_products(c, std::span(ps.data(), 2 * G)));
+    for (size_t g = 0; g < G; ++g) {
+        const bool routed = g < K;
+        ATELIER_TRY(expert_middle(c, gate + off[g], up + off[g], 1, off[g + 1] - off[g], routed ? &chosen[g].second : nullptr,
+                                  h + off[g]));
+    }
+    for (size_t g = 0; g < G; ++g) ps[g] = {&ex[g]->w2, h + off[g], o + static_cast<int64_t>(g) * d};
+    ATELIER_TRY(run_products(c, std::span(ps.data(), G)));
+    if (released) round_bf16({o, static_cast<size_t>(static_cast<int64_t>(G) * d)});
+    // acc = the routed outputs summed in ascending id from zero, then + shared: moe_forward's order.
+    std::fill(acc, acc + d, 0.0f);
+    for (size_t g = 0; g < K; ++g)
+        for (int64_t j = 0; j < d; ++j) acc[j] += o[static_cast<int64_t>(g) * d + j];
+    const float* os = o + static_cast<int64_t>(K) * d;
+    for (int64_t j = 0; j < d; ++j) out[static_cast<size_t>(j)] = acc[j] + os[j];
+    if (released) round_bf16(out.first(static_cast<size_t>(d)));
     return ok_status();
 }
 
@@ -138,6 +241,7 @@ Status moe_forward(Ctx& c, const Moe& m, int layer, std::span<const int32_t> tok
         ATELIER_TRY(fake_quant_fp8_act_fast(c, q, T * d, 128));
         xq = q;
     }
+    if (T == 1 && static_cast<size_t>(K) < kDecodeMaxExperts) return moe_decode(c, m, idx, w, xq, out);
     // Group (token, slot) pairs by expert, tokens ascending within an expert.
     int32_t* count = cb.get(c, kCount, E + 1);
     std::fill(count, count + E + 1, 0);

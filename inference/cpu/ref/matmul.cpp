@@ -66,3 +66,15 @@ Status matmul(const OpCall& call, ExecContext& ctx) {
 }
 
 }  // namespace atelier::infer::cpu::ref
+
+namespace atelier::infer::cpu::ref {
+
+bool matmul_group_supports(const OpTypes& t) { return matmul_supports(t); }
+
+// The group is its items, one after another (the specification of MatMulGroup).
+Status matmul_group(const OpCall& call, ExecContext& ctx) {
+    for (const MatMulArgs& a : std::get<MatMulGroupArgs>(call.args).items) ATELIER_TRY(matmul(OpCall{Op::MatMul, a}, ctx));
+    return ok_status();
+}
+
+}  // namespace atelier::infer::cpu::ref
