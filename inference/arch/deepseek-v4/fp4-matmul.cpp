@@ -32,6 +32,10 @@ namespace atelier::infer::v4 {
 namespace {
 
 constexpr int64_t kRowsPerTask = 64;
+// Software prefetch of the code bytes (rows are contiguous, so it runs on into the next rows) and
+// of the separate scale rows, as the engine's matvec kernels do (matvec-quant.inc).
+constexpr int kPrefetchAhead = 6144;
+constexpr int64_t kScalePrefetchRows = 8;
 alignas(64) constexpr float kE2M1[16] = {0.0f,  0.5f,  1.0f,  1.5f,  2.0f,  3.0f,  4.0f,  6.0f,
                                          -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f};
 
@@ -210,6 +214,7 @@ ATELIER_BF16 void cols_bf16(const uint8_t* q, int64_t qs, const float* sc, int64
     for (int g = 0; g < G; ++g) acc[g] = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+        _mm_prefetch(reinterpret_cast<const char*>(q + b * qs) + kPrefetchAhead, _MM_HINT_T0);
         const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + b * qs));
         const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + (b + 1) * qs));
         const __m512i w16 = _mm512_cvtepu8_epi16(_mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1));
@@ -276,36 +281,88 @@ bool fp4_exact_supports(const Linear& l) {
 }
 
 Status fp4_matmul_f32(Ctx& c, const Linear& l, const float* x, int64_t M, float* y) {
-    if (!fp4_exact_supports(l))
-        return make_error(ErrorCode::Internal, "v4 fp4_matmul_f32: not an FP4 weight with per-32 scales", "report this bug");
+    const Fp4Product p{.l = &l, .x = x, .y = y, .M = M};
+    return fp4_matmul_group_f32(c, {&p, 1});
+}
+
+Status fp4_matmul_group_f32(Ctx& c, std::span<const Fp4Product> ps) {
+    for (const Fp4Product& p : ps)
+        if (!fp4_exact_supports(*p.l))
+            return make_error(ErrorCode::Internal, "v4 fp4_matmul_f32: not an FP4 weight with per-32 scales", "report this bug");
     const Kernels& k = kernels();
-    const int64_t K = l.in(), N = l.out(), nb = K / 32;
-    const bool mx = l.w->type == DType::MXFP4;
-    // Activations reordered to the code lanes, once per call (reused by every row); in bf16 too
-    // when every value is exact there (then products are exact either way).
+    // Activations reordered to the code lanes, once per distinct x (reused by every row of every
+    // product reading it); in bf16 too when every value is exact there (then products are exact
+    // either way). Buffers are kept per thread, so a warm decode allocates nothing.
+    struct Prep {
+        size_t xs = 0, xb = 0;  // offsets into the buffers
+        bool bf16 = false;
+        size_t owner = 0;  // the first product reading this x
+        int64_t task_begin = 0;
+    };
+    thread_local std::vector<Prep> prep;
     thread_local std::vector<float> xs_buf;
     thread_local std::vector<uint16_t> xb_buf;
-    xs_buf.resize(static_cast<size_t>(M * K));
-    for (int64_t m = 0; m < M; ++m) reorder_x(x + m * K, K, mx, xs_buf.data() + m * K);
-    const float* xs = xs_buf.data();
-    const int64_t ldx = (K + 63) / 64 * 64;
-    bool bf16 = have_bf16_kernel();
-    if (bf16) {
-        xb_buf.assign(static_cast<size_t>(M * ldx), 0);
-        for (int64_t m = 0; m < M && bf16; ++m) bf16 = xb_layout(xs + m * K, K, xb_buf.data() + m * ldx);
+    prep.assign(ps.size(), Prep{});
+    size_t xs_len = 0, xb_len = 0;
+    int64_t tasks = 0;
+    for (size_t i = 0; i < ps.size(); ++i) {
+        const int64_t K = ps[i].l->in();
+        size_t j = 0;  // an earlier product reading the same x the same way
+        while (j < i && !(ps[j].x == ps[i].x && ps[j].M == ps[i].M && ps[j].l->in() == K && ps[j].l->w->type == ps[i].l->w->type)) ++j;
+        prep[i].owner = j;
+        if (j < i) {
+            prep[i].xs = prep[j].xs, prep[i].xb = prep[j].xb;
+        } else {
+            prep[i].xs = xs_len, prep[i].xb = xb_len;
+            xs_len += static_cast<size_t>(ps[i].M * K);
+            xb_len += static_cast<size_t>(ps[i].M * ((K + 63) / 64 * 64));
+        }
+        prep[i].task_begin = tasks;
+        tasks += (ps[i].l->out() + kRowsPerTask - 1) / kRowsPerTask;
     }
-    const uint16_t* xb = xb_buf.data();
-    const int64_t tasks = (N + kRowsPerTask - 1) / kRowsPerTask;
+    if (xs_buf.size() < xs_len) xs_buf.resize(xs_len);
+    if (have_bf16_kernel() && xb_buf.size() < xb_len) xb_buf.resize(xb_len);
+    for (size_t i = 0; i < ps.size(); ++i) {
+        const int64_t K = ps[i].l->in(), M = ps[i].M, ldx = (K + 63) / 64 * 64;
+        if (prep[i].owner != i) {
+            prep[i].bf16 = prep[prep[i].owner].bf16;
+            continue;
+        }
+        const bool mx = ps[i].l->w->type == DType::MXFP4;
+        float* xs = xs_buf.data() + prep[i].xs;
+        for (int64_t m = 0; m < M; ++m) reorder_x(ps[i].x + m * K, K, mx, xs + m * K);
+        bool bf16 = have_bf16_kernel();
+        if (bf16) {
+            uint16_t* xb = xb_buf.data() + prep[i].xb;
+            std::fill(xb, xb + M * ldx, uint16_t{0});
+            for (int64_t m = 0; m < M && bf16; ++m) bf16 = xb_layout(xs + m * K, K, xb + m * ldx);
+        }
+        prep[i].bf16 = bf16;
+    }
+    // (thread_local names would resolve to each worker's own, empty, buffers inside the lambda)
+    const Prep* pr = prep.data();
+    const float* xs_all = xs_buf.data();
+    const uint16_t* xb_all = xb_buf.data();
     parallel_for(c.session.context(), tasks, [&](int64_t t) {
+        size_t i = 0;
+        while (i + 1 < ps.size() && pr[i + 1].task_begin <= t) ++i;
+        const Fp4Product& p = ps[i];
+        const Linear& l = *p.l;
+        const int64_t K = l.in(), N = l.out(), nb = K / 32, M = p.M, ldx = (K + 63) / 64 * 64;
+        const bool mx = l.w->type == DType::MXFP4;
+        const float* xs = xs_all + pr[i].xs;
+        const uint16_t* xb = xb_all + pr[i].xb;
+        const int64_t n0 = (t - pr[i].task_begin) * kRowsPerTask, n1 = std::min(N, n0 + kRowsPerTask);
         float sc[4096 / 32 * 8];  // scales of one row (K <= 32768)
-        for (int64_t n = t * kRowsPerTask; n < std::min(N, (t + 1) * kRowsPerTask); ++n) {
+        for (int64_t n = n0; n < n1; ++n) {
             const auto* w = static_cast<const uint8_t*>(l.w->data) + n * l.w->nb[1];
             const auto* s = mx ? nullptr : static_cast<const uint8_t*>(l.scale->data) + n * l.scale->nb[1];
+            if (s) _mm_prefetch(reinterpret_cast<const char*>(s + kScalePrefetchRows * l.scale->nb[1]), _MM_HINT_T0);
             for (int64_t b = 0; b < nb; ++b) sc[b] = e8m0(mx ? w[b * static_cast<int64_t>(sizeof(BlockMxfp4))] : s[b]);
             const uint8_t* q = mx ? w + 1 : w;
             const int64_t qs = mx ? static_cast<int64_t>(sizeof(BlockMxfp4)) : 16;
-            if (bf16) row_bf16(q, qs, sc, nb, xb, ldx, M, y + n, N);
-            else k.row(q, qs, sc, nb, xs, K, M, y + n, N);
+            if (pr[i].bf16) row_bf16(q, qs, sc, nb, xb, ldx, M, p.y + n, N);
+            else k.row(q, qs, sc, nb, xs, K, M, p.y + n, N);
         }
     });
     return ok_status();

@@ -125,8 +125,8 @@ Status expert(Ctx& c, const Expert& ex, const float* xq, int64_t n, const float*
 }
 
 // One token (decode): the chosen experts in ascending id, then the shared one. Every W1/W3
-// product reads the same quantised x, so they run together (one MatMulGroup per weight type; the
-// FP4 exact-product path one by one), then every W2. Per expert the arithmetic and the summation
+// product reads the same quantised x, so they run together (one MatMulGroup per weight type, one
+// pass of the FP4 exact-product kernel), then every W2. Per expert the arithmetic and the summation
 // order are the loop's in moe_forward, so the result is the same bit for bit; what changes is one
 // synchronisation and one activation quantisation per group instead of per product.
 struct Product {
@@ -144,11 +144,12 @@ Status run_products(Ctx& c, std::span<const Product> ps) {
     std::array<const Product*, kDecodeMaxProducts> op_path{};
     std::array<bool, kDecodeMaxProducts> queued{};
     std::array<MatMulArgs, kDecodeMaxProducts> items;
-    size_t n = 0;
+    std::array<Fp4Product, kDecodeMaxProducts> fp4;
+    size_t n = 0, n_fp4 = 0;
     for (const Product& p : ps) {
         const Linear& l = *p.l;
         if (released && fp4_exact_supports(l)) {
-            ATELIER_TRY(fp4_matmul_f32(c, l, p.x, 1, p.y));
+            fp4[n_fp4++] = Fp4Product{.l = &l, .x = p.x, .y = p.y, .M = 1};
             continue;
         }
         ATELIER_TRY_ASSIGN(xs[n], Tensor::wrap(DType::F32, {l.in(), 1}, const_cast<float*>(p.x)));
@@ -167,6 +168,7 @@ Status run_products(Ctx& c, std::span<const Product> ps) {
         }
         ATELIER_TRY(c.session.run(OpCall{Op::MatMulGroup, MatMulGroupArgs{.items = std::span(items.data(), k)}}));
     }
+    if (n_fp4) ATELIER_TRY(fp4_matmul_group_f32(c, std::span(fp4.data(), n_fp4)));
     return ok_status();
 }
 

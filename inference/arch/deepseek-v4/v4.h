@@ -281,6 +281,14 @@ Status matmul_raw(Ctx& c, const Linear& l, const float* x, int64_t T, float* y);
 inline constexpr int64_t kFp4PathMaxTokens = 16;
 bool fp4_exact_supports(const Linear& l);
 Status fp4_matmul_f32(Ctx& c, const Linear& l, const float* x, int64_t M, float* y);
+// Several such products in one parallel pass (MoE decode); products may share x (prepared once).
+struct Fp4Product {
+    const Linear* l = nullptr;
+    const float* x = nullptr;
+    float* y = nullptr;
+    int64_t M = 1;
+};
+Status fp4_matmul_group_f32(Ctx& c, std::span<const Fp4Product> ps);
 
 // y = W·x for T tokens: x [T][in] -> y [T][out]; applies released-mode activation FP8 quant.
 Status linear(Ctx& c, const Linear& l, std::span<const float> x, int64_t T, std::span<float> y);
