@@ -55,7 +55,7 @@ struct LiveTranscriber::Impl {
     Status ensure_decoder(std::stop_token stop) {
         if (!dec) {
             TranscribeOptions o = options;
-            o.beam_size = 1;
+            o.beam_size = std::max(1, owner->beam_size);
             if (!o.temperatures.empty()) o.temperatures.resize(1);
             ATELIER_TRY_ASSIGN(Decoding d, Decoding::create(*model, o, stop));
             dec = std::make_unique<Decoding>(std::move(d));

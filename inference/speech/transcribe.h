@@ -122,6 +122,7 @@ public:
     // (measured with tools/bench/atelier-bench-whisper --live: a final fragment twice, WER 6.8 %
     // vs 5.9 % without).
     bool prompt_with_finals = false;
+    int beam_size = 1;  // steps decode greedily unless set (the file transcriber's default is 5)
 
 private:
     struct Impl;
