@@ -5,6 +5,7 @@
 // Invariant: feeding positions in any chunking gives the result of one call (up to float rounding);
 // decode (T = 1) does not allocate. One thread per LayerCache; heads run on the session's pool.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <new>
@@ -257,8 +258,9 @@ Status linear_f(Ctx& c, const Linear& l, const float* x, int64_t T, float* y) {
 }
 
 // Released numerics: the reference normalises each head in bf16 arithmetic (§3.12 item 2).
-void head_norm_bf16(float* q, int64_t D, int64_t rows, float eps) {
-    for (int64_t r = 0; r < rows; ++r) {
+// Heads are independent: split over the pool (each head's arithmetic and order unchanged).
+void head_norm_bf16(Ctx& c, float* q, int64_t D, int64_t rows, float eps) {
+    parallel_for(c.session.context(), rows, [&](int64_t r) {
         float* v = q + r * D;
         float sum = 0;
         for (int64_t d = 0; d < D; ++d) {
@@ -268,7 +270,7 @@ void head_norm_bf16(float* q, int64_t D, int64_t rows, float eps) {
         const float mean = to_bf16(sum / static_cast<float>(D));
         const float rs = to_bf16(1.0f / std::sqrt(to_bf16(mean + eps)));
         for (int64_t d = 0; d < D; ++d) v[d] = to_bf16(v[d] * rs);
-    }
+    });
 }
 
 // §3.3 items 1-2: q [T][H][D] (normalised per head, rotated) and kv [T][D] (normalised, rotated,
@@ -282,7 +284,7 @@ Status project_qkv(Ctx& c, const Attention& a, const float* x, const Step& s) {
     ATELIER_TRY(rms_rows(c, s.q_lat, cfg.q_lora_rank, T, a.q_norm));
     bf16_if_released(c, s.q_lat, T * cfg.q_lora_rank);
     ATELIER_TRY(linear_f(c, a.wq_b, s.q_lat, T, s.q));
-    if (c.numerics == Numerics::Released) head_norm_bf16(s.q, D, T * H, cfg.norm_eps);
+    if (c.numerics == Numerics::Released) head_norm_bf16(c, s.q, D, T * H, cfg.norm_eps);
     else ATELIER_TRY(rms_rows(c, s.q, D, T * H, nullptr));
     ATELIER_TRY(rope_rows(c, rope, s.q, D, H, T, s.pos, false));
     bf16_if_released(c, s.q, T * H * D);
@@ -356,23 +358,53 @@ Status wo_a_view(const Attention& a, int64_t g, int64_t r, Linear& lg, Tensor& w
     return ok_status();
 }
 
-// §3.3 item 7: o = wo_b · concat_g(wo_a[g] · concat of group g's heads); out [T][dim].
+// §3.3 item 7: o = wo_b · concat_g(wo_a[g] · concat of group g's heads); out [T][dim]. The G
+// wo_a products run as one MatMulGroup on strided views (group g's heads inside q, its slice of
+// z), so decode pays one pool synchronisation for them, not G; a wo_a that wants the FP8
+// activation step (never the released model's) takes one linear() per group instead.
+constexpr int64_t kMaxOGroups = 64;
 Status project_out(Ctx& c, const Attention& a, const Step& s, float* out) {
     const Config& cfg = c.cfg;
     const int64_t T = s.T, H = cfg.n_heads, D = cfg.head_dim, G = cfg.o_groups, r = cfg.o_lora_rank;
     const int64_t in_g = H / G * D;
+    const bool released = c.numerics == Numerics::Released;
+    float* z = f32_buf(c, kSlotZ, T * G * r);
+    std::array<Linear, kMaxOGroups> lg;
+    std::array<Tensor, kMaxOGroups> wv, sv, xv, yv;
+    std::array<MatMulArgs, kMaxOGroups> items;
+    bool grouped = G <= kMaxOGroups;
+    for (int64_t g = 0; grouped && g < G; ++g) {
+        const size_t i = static_cast<size_t>(g);
+        ATELIER_TRY(wo_a_view(a, g, r, lg[i], wv[i], sv[i]));
+        if (released && lg[i].act_fp8) grouped = false;
+    }
+    if (grouped) {
+        for (int64_t g = 0; g < G; ++g) {
+            const size_t i = static_cast<size_t>(g);
+            xv[i] = f32_view(s.q + g * (H / G) * D, in_g, T, 1);
+            xv[i].nb[1] = H * D * static_cast<int64_t>(sizeof(float));  // token t's heads of group g
+            yv[i] = f32_view(z + g * r, r, T, 1);
+            yv[i].nb[1] = G * r * static_cast<int64_t>(sizeof(float));
+            xv[i].nb[2] = xv[i].nb[3] = xv[i].nb[1] * T;
+            yv[i].nb[2] = yv[i].nb[3] = yv[i].nb[1] * T;
+            items[i] = MatMulArgs{.w = lg[i].w, .x = &xv[i], .y = &yv[i], .w_scale = lg[i].scale,
+                                  .scale_block_k = lg[i].scale_block_k, .scale_block_n = lg[i].scale_block_n};
+        }
+        ATELIER_TRY(c.session.run(OpCall{Op::MatMulGroup, MatMulGroupArgs{.items = std::span(items.data(), static_cast<size_t>(G))}}));
+        if (released && lg[0].out_bf16) round_bf16({z, static_cast<size_t>(T * G * r)});
+        return linear_f(c, a.wo_b, z, T, out);
+    }
     float* grp = f32_buf(c, kSlotGroup, T * in_g);
     float* zg = f32_buf(c, kSlotZg, T * r);
-    float* z = f32_buf(c, kSlotZ, T * G * r);
     for (int64_t g = 0; g < G; ++g) {
         for (int64_t t = 0; t < T; ++t) {
             const float* src = s.q + (t * H + g * (H / G)) * D;
             std::copy(src, src + in_g, grp + t * in_g);
         }
-        Linear lg;
-        Tensor wv, sv;
-        ATELIER_TRY(wo_a_view(a, g, r, lg, wv, sv));
-        ATELIER_TRY(linear_f(c, lg, grp, T, zg));
+        Linear one;
+        Tensor w1, s1;
+        ATELIER_TRY(wo_a_view(a, g, r, one, w1, s1));
+        ATELIER_TRY(linear_f(c, one, grp, T, zg));
         for (int64_t t = 0; t < T; ++t) std::copy(zg + t * r, zg + (t + 1) * r, z + t * G * r + g * r);
     }
     return linear_f(c, a.wo_b, z, T, out);
