@@ -280,7 +280,8 @@ Status project_qkv(Ctx& c, const Attention& a, const float* x, const Step& s) {
     const Config& cfg = c.cfg;
     const int64_t T = s.T, H = cfg.n_heads, D = cfg.head_dim;
     const RopeArgs rope = layer_rope(cfg, a.ratio);
-    ATELIER_TRY(linear_f(c, a.wq_a, x, T, s.q_lat));
+    const LinearOut first[2] = {{&a.wq_a, s.q_lat}, {&a.wkv, s.kv}};  // both read x: one pass
+    ATELIER_TRY(linear_shared_x(c, first, x, T));
     ATELIER_TRY(rms_rows(c, s.q_lat, cfg.q_lora_rank, T, a.q_norm));
     bf16_if_released(c, s.q_lat, T * cfg.q_lora_rank);
     ATELIER_TRY(linear_f(c, a.wq_b, s.q_lat, T, s.q));
@@ -288,7 +289,6 @@ Status project_qkv(Ctx& c, const Attention& a, const float* x, const Step& s) {
     else ATELIER_TRY(rms_rows(c, s.q, D, T * H, nullptr));
     ATELIER_TRY(rope_rows(c, rope, s.q, D, H, T, s.pos, false));
     bf16_if_released(c, s.q, T * H * D);
-    ATELIER_TRY(linear_f(c, a.wkv, x, T, s.kv));
     ATELIER_TRY(rms_rows(c, s.kv, D, T, a.kv_norm));
     bf16_if_released(c, s.kv, T * D);
     ATELIER_TRY(rope_rows(c, rope, s.kv, D, 1, T, s.pos, false));

@@ -91,8 +91,11 @@ Status compressor_forward(Ctx& c, const Compressor& w, const CompressorSpec& spe
                           "initialise the layer cache with LayerCache::init");
     float* a = f32_buf(c, kSlotCompA, T * cw);
     float* s = f32_buf(c, kSlotCompS, T * cw);
-    ATELIER_TRY(linear(c, w.wkv, {x, static_cast<size_t>(T * c.cfg.dim)}, T, {a, static_cast<size_t>(T * cw)}));
-    ATELIER_TRY(linear(c, w.wgate, {x, static_cast<size_t>(T * c.cfg.dim)}, T, {s, static_cast<size_t>(T * cw)}));
+    if (w.wkv.in() != c.cfg.dim || w.wgate.in() != c.cfg.dim)
+        return make_error(ErrorCode::ModelFormat, "compressor weights do not read dim " + std::to_string(c.cfg.dim) + " values",
+                          "the checkpoint does not match its config");
+    const LinearOut outs[2] = {{&w.wkv, a}, {&w.wgate, s}};
+    ATELIER_TRY(linear_shared_x(c, outs, x, T));
     ATELIER_TRY_ASSIGN(const float* ape, ape_rows(c, *w.ape, ratio, cw));
 
     const int64_t first_new = static_cast<int64_t>(entries.size()) / width;

@@ -12,6 +12,7 @@
 #endif
 #include <immintrin.h>
 
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -133,6 +134,32 @@ Status matmul_raw(Ctx& c, const Linear& l, const float* x, int64_t T, float* y) 
                                                        .scale_block_n = l.scale_block_n}});
 }
 
+namespace {
+
+// Released numerics: x [T][l.in()] copied and fake-quantised to FP8 per 128 along K (into the
+// workspace's slot, or `local` without a workspace).
+Result<const float*> fp8_act_copy(Ctx& c, const Linear& l, const float* x, int64_t T, std::vector<float>& local) {
+    const int64_t in = l.in();
+    if (in % kActBlock != 0)
+        return make_error(ErrorCode::ModelFormat, "v4 linear " + l.w->name + ": K = " + std::to_string(in) +
+                                                      " is not a multiple of 128 (FP8 activation blocks)",
+                          "the model's dimensions do not fit DeepSeek V4's FP8 products");
+    const size_t n = static_cast<size_t>(T * in);
+    float* q = nullptr;
+    if (c.ws) {
+        q = c.ws->f32(kSlotActQuant, n).data();
+    } else {
+        local.resize(n);
+        q = local.data();
+    }
+    std::memcpy(q, x, n * sizeof(float));
+    // Rows are whole blocks (in % 128 == 0), so one call over T rows equals T row calls.
+    ATELIER_TRY(fake_quant_fp8_act_fast(c, q, static_cast<int64_t>(n), kActBlock));
+    return static_cast<const float*>(q);
+}
+
+}  // namespace
+
 Status linear(Ctx& c, const Linear& l, std::span<const float> x, int64_t T, std::span<float> y) {
     const int64_t in = l.in(), out = l.out();
     if (static_cast<int64_t>(x.size()) < T * in || static_cast<int64_t>(y.size()) < T * out)
@@ -145,25 +172,46 @@ Status linear(Ctx& c, const Linear& l, std::span<const float> x, int64_t T, std:
     const float* src = x.data();
     std::vector<float> local;
     if (released && l.act_fp8) {
-        if (in % kActBlock != 0)
-            return make_error(ErrorCode::ModelFormat, "v4 linear " + l.w->name + ": K = " + std::to_string(in) +
-                                                          " is not a multiple of 128 (FP8 activation blocks)",
-                              "the model's dimensions do not fit DeepSeek V4's FP8 products");
-        const size_t n = static_cast<size_t>(T * in);
-        float* q = nullptr;
-        if (c.ws) {
-            q = c.ws->f32(kSlotActQuant, n).data();
-        } else {
-            local.resize(n);
-            q = local.data();
-        }
-        std::memcpy(q, src, n * sizeof(float));
-        // Rows are whole blocks (in % 128 == 0), so one call over T rows equals T row calls.
-        ATELIER_TRY(fake_quant_fp8_act_fast(c, q, static_cast<int64_t>(n), kActBlock));
-        src = q;
+        ATELIER_TRY_ASSIGN(src, fp8_act_copy(c, l, src, T, local));
     }
     ATELIER_TRY(matmul_raw(c, l, src, T, y.data()));
     if (released && l.out_bf16) round_bf16(y.first(static_cast<size_t>(T * out)));
+    return ok_status();
+}
+
+Status linear_shared_x(Ctx& c, std::span<const LinearOut> outs, const float* x, int64_t T) {
+    constexpr size_t kMax = 8;
+    if (outs.empty()) return ok_status();
+    const Linear& l0 = *outs[0].l;
+    bool grouped = outs.size() <= kMax && l0.w;
+    for (const LinearOut& o : outs) grouped = grouped && o.l->w && o.l->in() == l0.in() && o.l->w->type == l0.w->type;
+    if (!grouped) {
+        for (const LinearOut& o : outs)
+            ATELIER_TRY(linear(c, *o.l, {x, static_cast<size_t>(T * o.l->in())}, T, {o.y, static_cast<size_t>(T * o.l->out())}));
+        return ok_status();
+    }
+    const int64_t in = l0.in();
+    const bool released = c.numerics == Numerics::Released;
+    bool any_fp8 = false;
+    for (const LinearOut& o : outs) any_fp8 = any_fp8 || (released && o.l->act_fp8);
+    const float* xq = x;
+    std::vector<float> local;
+    if (any_fp8) {  // once for every product taking it
+        ATELIER_TRY_ASSIGN(xq, fp8_act_copy(c, l0, x, T, local));
+    }
+    ATELIER_TRY_ASSIGN(Tensor xt, Tensor::wrap(DType::F32, {in, T}, const_cast<float*>(x)));
+    ATELIER_TRY_ASSIGN(Tensor xqt, Tensor::wrap(DType::F32, {in, T}, const_cast<float*>(xq)));
+    std::array<Tensor, kMax> ys;
+    std::array<MatMulArgs, kMax> items;
+    for (size_t i = 0; i < outs.size(); ++i) {
+        const Linear& l = *outs[i].l;
+        ATELIER_TRY_ASSIGN(ys[i], Tensor::wrap(DType::F32, {l.out(), T}, outs[i].y));
+        items[i] = MatMulArgs{.w = l.w, .x = released && l.act_fp8 ? &xqt : &xt, .y = &ys[i], .w_scale = l.scale,
+                              .scale_block_k = l.scale_block_k, .scale_block_n = l.scale_block_n};
+    }
+    ATELIER_TRY(c.session.run(OpCall{Op::MatMulGroup, MatMulGroupArgs{.items = std::span(items.data(), outs.size())}}));
+    for (const LinearOut& o : outs)
+        if (released && o.l->out_bf16) round_bf16({o.y, static_cast<size_t>(T * o.l->out())});
     return ok_status();
 }
 

@@ -292,6 +292,14 @@ Status fp4_matmul_group_f32(Ctx& c, std::span<const Fp4Product> ps);
 
 // y = W·x for T tokens: x [T][in] -> y [T][out]; applies released-mode activation FP8 quant.
 Status linear(Ctx& c, const Linear& l, std::span<const float> x, int64_t T, std::span<float> y);
+// Several products of the same x [T][in], each as linear() computes it: the FP8 activation step
+// runs once for those that take it, and products of one weight type run as one MatMulGroup
+// (others fall back to linear() one by one). Each y is [T][out] of its own Linear.
+struct LinearOut {
+    const Linear* l = nullptr;
+    float* y = nullptr;
+};
+Status linear_shared_x(Ctx& c, std::span<const LinearOut> outs, const float* x, int64_t T);
 
 // §3.3-3.5: x = attn_norm output [T][dim] -> out [T][dim]; reads and updates cache.
 Status attention_forward(Ctx& c, const Attention& a, LayerCache& cache, std::span<const float> x, int64_t pos0,
