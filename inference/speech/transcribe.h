@@ -109,6 +109,9 @@ public:
 
     int min_step_ms = 300;        // step() does nothing until this much new audio arrived
     int stable_margin_ms = 1000;  // a segment ending closer than this to the newest audio stays partial
+    // A segment becomes final when it also matches a decode made at least this much audio earlier
+    // (independent of min_step_ms, so faster steps show words sooner without finalising sooner).
+    int agree_after_ms = 300;
     // Reduced audio context (whisper.cpp's audio_ctx): the encoder runs on the buffered audio plus
     // context_pad_ms of padding (at least min_context_ms) instead of a whole 30 s window, so a
     // step costs in proportion to the audio not yet final. Off: every step encodes 30 s. Under
