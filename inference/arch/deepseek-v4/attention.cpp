@@ -387,8 +387,7 @@ Status project_out(Ctx& c, const Attention& a, const Step& s, float* out) {
             yv[i].nb[1] = G * r * static_cast<int64_t>(sizeof(float));
             xv[i].nb[2] = xv[i].nb[3] = xv[i].nb[1] * T;
             yv[i].nb[2] = yv[i].nb[3] = yv[i].nb[1] * T;
-            items[i] = MatMulArgs{.w = lg[i].w, .x = &xv[i], .y = &yv[i], .w_scale = lg[i].scale,
-                                  .scale_block_k = lg[i].scale_block_k, .scale_block_n = lg[i].scale_block_n};
+            items[i] = lg[i].args(&xv[i], &yv[i]);
         }
         ATELIER_TRY(c.session.run(OpCall{Op::MatMulGroup, MatMulGroupArgs{.items = std::span(items.data(), static_cast<size_t>(G))}}));
         if (released && lg[0].out_bf16) round_bf16({z, static_cast<size_t>(T * G * r)});

@@ -126,12 +126,7 @@ Status matmul_raw(Ctx& c, const Linear& l, const float* x, int64_t T, float* y) 
     if (T == 0) return ok_status();
     ATELIER_TRY_ASSIGN(Tensor xt, Tensor::wrap(DType::F32, {l.in(), T}, const_cast<float*>(x)));
     ATELIER_TRY_ASSIGN(Tensor yt, Tensor::wrap(DType::F32, {l.out(), T}, y));
-    return c.session.run(OpCall{Op::MatMul, MatMulArgs{.w = l.w,
-                                                       .x = &xt,
-                                                       .y = &yt,
-                                                       .w_scale = l.scale,
-                                                       .scale_block_k = l.scale_block_k,
-                                                       .scale_block_n = l.scale_block_n}});
+    return c.session.run(OpCall{Op::MatMul, l.args(&xt, &yt)});
 }
 
 namespace {
@@ -206,8 +201,7 @@ Status linear_shared_x(Ctx& c, std::span<const LinearOut> outs, const float* x, 
     for (size_t i = 0; i < outs.size(); ++i) {
         const Linear& l = *outs[i].l;
         ATELIER_TRY_ASSIGN(ys[i], Tensor::wrap(DType::F32, {l.out(), T}, outs[i].y));
-        items[i] = MatMulArgs{.w = l.w, .x = released && l.act_fp8 ? &xqt : &xt, .y = &ys[i], .w_scale = l.scale,
-                              .scale_block_k = l.scale_block_k, .scale_block_n = l.scale_block_n};
+        items[i] = l.args(released && l.act_fp8 ? &xqt : &xt, &ys[i]);
     }
     ATELIER_TRY(c.session.run(OpCall{Op::MatMulGroup, MatMulGroupArgs{.items = std::span(items.data(), outs.size())}}));
     for (const LinearOut& o : outs)

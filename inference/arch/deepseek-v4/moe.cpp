@@ -162,8 +162,7 @@ Status run_products(Ctx& c, std::span<const Product> ps) {
         for (size_t j = i; j < n; ++j) {
             const Linear& l = *op_path[j]->l;
             if (queued[j] || l.w->type != op_path[i]->l->w->type) continue;
-            items[k++] = MatMulArgs{.w = l.w, .x = &xs[j], .y = &ys[j], .w_scale = l.scale,
-                                    .scale_block_k = l.scale_block_k, .scale_block_n = l.scale_block_n};
+            items[k++] = l.args(&xs[j], &ys[j]);
             queued[j] = true;
         }
         ATELIER_TRY(c.session.run(OpCall{Op::MatMulGroup, MatMulGroupArgs{.items = std::span(items.data(), k)}}));

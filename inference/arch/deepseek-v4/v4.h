@@ -92,6 +92,10 @@ struct Linear {
     bool out_bf16 = false;
     int64_t in() const { return w ? w->ne[0] : 0; }
     int64_t out() const { return w ? w->ne[1] : 0; }
+    // The MatMul arguments of y = W·x for this weight (its block scales included).
+    MatMulArgs args(const Tensor* x, Tensor* y) const {
+        return {.w = w, .x = x, .y = y, .w_scale = scale, .scale_block_k = scale_block_k, .scale_block_n = scale_block_n};
+    }
 };
 
 struct Compressor {            // §3.4; present when ratio > 0 (and for the indexer, ratio 4)

@@ -65,10 +65,6 @@ Status matmul(const OpCall& call, ExecContext& ctx) {
     return ok_status();
 }
 
-}  // namespace atelier::infer::cpu::ref
-
-namespace atelier::infer::cpu::ref {
-
 bool matmul_group_supports(const OpTypes& t) { return matmul_supports(t); }
 
 // The group is its items, one after another (the specification of MatMulGroup).
