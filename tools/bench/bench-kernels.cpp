@@ -8,8 +8,13 @@
 //  (e) matmul on the V4-Flash expert shape (K 4096, N 2048, M 192: a routed expert's share of a
 //      512-token prefill) for the types the V4 benchmark models use.
 // Prints a markdown table; never asserts.
-// Usage: atelier-bench-kernels [--threads N] [--variant V] [--only matvec|matmul]
+// Usage: atelier-bench-kernels [--threads N] [--variant V] [--only matvec|matmul] [--shapes KxN,KxN...] [--mapped 0|1]
+//   --shapes: the matvec weight shapes (default 4096x14336; V4-Flash decode also has 1024x32768
+//   for wq_b, 4096x8192 for wo_a, 8192x4096 for wo_b, 2048x4096 for an expert W2)
 #include <cblas.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -38,13 +43,30 @@ namespace {
 
 double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
+// --mapped: weights live in a file mapping (page cache, read-only, as a loaded model's do)
+// instead of anonymous memory; filled through a writable shared mapping, then mapped again.
+bool g_mapped = false;
 struct Buf {
     std::shared_ptr<void> mem;
     void* data = nullptr;
     explicit Buf(size_t bytes) {
-        data = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-        mem = std::shared_ptr<void>(data, [](void* p) { std::free(p); });
-        std::memset(data, 0, bytes);  // touch every page
+        if (!g_mapped) {
+            data = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+            mem = std::shared_ptr<void>(data, [](void* p) { std::free(p); });
+            std::memset(data, 0, bytes);  // touch every page
+            return;
+        }
+        char path[] = "/tmp/atelier-bench-kernels-XXXXXX";
+        const int fd = ::mkstemp(path);
+        if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(bytes)) != 0) std::abort();
+        ::unlink(path);
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) std::abort();
+        data = p;
+        mem = std::shared_ptr<void>(p, [bytes, fd](void* q) {
+            ::munmap(q, bytes);
+            ::close(fd);
+        });
     }
 };
 
@@ -113,11 +135,13 @@ double time_matmul(Session& s, const std::vector<std::unique_ptr<Weight>>& ws, c
 
 int main(int argc, char** argv) {
     int n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    std::string variant, only;
+    std::string variant, only, shapes = "4096x14336";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--threads")) n_threads = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--variant")) variant = argv[i + 1];
         if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+        if (!std::strcmp(argv[i], "--shapes")) shapes = argv[i + 1];
+        if (!std::strcmp(argv[i], "--mapped")) g_mapped = std::atoi(argv[i + 1]) != 0;
     }
     CpuBackendOptions opt{.read_env = true};
     if (!variant.empty()) opt.force = cpu_variant_from_name(variant).value_or(CpuVariant::Invalid);
@@ -148,11 +172,22 @@ int main(int argc, char** argv) {
     std::printf("| STREAM-like read (sum) | - | 256 MiB | - | %.1f GB/s | - | - |\n", bw.read_gbs);
 
     std::mt19937 rng(7);
-    const int64_t K = 4096, N = 14336;
-    Tensor x1 = Tensor::make(DType::F32, {K, 1}).value(), y1 = Tensor::make(DType::F32, {N, 1}).value();
-    for (int64_t k = 0; k < K; ++k) static_cast<float*>(x1.data)[k] = std::normal_distribution<float>()(rng);
+    std::vector<std::pair<int64_t, int64_t>> shape_list;
+    for (size_t at = 0; at < shapes.size();) {
+        const size_t end = std::min(shapes.find(',', at), shapes.size());
+        long long k = 0, n = 0;
+        if (std::sscanf(shapes.substr(at, end - at).c_str(), "%lldx%lld", &k, &n) != 2 || k <= 0 || n <= 0 || k % 256) {
+            std::fprintf(stderr, "--shapes: want KxN pairs with K a multiple of 256, e.g. 4096x14336,1024x32768\n");
+            return 1;
+        }
+        shape_list.emplace_back(k, n);
+        at = end + 1;
+    }
+    for (const auto& [K, N] : shape_list)
     for (DType t : {DType::Q4_K, DType::Q8_0, DType::MXFP4, DType::FP4_E2M1, DType::F8_E4M3, DType::BF16}) {
         if (only == "matmul") break;
+        Tensor x1 = Tensor::make(DType::F32, {K, 1}).value(), y1 = Tensor::make(DType::F32, {N, 1}).value();
+        for (int64_t k = 0; k < K; ++k) static_cast<float*>(x1.data)[k] = std::normal_distribution<float>()(rng);
         std::vector<std::unique_ptr<Weight>> ws;
         for (int i = 0; i < 3; ++i) ws.push_back(std::make_unique<Weight>(t, K, N, rng));
         const double sec = time_matmul(s, ws, x1, y1, 30);
@@ -163,7 +198,7 @@ int main(int argc, char** argv) {
                     100 * gbs / bw.read_gbs);
     }
 
-    const int64_t M = 512, Nm = 4096;
+    const int64_t K = 4096, M = 512, Nm = 4096;
     Tensor xm = Tensor::make(DType::F32, {K, M}).value(), ym = Tensor::make(DType::F32, {Nm, M}).value();
     for (int64_t i = 0; i < K * M; ++i) static_cast<float*>(xm.data)[i] = std::normal_distribution<float>()(rng);
     const double flops = 2.0 * K * Nm * M;
