@@ -140,6 +140,32 @@ TEST(QuantDeepseek, FakeQuantFp4MatchesReferenceBitExactly) {
     EXPECT_EQ(ErrorCode::InvalidArgument, fake_quant_fp4_act(odd.data(), 40).error().code);
 }
 
+// Every value on a 1/256 grid over [-7, 7] (each E2M1 midpoint and grid point included), in blocks
+// whose amax gives scales 2^-3 .. 2^3, against the independent nearest-even reference.
+TEST(QuantDeepseek, FakeQuantFp4SweepMatchesReference) {
+    std::vector<double> grid;
+    for (int c = 0; c < 8; ++c) grid.push_back(spec_e2m1(c));
+    for (int k = -3; k <= 3; ++k) {
+        const float scale = std::ldexp(1.0f, k);
+        std::vector<float> x;
+        for (int i = -7 * 256; i <= 7 * 256; ++i) {
+            if (x.size() % 32 == 0) x.push_back(6.0f * scale);  // each block's amax: scale 2^k
+            x.push_back(static_cast<float>(i) / 256.0f * scale);
+        }
+        while (x.size() % 32) x.push_back(0.0f);
+        const std::vector<float> want = ref_fake_quant(x, 32, 6.0, grid);
+        ASSERT_TRUE(fake_quant_fp4_act(x.data(), static_cast<int64_t>(x.size())).ok());
+        for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(want[i], x[i]) << "scale 2^" << k << " value " << i;
+    }
+    std::vector<float> nan_block(32, 1.0f);
+    nan_block[3] = std::nanf("");
+    nan_block[4] = -std::nanf("");
+    ASSERT_TRUE(fake_quant_fp4_act(nan_block.data(), 32).ok());
+    EXPECT_EQ(0.0f, nan_block[3]);  // the encoder maps NaN to a signed zero
+    EXPECT_TRUE(std::signbit(nan_block[4]) && nan_block[4] == 0.0f);
+    EXPECT_EQ(1.0f, nan_block[5]);
+}
+
 TEST(QuantDeepseek, FakeQuantKeepsNan) {
     std::vector<float> x(128, 1.0f);
     x[5] = std::nanf("");
