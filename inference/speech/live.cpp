@@ -2,7 +2,9 @@
 // Each step decodes that audio (greedy, first temperature only, timestamps on, the encoder on a
 // reduced audio context covering the buffer); closed segments that end stable_margin_ms before
 // the newest audio and that two steps in a row agree on are final, and the window starts after
-// them; the rest is the partial text. A step's token budget follows the audio it holds (a loop on
+// them; the rest is the partial text. With min_step_ms under commit_step_ms, only every
+// commit_step_ms of audio does a step decide finals; those between show partial text and change
+// nothing else. A step's token budget follows the audio it holds (a loop on
 // a short window ends early). Quiet audio (no 10 ms frame above -50 dBFS) is not decoded;
 // it and no-speech windows are dropped, keeping the last second.
 // Thread-safety: push() takes a mutex; step()/finish() on one worker thread.
@@ -34,6 +36,7 @@ struct LiveTranscriber::Impl {
     std::vector<Segment> finals;
     std::vector<Segment> previous;  // a step's segments that did not become final (see agreed())
     int64_t previous_at = -1;        // `received` when `previous` was taken
+    int64_t committed_at = -1;       // `received` at the last step that could decide finals
     int last_audio_ctx = 0;          // the last decode's encoder frames
 
     bool agreed(const Segment& s) const {
@@ -136,8 +139,11 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
         std::min<int64_t>(int64_t{m.model->config().n_mel_frames()} * audio::kHop, int64_t{max_window_ms} * 16);
     if (static_cast<int64_t>(m.buffer.size()) > window_samples) m.drop_front(static_cast<int64_t>(m.buffer.size()) - window_samples);
     m.decoded_at = m.received;
+    // A step between deciding steps (see commit_step_ms) changes no state: partial text only.
+    const bool commit = m.committed_at < 0 || m.received - m.committed_at >= int64_t{commit_step_ms} * 16;
+    if (commit) m.committed_at = m.received;
     if (peak_frame_dbfs(m.buffer) < VadOptions{}.min_on_dbfs) {  // quiet: no decoder run, keep the last second
-        m.drop_front(static_cast<int64_t>(m.buffer.size()) - audio::kSampleRate);
+        if (commit) m.drop_front(static_cast<int64_t>(m.buffer.size()) - audio::kSampleRate);
         up.partial_start_ms = m.buffer_start / 16;
         return up;
     }
@@ -146,7 +152,7 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
     up.audio_ctx = m.last_audio_ctx;
     const double buffer_s = static_cast<double>(m.buffer.size()) / audio::kSampleRate;
     if (w.skipped) {  // silence: keep only the last second
-        m.drop_front(static_cast<int64_t>(m.buffer.size()) - audio::kSampleRate);
+        if (commit) m.drop_front(static_cast<int64_t>(m.buffer.size()) - audio::kSampleRate);
         up.partial_start_ms = m.buffer_start / 16;
         return up;
     }
@@ -166,7 +172,7 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
 
     double final_end_s = 0;
     size_t n_final = 0;
-    for (size_t i = 0; i < segs.size() && (w.closed || w.single_timestamp_ending || full); ++i) {
+    for (size_t i = 0; commit && i < segs.size() && (w.closed || w.single_timestamp_ending || full); ++i) {
         const bool stable = full || w.segments[i].end_s <= buffer_s - stable_margin_ms / 1000.0;
         if (!stable || (!full && !m.agreed(segs[i]))) break;
         final_end_s = w.segments[i].end_s;
@@ -175,7 +181,7 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
     std::string partial;
     // The snapshot finals are checked against is refreshed only every agree_after_ms of audio, so
     // a faster step rate does not commit finals on less right context.
-    const bool refresh = m.previous_at < 0 || m.received - m.previous_at >= int64_t{agree_after_ms} * 16;
+    const bool refresh = commit && (m.previous_at < 0 || m.received - m.previous_at >= int64_t{agree_after_ms} * 16);
     if (refresh) m.previous.clear(), m.previous_at = m.received;
     for (size_t i = 0; i < segs.size(); ++i) {
         Segment& s = segs[i];
@@ -200,7 +206,7 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
     if (n_final > 0 && n_final < w.segments.size())
         final_end_s = std::max(final_end_s, w.segments[n_final].start_s - 0.2);  // 0.2 s lead-in kept
     if (n_final > 0) m.drop_front(static_cast<int64_t>(final_end_s * audio::kSampleRate));
-    if (full && n_final == 0) m.drop_front(static_cast<int64_t>(m.buffer.size()) / 2);  // never stall
+    if (commit && full && n_final == 0) m.drop_front(static_cast<int64_t>(m.buffer.size()) / 2);  // never stall
     up.partial_text = std::move(partial);
     up.partial_start_ms = m.buffer_start / 16;
     return up;

@@ -2,7 +2,8 @@
 // be in fixed 1 s chunks with a step after each (repeatable). Checks: the final transcript's WER
 // <= 10 % with the reduced audio context (the default) and, as the reference, with the full 30 s
 // context; finals are in time order, partial text appeared before the end, and every step's
-// encoder ran on fewer frames than a 30 s window. Word latency is a benchmark figure
+// encoder ran on fewer frames than a 30 s window; steps between deciding steps
+// (commit_step_ms) show text but change nothing. Word latency is a benchmark figure
 // (tools/bench/atelier-bench-whisper --live), not measured here.
 #include <gtest/gtest.h>
 
@@ -89,4 +90,45 @@ TEST(SpeechE2eLive, StreamedClipGivesTheTextWithReducedAndFullContext) {
         std::printf("live (1 s chunks, %s context): %d steps, WER %.3f\ntext: %s\n", reduced ? "reduced" : "full 30 s",
                     run.steps, wer, run.final_text.c_str());
     }
+}
+
+// min_step_ms 150 with commit_step_ms 300, fed 150 ms at a time, decides finals on the same audio
+// as 300 ms steps do (its first decode and every other one), so the finals must be identical, and
+// made at the same points of the stream: the steps in between may only show partial text. The
+// clip's first 15 s (three sentences).
+TEST(SpeechE2eLive, StepsBetweenDecidingStepsChangeNoFinals) {
+    auto model = wh::WhisperModel::load(speech_test::whisper_base_dir());
+    if (!model.ok()) {
+        if (std::getenv("CI")) FAIL() << "Whisper base is not in the model cache (scripts/fetch-models)";
+        GTEST_SKIP() << "Whisper base is not in the model cache: run scripts/fetch-models";
+    }
+    std::vector<float> pcm = speech_test::read_wav16(std::string(ATELIER_BINARY_DIR) + "/e2e/whisper/speech-long.wav");
+    pcm.resize(std::min<size_t>(pcm.size(), 15 * 16000));
+    auto run = [&](int step_ms, int* partial_only) {
+        sp::TranscribeOptions o;
+        o.language = "en";
+        o.n_threads = 2;
+        sp::LiveTranscriber live(**model, o);
+        live.min_step_ms = step_ms;
+        live.commit_step_ms = 300;
+        std::vector<std::string> finals;
+        const size_t chunk = static_cast<size_t>(step_ms) * 16;
+        for (size_t a = 0; a < pcm.size(); a += chunk) {
+            EXPECT_TRUE(live.push(std::span<const float>(pcm).subspan(a, std::min(chunk, pcm.size() - a))).ok());
+            auto up = live.step({});
+            EXPECT_TRUE(up.ok()) << up.error().message();
+            if (!up.ok()) break;
+            for (const auto& s : up->final_segments)
+                finals.push_back("at " + std::to_string(up->audio_ms) + " ms: " + std::to_string(s.start_ms) + "-" +
+                                 std::to_string(s.end_ms) + s.text);  // when it became final, too
+            if (partial_only && up->decoded && up->final_segments.empty() && !up->partial_text.empty()) ++*partial_only;
+        }
+        return finals;
+    };
+    int shown = 0;
+    const std::vector<std::string> fast = run(150, &shown);
+    const std::vector<std::string> slow = run(300, nullptr);
+    ASSERT_GE(slow.size(), 2u) << "the 300 ms run made too few finals to compare";
+    EXPECT_EQ(slow, fast);
+    EXPECT_GT(shown, 10);  // the 150 ms steps did show text between the deciding ones
 }
