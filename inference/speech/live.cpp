@@ -34,8 +34,7 @@ struct LiveTranscriber::Impl {
     int64_t decoded_at = -1;     // `received` at the last decode
     std::vector<int32_t> prompt;  // tokens of the last final segments (at most kLivePromptTokens)
     std::vector<Segment> finals;
-    std::vector<Segment> previous;  // a step's segments that did not become final (see agreed())
-    int64_t previous_at = -1;        // `received` when `previous` was taken
+    std::vector<Segment> previous;  // the last deciding step's segments that did not become final (see agreed())
     int64_t committed_at = -1;       // `received` at the last step that could decide finals
     int last_audio_ctx = 0;          // the last decode's encoder frames
 
@@ -179,10 +178,9 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
         ++n_final;
     }
     std::string partial;
-    // The snapshot finals are checked against is refreshed only every agree_after_ms of audio, so
-    // a faster step rate does not commit finals on less right context.
-    const bool refresh = commit && (m.previous_at < 0 || m.received - m.previous_at >= int64_t{agree_after_ms} * 16);
-    if (refresh) m.previous.clear(), m.previous_at = m.received;
+    // The snapshot finals are checked against comes from deciding steps only (commit_step_ms of
+    // audio apart), so a faster step rate does not commit finals on less right context.
+    if (commit) m.previous.clear();
     for (size_t i = 0; i < segs.size(); ++i) {
         Segment& s = segs[i];
         if (i < n_final) {
@@ -192,7 +190,7 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
             if (!segment_is_empty(s)) up.final_segments.push_back(s), m.finals.push_back(std::move(s));
         } else {
             partial += s.text;
-            if (refresh) m.previous.push_back(std::move(s));
+            if (commit) m.previous.push_back(std::move(s));
         }
     }
     size_t covered = 0;

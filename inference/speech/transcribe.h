@@ -113,13 +113,11 @@ public:
     // the default stays 300 (docs/PERFORMANCE.md).
     int min_step_ms = 300;
     int stable_margin_ms = 1000;  // a segment ending closer than this to the newest audio stays partial
-    // A segment becomes final when it also matches a decode made at least this much audio earlier
-    // (independent of min_step_ms, so faster steps show words sooner without finalising sooner).
-    int agree_after_ms = 300;
     // Finals are decided, and the window moved on, only on a step at least this much audio after
-    // the last such step; steps in between (min_step_ms below this) only refresh the partial
-    // text. (Deciding on every 100-150 ms step cut the window more often, and a short window
-    // after a cut loops: one run held 9 words back for 4 s, WER 12.7 %.)
+    // the last such step, and a segment becomes final only when that earlier deciding step decoded
+    // it the same way; steps in between (min_step_ms below this) only refresh the partial text.
+    // (Deciding on every 100-150 ms step cut the window more often, and a short window after a
+    // cut loops: one run held 9 words back for 4 s, WER 12.7 %.)
     int commit_step_ms = 300;
     // Reduced audio context (whisper.cpp's audio_ctx): the encoder runs on the buffered audio plus
     // context_pad_ms of padding (at least min_context_ms) instead of a whole 30 s window, so a

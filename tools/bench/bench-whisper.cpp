@@ -9,7 +9,7 @@
 //                         [--anchor-cli whisper-cli --anchor-model ggml-*.bin]
 //   atelier-bench-whisper --model DIR --wav FILE --live TRUTH.json [--threads N] [--full-context]
 //                         [--step-ms N] [--pad-ms N] [--min-context-ms N] [--max-window-ms N] [--prompt] [--chunk-ms N]
-//                         [--beam N] [--agree-ms N] [--commit-ms N] [--verbose]
+//                         [--beam N] [--commit-ms N] [--verbose]
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -116,7 +116,6 @@ int run_live(const whisper::WhisperModel& m, const std::vector<float>& pcm, cons
     live.max_window_ms = bench::arg_int(argc, argv, "--max-window-ms", live.max_window_ms);
     live.min_context_ms = bench::arg_int(argc, argv, "--min-context-ms", live.min_context_ms);
     live.beam_size = bench::arg_int(argc, argv, "--beam", live.beam_size);
-    live.agree_after_ms = bench::arg_int(argc, argv, "--agree-ms", live.agree_after_ms);
     live.commit_step_ms = bench::arg_int(argc, argv, "--commit-ms", live.commit_step_ms);
     const int chunk_ms = bench::arg_int(argc, argv, "--chunk-ms", 0);  // > 0: fixed chunks, no clock (as the e2e test)
     std::vector<int64_t> shown(ref.size(), -1);
