@@ -43,8 +43,8 @@ namespace {
 
 double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-// --mapped: weights live in a file mapping (page cache, read-only, as a loaded model's do)
-// instead of anonymous memory; filled through a writable shared mapping, then mapped again.
+// --mapped: weights live in a file mapping (page cache, as a loaded model's do) instead of
+// anonymous memory; a shared writable mapping of an unlinked temporary file.
 bool g_mapped = false;
 struct Buf {
     std::shared_ptr<void> mem;
@@ -183,19 +183,20 @@ int main(int argc, char** argv) {
         shape_list.emplace_back(k, n);
         at = end + 1;
     }
-    for (const auto& [K, N] : shape_list)
-    for (DType t : {DType::Q4_K, DType::Q8_0, DType::MXFP4, DType::FP4_E2M1, DType::F8_E4M3, DType::BF16}) {
+    for (const auto& [K, N] : shape_list) {
         if (only == "matmul") break;
         Tensor x1 = Tensor::make(DType::F32, {K, 1}).value(), y1 = Tensor::make(DType::F32, {N, 1}).value();
         for (int64_t k = 0; k < K; ++k) static_cast<float*>(x1.data)[k] = std::normal_distribution<float>()(rng);
-        std::vector<std::unique_ptr<Weight>> ws;
-        for (int i = 0; i < 3; ++i) ws.push_back(std::make_unique<Weight>(t, K, N, rng));
-        const double sec = time_matmul(s, ws, x1, y1, 30);
-        const double gbs = static_cast<double>(ws[0]->bytes()) / sec / 1e9;
-        std::printf("| matvec %s | %s | %lldx%lld (%.0f MB, 3 copies) | %.2f ms | %.1f GB/s | copy %.1f / read %.1f GB/s | %.0f%% / %.0f%% |\n",
-                    dtype_name(t), cpu_variant_name(cpu->variant_for(Op::MatMul, {t, DType::F32, DType::F32})), (long long)K,
-                    (long long)N, ws[0]->bytes() / 1e6, sec * 1e3, gbs, bw.copy_gbs, bw.read_gbs, 100 * gbs / bw.copy_gbs,
-                    100 * gbs / bw.read_gbs);
+        for (DType t : {DType::Q4_K, DType::Q8_0, DType::MXFP4, DType::FP4_E2M1, DType::F8_E4M3, DType::BF16}) {
+            std::vector<std::unique_ptr<Weight>> ws;
+            for (int i = 0; i < 3; ++i) ws.push_back(std::make_unique<Weight>(t, K, N, rng));
+            const double sec = time_matmul(s, ws, x1, y1, 30);
+            const double gbs = static_cast<double>(ws[0]->bytes()) / sec / 1e9;
+            std::printf("| matvec %s | %s | %lldx%lld (%.0f MB, 3 copies) | %.2f ms | %.1f GB/s | copy %.1f / read %.1f GB/s | %.0f%% / %.0f%% |\n",
+                        dtype_name(t), cpu_variant_name(cpu->variant_for(Op::MatMul, {t, DType::F32, DType::F32})),
+                        (long long)K, (long long)N, ws[0]->bytes() / 1e6, sec * 1e3, gbs, bw.copy_gbs, bw.read_gbs,
+                        100 * gbs / bw.copy_gbs, 100 * gbs / bw.read_gbs);
+        }
     }
 
     const int64_t K = 4096, M = 512, Nm = 4096;

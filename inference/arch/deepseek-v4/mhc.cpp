@@ -36,23 +36,32 @@ double sum_squares_generic(const float* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
     return ss;
 }
-// y[e] = Σ_i pre_i·x[i][e]: fp32 products summed in double in stream order, rounded once.
-void collapse_sum_generic(const float* x, const float* pre, int64_t hc, int64_t d, float* y) {
-    for (int64_t e = 0; e < d; ++e) {
+// y[e] = Σ_i pre_i·x[i][e] for e in [e0, d): fp32 products summed in double in stream order,
+// rounded once (the vector forms finish their tail here).
+void collapse_sum_from(const float* x, const float* pre, int64_t hc, int64_t d, float* y, int64_t e0) {
+    for (int64_t e = e0; e < d; ++e) {
         double acc = 0;
         for (int64_t i = 0; i < hc; ++i) acc += static_cast<double>(pre[i] * x[i * d + e]);
         y[e] = static_cast<float>(acc);
     }
 }
-// out[k][e] = post_k·f[e] + Σ_j comb[j][k]·r[j][e] (fp32 products, double sum, fp32 add).
-void post_mix_generic(float* out, const float* r, const float* f, const float* post, const float* comb, int64_t hc,
-                      int64_t d) {
+void collapse_sum_generic(const float* x, const float* pre, int64_t hc, int64_t d, float* y) {
+    collapse_sum_from(x, pre, hc, d, y, 0);
+}
+// out[k][e] = post_k·f[e] + Σ_j comb[j][k]·r[j][e] for e in [e0, d) (fp32 products, double sum,
+// fp32 add).
+void post_mix_from(float* out, const float* r, const float* f, const float* post, const float* comb, int64_t hc,
+                   int64_t d, int64_t e0) {
     for (int64_t k = 0; k < hc; ++k)
-        for (int64_t e = 0; e < d; ++e) {
+        for (int64_t e = e0; e < d; ++e) {
             double acc = 0;
             for (int64_t j = 0; j < hc; ++j) acc += static_cast<double>(comb[j * hc + k] * r[j * d + e]);
             out[k * d + e] = post[k] * f[e] + static_cast<float>(acc);
         }
+}
+void post_mix_generic(float* out, const float* r, const float* f, const float* post, const float* comb, int64_t hc,
+                      int64_t d) {
+    post_mix_from(out, r, f, post, comb, hc, d, 0);
 }
 
 #define ATELIER_MHC_AVX512 __attribute__((target("avx512f")))
@@ -88,13 +97,7 @@ ATELIER_MHC_AVX512 void collapse_sum_avx512(const float* x, const float* pre, in
         }
         _mm512_storeu_ps(y + e, join_ps(lo, hi));
     }
-    if (e < d) {
-        for (; e < d; ++e) {
-            double acc = 0;
-            for (int64_t i = 0; i < hc; ++i) acc += static_cast<double>(pre[i] * x[i * d + e]);
-            y[e] = static_cast<float>(acc);
-        }
-    }
+    collapse_sum_from(x, pre, hc, d, y, e);
 }
 ATELIER_MHC_AVX512 void post_mix_avx512(float* out, const float* r, const float* f, const float* post, const float* comb,
                                         int64_t hc, int64_t d) {
@@ -114,12 +117,8 @@ ATELIER_MHC_AVX512 void post_mix_avx512(float* out, const float* r, const float*
             __asm__("" : "+v"(pf));
             _mm512_storeu_ps(out + k * d + e, _mm512_add_ps(pf, join_ps(lo, hi)));
         }
-        for (int64_t e = d16; e < d; ++e) {
-            double acc = 0;
-            for (int64_t j = 0; j < hc; ++j) acc += static_cast<double>(comb[j * hc + k] * r[j * d + e]);
-            out[k * d + e] = post[k] * f[e] + static_cast<float>(acc);
-        }
     }
+    post_mix_from(out, r, f, post, comb, hc, d, d16);
 }
 #undef ATELIER_MHC_AVX512
 
