@@ -4,7 +4,9 @@
 //                  for these sizes; 1e-9 leaves room for exp/erf approximations (~2 ulp).
 //   kInt8Act 3e-4  activations rounded to int8 per 32 values (d = amax/127): per-value
 //                  relative error variance ≈ (amax/127)²/12/σ² ≈ 3e-5 for Gaussian data, and a
-//                  dot product inherits it; 10x margin for blocks with outliers.
+//                  dot product inherits it; 10x margin for blocks with outliers. The AVX-512
+//                  Q4_K matvec quantises per 256 values with sub-blocks of 32 refined by a power
+//                  of two (≤ 8x finer): between per-32 and per-256, measured 3-5e-5.
 //   kBf16Gemm 2e-5 the AVX-512 GEMM path (M >= 16) rounds activations and non-f32/f16 weights to
 //                  bf16 (relative error uniform in ±2^-9: variance 1.3e-6 each), ~3e-6 expected.
 //                  Q8_0 and Q4_K take its int8 form instead (activations int8 per 32, as the
@@ -160,6 +162,29 @@ void add_matmul_cases(std::vector<OpCase>& v) {
     for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::Q6_K, DType::IQ2_XXS, DType::IQ3_XXS})
         for (int64_t M : {1, 19}) add_matmul(v, t, 512, 37, M, true);
     add_matmul(v, DType::Q4_K, 512, 41, 2, true, DType::BF16);
+    {  // Activations whose blocks of 32 span 2^0..2^-5 in size, one zero block and one zero
+       // super-block: every power-of-two step of the AVX-512 Q4_K matvec's quantiser (e = 0..3,
+       // clamped at 3) and its zero cases.
+        OpCase c;
+        c.name = "matmul_q4_K_xf32_K1024_N67_M2_spread", c.types = "q4_K x f32";
+        const Budget b = matmul_budget(DType::Q4_K, 2, 0);
+        c.max_nmse = b.nmse, c.why = b.why;
+        c.build = [](CaseEnv& e) {
+            int64_t i = 0;
+            auto gen = [i](std::mt19937_64& r) mutable {
+                const int64_t k = i++ % 1024, blk = k / 32;
+                const float g = std::normal_distribution<float>(0.0f, 1.0f)(r);
+                if (blk == 13 || k >= 768) return 0.0f;
+                return std::ldexp(g, -static_cast<int>(blk % 6));
+            };
+            MatMulArgs a;
+            a.w = e.input(DType::Q4_K, {1024, 67});
+            a.x = e.input(DType::F32, {1024, 2}, {}, gen);
+            a.y = e.output(DType::F32, {67, 2});
+            e.call = {Op::MatMul, a};
+        };
+        v.push_back(std::move(c));
+    }
     add_matmul(v, DType::BF16, 999, 41, 17, true, DType::BF16);
     // Batched, permuted activations [K, M, 2, 3] (nb[2] > nb[3]).
     for (DType t : {DType::F32, DType::Q8_0}) {
