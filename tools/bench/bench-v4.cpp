@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
                 numerics_name(*numerics));
     if (o.warmup > 0 && run_prefill(**lm, o, o.warmup) < 0) return 1;
 
-    std::map<std::string, std::vector<double>> ours, anchor, bracketed;
+    std::map<std::string, std::vector<double>> ours, anchor, bracketed, bracketed_read;
     for (int r = 0; r < o.repeat; ++r) {
         stream();
         for (int64_t p : o.prefills) {
@@ -221,8 +221,10 @@ int main(int argc, char** argv) {
             if (v < 0) return 1;
             stream();
             const double around = (copy[copy.size() - 2] + copy.back()) / 2;
-            bracketed["decode @ ctx " + std::to_string(ctx)].push_back(
-                100 * v * static_cast<double>(info.active_weight_bytes_per_token) / 1e9 / around);
+            const double around_read = (read[read.size() - 2] + read.back()) / 2;
+            const double gbs = v * static_cast<double>(info.active_weight_bytes_per_token) / 1e9;
+            bracketed["decode @ ctx " + std::to_string(ctx)].push_back(100 * gbs / around);
+            bracketed_read["decode @ ctx " + std::to_string(ctx)].push_back(100 * gbs / around_read);
             ours["decode @ ctx " + std::to_string(ctx)].push_back(v);
             if (o.llama_bench) anchor["decode @ ctx " + std::to_string(ctx)].push_back(run_llama(o, 0, o.n_decode, ctx));
         }
@@ -233,20 +235,21 @@ int main(int argc, char** argv) {
     std::printf("STREAM copy median %.1f GB/s (samples %s), read median %.1f GB/s; peak RSS %.2f GB\n\n", bw,
                 samples(copy).c_str(), median(read), peak_rss_gb());
     std::printf("| measure | ours tok/s (median) | samples | llama.cpp tok/s (median) | samples | ours / llama.cpp | weight GB/s | %% of copy "
-                "(run median) | %% of copy around each (samples) |\n"
-                "|---|---|---|---|---|---|---|---|---|\n");
+                "(run median) | %% of copy around each (samples) | %% of read around each (samples) |\n"
+                "|---|---|---|---|---|---|---|---|---|---|\n");
     auto row = [&](const std::string& key, bool decode) {
         const double m = median(ours[key]), a = median(anchor[key]);
         const double gbs = m * static_cast<double>(info.active_weight_bytes_per_token) / 1e9;
-        char anc[64] = "-", ratio[32] = "-", bwc[32] = "-", pct[32] = "-", around[96] = "-";
+        char anc[64] = "-", ratio[32] = "-", bwc[32] = "-", pct[32] = "-", around[96] = "-", around_read[96] = "-";
         if (o.llama_bench) std::snprintf(anc, sizeof anc, "%.1f", a);
         if (o.llama_bench && a > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", m / a);
         if (decode) {
             std::snprintf(bwc, sizeof bwc, "%.1f", gbs), std::snprintf(pct, sizeof pct, "%.0f%%", 100 * gbs / bw);
             std::snprintf(around, sizeof around, "%.0f%% (%s)", median(bracketed[key]), samples(bracketed[key]).c_str());
+            std::snprintf(around_read, sizeof around_read, "%.0f%% (%s)", median(bracketed_read[key]), samples(bracketed_read[key]).c_str());
         }
-        std::printf("| %s | %.1f | %s | %s | %s | %s | %s | %s | %s |\n", key.c_str(), m, samples(ours[key]).c_str(), anc,
-                    o.llama_bench ? samples(anchor[key]).c_str() : "-", ratio, bwc, pct, around);
+        std::printf("| %s | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |\n", key.c_str(), m, samples(ours[key]).c_str(), anc,
+                    o.llama_bench ? samples(anchor[key]).c_str() : "-", ratio, bwc, pct, around, around_read);
     };
     for (int64_t p : o.prefills) row("prefill " + std::to_string(p), false);
     for (int64_t ctx : o.contexts) row("decode @ ctx " + std::to_string(ctx), true);
