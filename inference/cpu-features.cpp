@@ -3,6 +3,7 @@
 #include "inference/cpu-features.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -95,8 +96,29 @@ std::string CpuFeatures::summary() const {
     return s.empty() ? "scalar" : s;
 }
 
+namespace {
+// ATELIER_CPU_DISABLE: the named features off (tests of fallback kernels).
+void apply_disable(CpuFeatures& f, const char* list) {
+    const struct {
+        const char* name;
+        bool CpuFeatures::*flag;
+    } names[] = {{"avx512_vnni", &CpuFeatures::avx512_vnni}, {"avx512_vbmi", &CpuFeatures::avx512_vbmi},
+                 {"avx512_bf16", &CpuFeatures::avx512_bf16}, {"avx_vnni", &CpuFeatures::avx_vnni},
+                 {"amx_tile", &CpuFeatures::amx_tile}};
+    std::stringstream ss(list);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        for (const auto& n : names)
+            if (item == n.name) f.*n.flag = false;
+}
+}  // namespace
+
 const CpuFeatures& cpu_features() {
-    static const CpuFeatures f = detect();
+    static const CpuFeatures f = [] {
+        CpuFeatures d = detect();
+        if (const char* env = std::getenv("ATELIER_CPU_DISABLE"); env && *env) apply_disable(d, env);
+        return d;
+    }();
     return f;
 }
 

@@ -1,6 +1,8 @@
 // What this machine offers the engine: CPU SIMD features (detected at run time with cpuid,
 // never assumed from build flags), core count and memory. Used by kernel dispatch, the memory
 // plan and the Settings dialog. Thread-safety: pure; results are cached after the first call.
+// ATELIER_CPU_DISABLE=name,name... (names as summary() prints them) turns features off, so the
+// fallback kernels of a feature this CPU has can be tested here (tests/ops).
 #pragma once
 
 #include <cstdint>

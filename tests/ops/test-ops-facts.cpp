@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <numeric>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "inference/cpu-features.h"
 #include "inference/cpu/cpu-backend.h"
 #include "inference/session.h"
 
@@ -193,6 +195,24 @@ TEST(OpFacts, SessionReusesScratchBetweenCalls) {
     EXPECT_EQ(s->scratch().capacity_bytes(), cap);
     EXPECT_FLOAT_EQ(y[0], 32.0f);
     EXPECT_EQ(s->n_threads(), 2);
+}
+
+// ATELIER_CPU_DISABLE (the ctest ops.avx512_matmul_without_vbmi sets it): every feature it
+// names reads as absent, so that run really takes the fallback kernels.
+TEST(OpFacts, CpuDisableTurnsNamedFeaturesOff) {
+    const char* env = std::getenv("ATELIER_CPU_DISABLE");
+    const std::string list = std::string(",") + (env ? env : "") + ",";  // unset: only the summary check
+    const CpuFeatures& f = cpu_features();
+    if (list.find(",avx512_vbmi,") != std::string::npos) {
+        EXPECT_FALSE(f.avx512_vbmi);
+    }
+    if (list.find(",avx512_bf16,") != std::string::npos) {
+        EXPECT_FALSE(f.avx512_bf16);
+    }
+    if (list.find(",avx512_vnni,") != std::string::npos) {
+        EXPECT_FALSE(f.avx512_vnni);
+    }
+    EXPECT_EQ(f.summary().find("avx512_vbmi") != std::string::npos, f.avx512_vbmi);
 }
 
 }  // namespace
