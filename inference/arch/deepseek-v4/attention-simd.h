@@ -27,6 +27,11 @@ struct VecKernels {
     // out += max(row, 0)·w; the bf16 form rounds row and each product to bf16 first (released).
     void (*relu_acc)(float* out, const float* row, float w, int64_t n);
     void (*relu_acc_bf16)(float* out, const float* row, float w, int64_t n);
+    // qk and pv for 4 heads (D % 64 == 0) whose q, keys and p are bf16 values held in f32, as in
+    // released numerics: vdpbf16ps, products exact, fp32 sums (two products a step, denormal
+    // inputs and results flushed to zero). Null where the CPU lacks AVX-512 BF16.
+    void (*qk_bf16)(const float* q, const float* const* k, int64_t nk, int64_t D, float* s, int64_t ss) = nullptr;
+    void (*pv_bf16)(float* acc, const float* p, int64_t ps, const float* const* k, int64_t nk, int64_t D) = nullptr;
 };
 
 inline float bf16_scalar(float x) {  // ties to even; inputs here are finite
@@ -216,6 +221,82 @@ ATELIER_V4_AVX512 void pv_avx512(float* acc, int nh, const float* p, int64_t ps,
 }
 #undef ATELIER_V4_AVX512
 
+// ---- AVX-512 BF16 (released numerics: every operand a bf16 value) ----
+#define ATELIER_V4_BF16 __attribute__((target("avx512f,avx512bw,avx512bf16,fma")))
+// 32 f32 values that are bf16 values, as bf16 (the conversion is then exact).
+ATELIER_V4_BF16 inline __m512bh bf16x32(const float* x) {
+    return _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + 16), _mm512_loadu_ps(x));
+}
+// 4 heads x 4 keys per tile, 32 dimensions a step: each key converted once for the 4 heads.
+ATELIER_V4_BF16 void qk_bf16_avx512(const float* q, const float* const* k, int64_t nk, int64_t D, float* s, int64_t ss) {
+    constexpr int64_t kMaxChunks = 32;  // D <= 1024
+    __m512bh qb[4][kMaxChunks];
+    const int64_t nc = D / 32;
+    for (int h = 0; h < 4; ++h)
+        for (int64_t c = 0; c < nc; ++c) qb[h][c] = bf16x32(q + h * D + 32 * c);
+    int64_t j = 0;
+    for (; j < nk; j += 4) {
+        const int n = nk - j < 4 ? static_cast<int>(nk - j) : 4;
+        const float* kp[4];
+        for (int x = 0; x < 4; ++x) kp[x] = k[j + (x < n ? x : 0)];  // a short tile repeats key j
+        __m512 c4[4][4];
+        for (auto& row : c4)
+            for (__m512& v : row) v = _mm512_setzero_ps();
+        for (int64_t c = 0; c < nc; ++c) {
+            const __m512bh k0 = bf16x32(kp[0] + 32 * c), k1 = bf16x32(kp[1] + 32 * c);
+            const __m512bh k2 = bf16x32(kp[2] + 32 * c), k3 = bf16x32(kp[3] + 32 * c);
+            for (int h = 0; h < 4; ++h) {
+                c4[h][0] = _mm512_dpbf16_ps(c4[h][0], qb[h][c], k0);
+                c4[h][1] = _mm512_dpbf16_ps(c4[h][1], qb[h][c], k1);
+                c4[h][2] = _mm512_dpbf16_ps(c4[h][2], qb[h][c], k2);
+                c4[h][3] = _mm512_dpbf16_ps(c4[h][3], qb[h][c], k3);
+            }
+        }
+        for (int h = 0; h < 4; ++h)
+            for (int x = 0; x < n; ++x) s[h * ss + j + x] = hsum_avx512(c4[h][x]);
+    }
+}
+// 4 heads x 64 output dims in registers across the keys, taken in pairs: the two keys' values of
+// 16 dims interleaved (v_j[d], v_j+1[d]) against the broadcast pair (p_j, p_j+1) of each head.
+ATELIER_V4_BF16 void pv_bf16_avx512(float* acc, const float* p, int64_t ps, const float* const* k, int64_t nk, int64_t D) {
+    alignas(64) static constexpr uint16_t kInterleave[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
+                                                             8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+    const __m512i inter = _mm512_load_si512(kInterleave);
+    auto bits = [](float f) {  // a bf16 value's 16 bits
+        uint32_t u;
+        std::memcpy(&u, &f, 4);
+        return u >> 16;
+    };
+    constexpr int64_t kMaxKeys = 64;  // the caller's key block; longer lists go 64 keys a call
+    if (nk > kMaxKeys) {
+        for (int64_t j0 = 0; j0 < nk; j0 += kMaxKeys)
+            pv_bf16_avx512(acc, p + j0, ps, k + j0, nk - j0 < kMaxKeys ? nk - j0 : kMaxKeys, D);
+        return;
+    }
+    uint32_t pp[kMaxKeys / 2][4];  // per key pair and head: (p_j, p_j+1) as two bf16, built once
+    for (int64_t j = 0; j < nk; j += 2)
+        for (int h = 0; h < 4; ++h)
+            pp[j / 2][h] = bits(p[h * ps + j]) | (j + 1 < nk ? bits(p[h * ps + j + 1]) << 16 : 0u);
+    for (int64_t i = 0; i < D; i += 64) {
+        __m512 a[4][4];
+        for (int h = 0; h < 4; ++h)
+            for (int x = 0; x < 4; ++x) a[h][x] = _mm512_loadu_ps(acc + h * D + i + 16 * x);
+        for (int64_t j = 0; j < nk; j += 2) {
+            const float* k0 = k[j] + i;
+            const float* k1 = j + 1 < nk ? k[j + 1] + i : k0;  // odd count: the last key against p = 0
+            for (int x = 0; x < 4; ++x) {
+                const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(k1 + 16 * x), _mm512_loadu_ps(k0 + 16 * x));
+                const __m512bh vi = (__m512bh)_mm512_permutexvar_epi16(inter, (__m512i)v);
+                for (int h = 0; h < 4; ++h)
+                    a[h][x] = _mm512_dpbf16_ps(a[h][x], vi, (__m512bh)_mm512_set1_epi32(static_cast<int>(pp[j / 2][h])));
+            }
+        }
+        for (int h = 0; h < 4; ++h)
+            for (int x = 0; x < 4; ++x) _mm512_storeu_ps(acc + h * D + i + 16 * x, a[h][x]);
+    }
+}
+#undef ATELIER_V4_BF16
+
 const VecKernels& vec_kernels() {
     static const VecKernels k = [] {
         const CpuFeatures& f = cpu_features();
@@ -229,6 +310,10 @@ const VecKernels& vec_kernels() {
             v.scale = scale_avx512;
             v.qk = qk_avx512;
             v.pv = pv_avx512;
+        }
+        if (f.avx512f && f.avx512bw && f.avx512_bf16 && f.fma) {
+            v.qk_bf16 = qk_bf16_avx512;
+            v.pv_bf16 = pv_bf16_avx512;
         }
         return v;
     }();

@@ -199,9 +199,11 @@ struct GroupAcc {
     int64_t D = 0;
     float scale = 0;
     bool bf16_p = false;
+    bool bf16_dot = false;  // released numerics: q, keys and p are bf16 values (VecKernels::qk_bf16)
     float m[kHeadGroup], l[kHeadGroup];
 
     void start() {
+        bf16_dot = bf16_p && nh == 4 && D % 64 == 0 && D <= 1024 && vk.qk_bf16 && vk.pv_bf16;
         std::fill(m, m + kHeadGroup, -std::numeric_limits<float>::infinity());
         std::fill(l, l + kHeadGroup, 0.0f);
         std::fill(acc, acc + nh * D, 0.0f);
@@ -214,7 +216,8 @@ struct GroupAcc {
         for (int64_t b0 = 0; b0 < n; b0 += kKeyBlock) {
             const int64_t nb = std::min(kKeyBlock, n - b0);
             for (int64_t j = 0; j < nb; ++j) kp[j] = key_at(b0 + j);
-            vk.qk(q, nh, kp, nb, D, s, kKeyBlock);
+            if (bf16_dot) vk.qk_bf16(q, kp, nb, D, s, kKeyBlock);
+            else vk.qk(q, nh, kp, nb, D, s, kKeyBlock);
             for (int h = 0; h < nh; ++h) {
                 float* sh = s + h * kKeyBlock;
                 float mb = m[h];
@@ -230,7 +233,8 @@ struct GroupAcc {
                 if (corr != 1.0f) vk.scale(acc + h * D, corr, D);
                 m[h] = mb;
             }
-            vk.pv(acc, nh, s, kKeyBlock, kp, nb, D);
+            if (bf16_dot) vk.pv_bf16(acc, s, kKeyBlock, kp, nb, D);
+            else vk.pv(acc, nh, s, kKeyBlock, kp, nb, D);
         }
     }
 

@@ -428,6 +428,40 @@ TEST(V4AttentionFacts, VectorKernelVariantsAgree) {
     }
 }
 
+// The released-numerics kernels (vdpbf16ps) on bf16 values held in f32: products are exact, so
+// they must match the fp32 loops up to summation order, with 1..70 keys (odd counts, a short
+// 4-key tile, more than one 64-key piece in pv) and D 64 / 512.
+TEST(V4AttentionFacts, Bf16KernelsMatchFp32OnBf16Values) {
+    namespace at = atelier::infer::v4::attn;
+    const at::VecKernels& v = at::vec_kernels();
+    if (!v.qk_bf16 || !v.pv_bf16) GTEST_SKIP() << "no AVX-512 BF16 on this CPU: released attention uses the fp32 loops";
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto fill = [&](int64_t n) {
+        std::vector<float> x(static_cast<size_t>(n));
+        for (float& e : x) e = at::bf16_scalar(nd(rng));
+        return x;
+    };
+    for (int64_t D : {64, 512})
+        for (int64_t nk : {1, 2, 3, 5, 64, 70}) {
+            const std::vector<float> q = fill(4 * D), keys = fill(nk * D), acc0 = fill(4 * D);
+            std::vector<float> p = fill(4 * nk);
+            for (float& e : p) e = std::fabs(e);
+            std::vector<const float*> kp(static_cast<size_t>(nk));
+            for (int64_t j = 0; j < nk; ++j) kp[static_cast<size_t>(j)] = keys.data() + j * D;
+            std::vector<float> s1(static_cast<size_t>(4 * nk)), s2(s1.size());
+            v.qk_bf16(q.data(), kp.data(), nk, D, s1.data(), nk);
+            at::qk_loop<at::dot_generic>(q.data(), 4, kp.data(), nk, D, s2.data(), nk);
+            for (size_t i = 0; i < s1.size(); ++i)
+                EXPECT_NEAR(s1[i], s2[i], 1e-5 * (1 + std::fabs(s2[i])) * std::sqrt(static_cast<double>(D))) << "qk D " << D << " nk " << nk;
+            std::vector<float> g = acc0, h = acc0;
+            v.pv_bf16(g.data(), p.data(), nk, kp.data(), nk, D);
+            at::pv_loop<at::axpy_generic>(h.data(), 4, p.data(), nk, kp.data(), nk, D);
+            for (size_t i = 0; i < g.size(); ++i)
+                EXPECT_NEAR(g[i], h[i], 1e-5 * (1 + std::fabs(h[i])) * std::sqrt(static_cast<double>(nk))) << "pv D " << D << " nk " << nk;
+        }
+}
+
 // One call against the dense recomputation: outputs, compressed entries, index keys.
 TEST_P(V4Attention, MatchesDenseRecomputation) {
     const int64_t ratio = GetParam(), L = 300;
