@@ -122,10 +122,10 @@ Status dequantize_fp4_expert(const uint8_t* packed, const uint8_t* scales_e8m0, 
 namespace {
 
 // One fake-quantisation pass; max_val is 448 (E4M3) or 6 (E2M1); amax is floored at amax_floor
-// (DeepSeek's kernels: 1e-4 for FP8, 6·2^-126 for FP4).
-template <class Encode, class Decode>
-Status fake_quant(float* x, int64_t n, int block, float max_val, float amax_floor, Encode enc, Decode dec,
-                  const char* what) {
+// (DeepSeek's kernels: 1e-4 for FP8, 6·2^-126 for FP4). Each value becomes quant(x, s, 1/s) for
+// its block's power-of-two scale s.
+template <class Quant>
+Status fake_quant(float* x, int64_t n, int block, float max_val, float amax_floor, Quant quant, const char* what) {
     if (block <= 0 || n < 0 || n % block != 0)
         return make_error(ErrorCode::InvalidArgument,
                           std::string(what) + ": " + std::to_string(n) + " values is not a whole number of blocks of " +
@@ -137,12 +137,8 @@ Status fake_quant(float* x, int64_t n, int block, float max_val, float amax_floo
         float amax = amax_floor;
         for (int64_t i = b0; i < b0 + block; ++i) amax = std::fmax(amax, std::fabs(x[i]));
         const float s = pow2_f32(ceil_log2_bits(amax * inv_max));
-        for (int64_t i = b0; i < b0 + block; ++i) {
-            float v = x[i] / s;
-            if (v > max_val) v = max_val;
-            if (v < -max_val) v = -max_val;
-            x[i] = dec(enc(v)) * s;
-        }
+        const float inv_s = 1.0f / s;
+        for (int64_t i = b0; i < b0 + block; ++i) x[i] = quant(x[i], s, inv_s);
     }
     return ok_status();
 }
@@ -150,36 +146,33 @@ Status fake_quant(float* x, int64_t n, int block, float max_val, float amax_floo
 }  // namespace
 
 Status fake_quant_fp8_act(float* x, int64_t n, int block) {
-    return fake_quant(x, n, block, 448.0f, 1e-4f, f32_to_e4m3, e4m3_to_f32, "fake_quant_fp8_act");
+    auto quant = [](float val, float s, float) {
+        float v = val / s;
+        if (v > 448.0f) v = 448.0f;
+        if (v < -448.0f) v = -448.0f;
+        return e4m3_to_f32(f32_to_e4m3(v)) * s;
+    };
+    return fake_quant(x, n, block, 448.0f, 1e-4f, quant, "fake_quant_fp8_act");
 }
 
-// FP4 without the encode/decode round trip: the same values as fake_quant(..., f32_to_e2m1,
-// e2m1_to_f32) with no data-dependent branch (the indexer's queries run 8192 values a token per
-// CSA layer, and the branchy encoder mispredicted on most of them). x/s is x·(1/s) exactly, s
-// being a power of two; |v| rounds to the E2M1 grid by round-to-nearest-even on its own step
-// (0.5 below 2, 1 below 4, 2 up to 6), which gives f32_to_e2m1's ties; NaN gives 0 with its sign.
+// FP4 without an encode/decode round trip: the same values as f32_to_e2m1 then e2m1_to_f32,
+// with no data-dependent branch (the indexer's queries run 8192 values a token per CSA layer, and
+// the branchy encoder mispredicted on most of them). x/s is x·(1/s) exactly, s being a power of
+// two; |v| rounds to the E2M1 grid by round-to-nearest-even on its own step (0.5 below 2, 1 below
+// 4, 2 up to 6), which gives f32_to_e2m1's ties; NaN gives 0 with its sign.
 Status fake_quant_fp4_act(float* x, int64_t n, int block) {
-    if (block <= 0 || n < 0 || n % block != 0)
-        return fake_quant(x, n, block, 6.0f, 6.0f * 0x1p-126f, f32_to_e2m1, e2m1_to_f32, "fake_quant_fp4_act");
-    if (n > 0 && !x) return make_error(ErrorCode::InvalidArgument, "fake_quant_fp4_act: null buffer");
-    constexpr float kRne = 0x1p23f;  // (y + 2^23) - 2^23 rounds 0 <= y < 2^23 to an integer, ties to even
-    for (int64_t b0 = 0; b0 < n; b0 += block) {
-        float amax = 6.0f * 0x1p-126f;
-        for (int64_t i = b0; i < b0 + block; ++i) amax = std::fmax(amax, std::fabs(x[i]));
-        const float s = pow2_f32(ceil_log2_bits(amax * (1.0f / 6.0f)));
-        const float inv_s = 1.0f / s;
-        for (int64_t i = b0; i < b0 + block; ++i) {
-            const float v = x[i] * inv_s;
-            float a = std::fabs(v);
-            a = a > 6.0f ? 6.0f : a;
-            const float up = a < 2.0f ? 2.0f : (a < 4.0f ? 1.0f : 0.5f);  // 1 / step
-            const float step = a < 2.0f ? 0.5f : (a < 4.0f ? 1.0f : 2.0f);
-            float q = ((a * up + kRne) - kRne) * step;  // not folded: no -ffast-math
-            q = a > 0.25f ? q : 0.0f;  // also NaN
-            x[i] = std::copysign(q, v) * s;
-        }
-    }
-    return ok_status();
+    auto quant = [](float val, float s, float inv_s) {
+        constexpr float kRne = 0x1p23f;  // (y + 2^23) - 2^23 rounds 0 <= y < 2^23 to an integer, ties to even
+        const float v = val * inv_s;
+        float a = std::fabs(v);
+        a = a > 6.0f ? 6.0f : a;
+        const float up = a < 2.0f ? 2.0f : (a < 4.0f ? 1.0f : 0.5f);  // 1 / step
+        const float step = a < 2.0f ? 0.5f : (a < 4.0f ? 1.0f : 2.0f);
+        float q = ((a * up + kRne) - kRne) * step;  // not folded: no -ffast-math
+        q = a > 0.25f ? q : 0.0f;  // also NaN
+        return std::copysign(q, v) * s;
+    };
+    return fake_quant(x, n, block, 6.0f, 6.0f * 0x1p-126f, quant, "fake_quant_fp4_act");
 }
 
 }  // namespace atelier::infer

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "inference/cpu-features.h"
+#include "inference/quant/float-convert.h"
 
 namespace atelier::infer::v4::attn {
 namespace {
@@ -262,11 +263,6 @@ ATELIER_V4_BF16 void pv_bf16_avx512(float* acc, const float* p, int64_t ps, cons
     alignas(64) static constexpr uint16_t kInterleave[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
                                                              8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
     const __m512i inter = _mm512_load_si512(kInterleave);
-    auto bits = [](float f) {  // a bf16 value's 16 bits
-        uint32_t u;
-        std::memcpy(&u, &f, 4);
-        return u >> 16;
-    };
     constexpr int64_t kMaxKeys = 64;  // the caller's key block; longer lists go 64 keys a call
     if (nk > kMaxKeys) {
         for (int64_t j0 = 0; j0 < nk; j0 += kMaxKeys)
@@ -276,7 +272,7 @@ ATELIER_V4_BF16 void pv_bf16_avx512(float* acc, const float* p, int64_t ps, cons
     uint32_t pp[kMaxKeys / 2][4];  // per key pair and head: (p_j, p_j+1) as two bf16, built once
     for (int64_t j = 0; j < nk; j += 2)
         for (int h = 0; h < 4; ++h)
-            pp[j / 2][h] = bits(p[h * ps + j]) | (j + 1 < nk ? bits(p[h * ps + j + 1]) << 16 : 0u);
+            pp[j / 2][h] = f32_to_bf16(p[h * ps + j]) | (j + 1 < nk ? uint32_t{f32_to_bf16(p[h * ps + j + 1])} << 16 : 0u);
     for (int64_t i = 0; i < D; i += 64) {
         __m512 a[4][4];
         for (int h = 0; h < 4; ++h)
