@@ -23,10 +23,12 @@ constexpr const char* kChatUsage =
     "usage: atelier-cli chat --model PATH [--think] [--system TEXT] [--max-tokens N] [--temperature T]\n"
     "                        [--top-p P] [--top-k K] [--min-p P] [--repeat-penalty X] [--seed S]\n"
     "                        [--threads N] [--ctx N] [--numerics released|exact] [--ignore-eos]\n"
+    "                        [--weights auto|resident|mapped]\n"
     "  Chats with a DeepSeek V4 model: type a message, the answer streams back. --think starts in\n"
     "  thinking mode (reasoning shown before the answer). --max-tokens limits each answer (default 4096);\n"
     "  --ctx the whole conversation (default 16384, capped at the model's limit). --ignore-eos: answers\n"
-    "  run to --max-tokens (benchmarks, tests).\n"
+    "  run to --max-tokens (benchmarks, tests). --weights: as for generate (default auto: in RAM when\n"
+    "  the weights fit in 70% of the available memory, else mapped).\n"
     "  Commands: /reset (new conversation), /think on|off, /quit. Ctrl+C stops the answer being\n"
     "  written; Ctrl+C at the prompt, a second Ctrl+C or end of input quits.\n";
 

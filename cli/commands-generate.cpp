@@ -21,8 +21,8 @@ constexpr const char* kGenerateUsage =
     "usage: atelier-cli generate --model PATH (--prompt TEXT | --prompt-tokens 0,15,27) [--chat] [--think]\n"
     "                            [--system TEXT] [--max-tokens N] [--temperature T] [--top-p P] [--top-k K]\n"
     "                            [--min-p P] [--repeat-penalty X] [--seed S] [--threads N] [--ctx N]\n"
-    "                            [--numerics released|exact] [--dump-logits FILE.npy] [--stop STR]... [--ignore-eos]\n"
-    "                            [--json]\n"
+    "                            [--numerics released|exact] [--weights auto|resident|mapped]\n"
+    "                            [--dump-logits FILE.npy] [--stop STR]... [--ignore-eos] [--json]\n"
     "  Generates text from a DeepSeek V4 model (.gguf file or safetensors folder) and streams it to stdout.\n"
     "  --prompt TEXT         raw prompt (BOS added); --prompt-tokens: token ids, used as given\n"
     "  --chat                wrap --prompt as a user turn in V4's chat encoding (answer directly)\n"
@@ -34,6 +34,8 @@ constexpr const char* kGenerateUsage =
     "  --seed S              the same seed gives the same text (default: a new seed, printed)\n"
     "  --ctx N               context length (default: enough for prompt + answer, at least 4096)\n"
     "  --numerics released   what the released model computes (default); exact: fp32, for verification\n"
+    "  --weights auto        read the weights into RAM (2 MiB pages: faster decode) when they fit in 70%\n"
+    "                        of the available memory, else map them (default); resident / mapped force it\n"
     "  --dump-logits F.npy   float32 [1 + generated, vocab]: row 0 at the last prompt position, row i\n"
     "                        after the i-th generated token was fed\n"
     "  --stop STR            stop when the text contains STR (cut off); may be repeated\n"
@@ -81,7 +83,7 @@ Result<std::vector<int32_t>> prompt_ids(const Args& args, const LmFlags& flags, 
 }
 
 json result_json(const infer::GenerateResult& r, const LmFlags& flags, const std::vector<int32_t>& prompt,
-                 int64_t n_ctx) {
+                 int64_t n_ctx, uint64_t resident_bytes) {
     return json{{"tokens", r.tokens},
                 {"prompt_ids", prompt},
                 {"text", r.text},
@@ -90,7 +92,9 @@ json result_json(const infer::GenerateResult& r, const LmFlags& flags, const std
                 {"seed", flags.sampling.seed},
                 {"prompt_tokens", prompt.size()},
                 {"n_ctx", n_ctx},
-                {"numerics", infer::numerics_name(flags.numerics)}};
+                {"numerics", infer::numerics_name(flags.numerics)},
+                {"weights", resident_bytes ? "resident" : "mapped"},  // what --weights came to
+                {"resident_weight_bytes", resident_bytes}};
 }
 
 // Runs generation with streaming, the logits dump and Ctrl+C; returns the exit code.
@@ -123,7 +127,7 @@ int run_generation(const Cli& cli, LoadedLm& m, const LmFlags& flags, infer::Gen
     if (!r.ok()) return report_error(cli, r.error());
     if (!dump_status.ok()) return report_error(cli, dump_status.error());
     if (cli.json) {
-        print_json(result_json(*r, flags, req.prompt, n_ctx));
+        print_json(result_json(*r, flags, req.prompt, n_ctx, m.model->resident_bytes()));
     } else {
         std::fputc('\n', stdout);
         std::fflush(stdout);

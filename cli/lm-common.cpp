@@ -19,7 +19,7 @@ using nlohmann::json;
 
 const std::set<std::string> kLmOptions{"--model", "--system", "--max-tokens", "--temperature", "--top-p",
                                        "--top-k", "--min-p", "--repeat-penalty", "--seed", "--threads",
-                                       "--ctx", "--numerics"};
+                                       "--ctx", "--numerics", "--weights"};
 
 namespace {
 
@@ -98,6 +98,8 @@ Result<LmFlags> parse_lm_flags(const Args& args, int32_t default_max_tokens) {
     if (args.options.count("--numerics")) {
         ATELIER_TRY_ASSIGN(f.numerics, infer::parse_numerics(args.option("--numerics")));
     }
+    if (args.options.count("--weights") && !infer::parse_residency(args.option("--weights"), &f.weights))
+        return bad_value("--weights", args.option("--weights"), "auto, resident or mapped");
     return f;
 }
 
@@ -116,7 +118,9 @@ Result<int64_t> choose_ctx(const LmFlags& flags, int64_t model_max, int64_t need
 
 Result<LoadedLm> load_lm(const LmFlags& flags, int64_t planned_ctx, const Cli& cli) {
     LoadedLm m;
-    ATELIER_TRY_ASSIGN(m.model, infer::load_model(flags.model_path));
+    infer::LoadOptions load;
+    load.residency = flags.weights;
+    ATELIER_TRY_ASSIGN(m.model, infer::load_model(flags.model_path, load));
     infer::PlanRequest req;
     const int64_t model_max = m.model->summary().n_ctx_train;
     const int64_t want = flags.n_ctx > 0 ? flags.n_ctx : std::max<int64_t>(4096, planned_ctx);

@@ -32,6 +32,7 @@ struct LmFlags {
     int64_t n_ctx = 0;  // 0: not given (chosen from the prompt and the model)
     int n_threads = 0;
     infer::Numerics numerics = infer::Numerics::Released;
+    infer::Residency weights = infer::Residency::Auto;  // --weights auto|resident|mapped
     std::string system;
 };
 

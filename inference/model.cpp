@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "inference/loaders/gguf.h"
@@ -23,6 +24,8 @@ struct ModelBuilder {
     std::shared_ptr<Model> m{new Model()};
     const LoadOptions& opts;
     size_t placed = 0, total = 0;
+    static constexpr double kReadShare = 0.9;  // of the progress, when files are read into RAM
+    double read_share = 0.0;                   // kReadShare once a file was read, else 0
 
     explicit ModelBuilder(const LoadOptions& o) : opts(o) {}
 
@@ -48,7 +51,9 @@ struct ModelBuilder {
         t.data = const_cast<uint8_t*>(file->data()) + file_offset;  // read-only mapping: kernels never write weights
         t.storage = std::shared_ptr<void>(file, const_cast<uint8_t*>(file->data()));
         ++placed;
-        if (opts.progress) opts.progress(total ? static_cast<double>(placed) / static_cast<double>(total) : 1.0, t.name);
+        if (opts.progress)
+            opts.progress(read_share + (1.0 - read_share) * (total ? static_cast<double>(placed) / static_cast<double>(total) : 1.0),
+                          t.name);
         m->tensors_.push_back(std::move(t));
         return ok_status();
     }
@@ -60,9 +65,52 @@ struct ModelBuilder {
         return f;
     }
 
+    // After the headers are validated from the mappings: reads the files LoadOptions::residency
+    // wants in RAM and puts the resident copies in their place (same bytes, same offsets). Auto
+    // decides file by file on what is already resident, so a sharded model that outgrows the
+    // budget keeps its remaining shards mapped.
+    Status hold(std::span<std::shared_ptr<const MappedFile>* const> files) {
+        if (opts.residency == Residency::Mapped) return ok_status();
+        std::vector<bool> want(files.size());
+        uint64_t planned = 0;
+        const uint64_t available = system_info().available_ram_bytes;
+        const bool huge = transparent_huge_pages_available();
+        for (size_t i = 0; i < files.size(); ++i) {
+            const uint64_t bytes = (*files[i])->size();
+            want[i] = opts.residency == Residency::Resident || auto_resident(planned, bytes, available, huge);
+            if (want[i]) planned += bytes;
+        }
+        uint64_t read_before = 0;
+        for (size_t i = 0; i < files.size(); ++i) {
+            if (!want[i]) continue;
+            const std::shared_ptr<const MappedFile> mapped = *files[i];
+            OpenFileOptions o;
+            o.resident = true;
+            o.stop = opts.stop;
+            const std::string shown = mapped->path().filename().string();
+            if (opts.progress)
+                o.progress = [&](uint64_t done, uint64_t) {
+                    opts.progress(kReadShare * static_cast<double>(read_before + done) / static_cast<double>(planned), shown);
+                };
+            ATELIER_TRY_ASSIGN(auto held, MappedFile::open(mapped->path(), o));
+            if (held->size() != mapped->size())
+                return make_error(ErrorCode::IoError,
+                                  mapped->path().string() + " changed size while loading (" + std::to_string(mapped->size()) +
+                                      " -> " + std::to_string(held->size()) + " bytes)",
+                                  "something is writing the file; wait until it is done and load it again");
+            std::replace(m->mappings_.begin(), m->mappings_.end(), mapped, held);
+            *files[i] = std::move(held);
+            read_before += mapped->size();
+        }
+        read_share = planned ? kReadShare : 0.0;
+        return ok_status();
+    }
+
     Status load_gguf(const fs::path& path) {
         ATELIER_TRY_ASSIGN(auto f, map(path));
         ATELIER_TRY_ASSIGN(GgufHeader h, parse_gguf(f->data(), f->size(), path.string()));
+        std::shared_ptr<const MappedFile>* one[1] = {&f};
+        ATELIER_TRY(hold(one));
         m->format_ = ModelFormat::Gguf;
         total = h.tensors.size();
         for (auto& t : h.tensors) ATELIER_TRY(place(f, std::move(t.name), t.type, t.n_dims, t.ne, t.file_offset));
@@ -91,6 +139,9 @@ struct ModelBuilder {
             for (auto& [k, v] : h.metadata) m->st_metadata_[k] = v;
             parsed.emplace_back(std::move(f), std::move(h));
         }
+        std::vector<std::shared_ptr<const MappedFile>*> files;
+        for (auto& [f, h] : parsed) files.push_back(&f);
+        ATELIER_TRY(hold(files));
         std::map<std::string, std::string> owner;  // tensor -> shard it was found in
         for (auto& [f, h] : parsed)
             for (auto& t : h.tensors) {
@@ -247,6 +298,13 @@ const Tensor* Model::find_tensor(std::string_view name) const {
 int64_t Model::parameter_count() const {
     int64_t n = 0;
     for (const auto& t : tensors_) n += t.n_elements();
+    return n;
+}
+
+uint64_t Model::resident_bytes() const {
+    uint64_t n = 0;
+    for (const auto& f : mappings_)
+        if (f->resident()) n += f->size();
     return n;
 }
 

@@ -1,8 +1,10 @@
 // Model: the immutable, shared weights of one model (shared_ptr<const Model>), loaded from a GGUF
 // file, a .safetensors file, or a folder (sharded safetensors with model.safetensors.index.json,
 // plus config.json / tokenizer.json / tokenizer_config.json beside them). Tensors are views into
-// the file mappings: loading copies no tensor data, so a 10 GB file is ready in milliseconds and
-// pages come in when kernels first touch them. Every header is validated before use (loaders/).
+// the files' bytes (MappedFile): mapped by default, so loading copies no tensor data, a 10 GB file
+// is ready in milliseconds and pages come in when kernels first touch them; or, with
+// LoadOptions::residency, read once into huge-page RAM, which decode streams faster. Every header
+// is validated before use (loaders/).
 // Thread-safety: load_model may run on any thread (a job worker); a loaded Model is immutable
 // and safe to read from any number of threads.
 #pragma once
@@ -36,7 +38,10 @@ const char* model_format_name(ModelFormat f);  // "gguf", "safetensors"
 struct LoadOptions {
     std::stop_token stop{};  // checked between tensors; a requested stop returns Cancelled
     // Called with fraction in [0,1] and the tensor just placed; on the loading thread.
+    // With a resident read, also called while the bytes come in (the file's path as `tensor`).
     std::function<void(double fraction, std::string_view tensor)> progress{};
+    // Mapped (the default) suits looking at a model; Auto suits running one (mapped-file.h).
+    Residency residency = Residency::Mapped;
 };
 
 class Model {
@@ -67,6 +72,7 @@ public:
     std::optional<int64_t> hparam(std::string_view gguf_suffix, std::initializer_list<std::string_view> config_keys) const;
 
     ModelSummary summary() const;  // for plan_memory
+    uint64_t resident_bytes() const;  // bytes of the files read into RAM (0: all mapped)
 
 private:
     friend struct ModelBuilder;

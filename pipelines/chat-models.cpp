@@ -47,6 +47,7 @@ Result<std::shared_ptr<const LoadedModel>> load_language_model(const fs::path& p
     const auto t0 = std::chrono::steady_clock::now();
     infer::LoadOptions opts;
     opts.stop = stop;
+    opts.residency = infer::Residency::Auto;  // in RAM (2 MiB pages, faster decode) when it fits
     opts.progress = [&](double f, std::string_view) {
         if (progress) progress(0.5 + 0.4 * f, "load");
     };

@@ -1,16 +1,21 @@
-// POSIX mmap of a whole file, read-only. The descriptor is closed right after mapping (the
+// POSIX mmap of a whole file, read-only, or (resident) the file read with pread into anonymous
+// memory advised for transparent huge pages. The descriptor is closed before open() returns (a
 // mapping keeps the file alive).
 #include "inference/loaders/mapped-file.h"
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace atelier::infer {
 namespace {
+
+constexpr uint64_t kHugePage = 2ull << 20;
+constexpr uint64_t kReadChunk = 64ull << 20;  // per pread: progress and stop checks at this grain
 
 Error open_error(const std::filesystem::path& path, int err) {
     const std::string what = "cannot open model file " + path.string() + ": " + std::strerror(err);
@@ -20,45 +25,117 @@ Error open_error(const std::filesystem::path& path, int err) {
     return make_error(ErrorCode::IoError, what);
 }
 
+struct Fd {
+    int fd = -1;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
 }  // namespace
 
-Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return open_error(path, errno);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        const int err = errno;
-        ::close(fd);
-        return open_error(path, err);
+const char* residency_name(Residency r) {
+    switch (r) {
+        case Residency::Mapped: return "mapped";
+        case Residency::Resident: return "resident";
+        case Residency::Auto: return "auto";
     }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
+    return "?";
+}
+
+bool parse_residency(std::string_view s, Residency* out) {
+    for (Residency r : {Residency::Mapped, Residency::Resident, Residency::Auto})
+        if (s == residency_name(r)) {
+            *out = r;
+            return true;
+        }
+    return false;
+}
+
+bool auto_resident(uint64_t already_resident, uint64_t file_bytes, uint64_t available_ram, bool huge_pages) {
+    if (!huge_pages) return false;  // 4 KiB anonymous pages walk as often as the mapping's: no gain
+    const uint64_t budget = available_ram / 10 * 7;
+    return already_resident <= budget && file_bytes <= budget - already_resident;
+}
+
+bool transparent_huge_pages_available() {
+    static const bool yes = [] {
+        std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+        std::string line;
+        if (!std::getline(f, line)) return false;
+        return line.find("[always]") != std::string::npos || line.find("[madvise]") != std::string::npos;
+    }();
+    return yes;
+}
+
+Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::filesystem::path& path,
+                                                           const OpenFileOptions& options) {
+    Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (fd.fd < 0) return open_error(path, errno);
+    struct stat st {};
+    if (::fstat(fd.fd, &st) != 0) return open_error(path, errno);
+    if (!S_ISREG(st.st_mode))
         return make_error(ErrorCode::IoError, path.string() + " is not a regular file",
                           "give a model file, or a folder holding safetensors files");
-    }
     std::shared_ptr<MappedFile> f(new MappedFile());
     f->path_ = path;
     f->size_ = static_cast<uint64_t>(st.st_size);
-    if (f->size_ > 0) {
-        void* p = ::mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (f->size_ == 0) return std::shared_ptr<const MappedFile>(std::move(f));
+    if (!options.resident) {
+        void* p = ::mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd.fd, 0);
         if (p == MAP_FAILED) {
             const int err = errno;
-            ::close(fd);
             return make_error(ErrorCode::IoError, "cannot map model file " + path.string() + ": " + std::strerror(err),
                               err == ENOMEM ? "the address space is exhausted; close other programs" : "");
         }
+        f->region_ = p;
+        f->region_bytes_ = f->size_;
         f->data_ = static_cast<const uint8_t*>(p);
+        return std::shared_ptr<const MappedFile>(std::move(f));
     }
-    ::close(fd);
+
+    // Resident: an anonymous region one huge page larger than needed, so a 2 MiB-aligned start
+    // fits inside it. MAP_NORESERVE is not used: the memory is committed as it is read.
+    const uint64_t len = (f->size_ + kHugePage - 1) / kHugePage * kHugePage;
+    void* region = ::mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED)
+        return make_error(ErrorCode::OutOfMemory,
+                          "cannot hold " + path.string() + " (" + std::to_string(f->size_ >> 20) + " MiB) in memory: " +
+                              std::strerror(errno),
+                          "load it mapped instead (--weights mapped), or close other programs");
+    f->region_ = region;  // from here the destructor releases it, on every return below
+    f->region_bytes_ = len + kHugePage;
+    uint8_t* base = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(region) + kHugePage - 1) & ~(kHugePage - 1));
+    ::madvise(base, len, MADV_HUGEPAGE);  // a hint: without it the copy still works, in 4 KiB pages
+    for (uint64_t done = 0; done < f->size_;) {
+        if (options.stop.stop_requested())
+            return make_error(ErrorCode::Cancelled, "loading " + path.string() + " was cancelled");
+        const uint64_t want = std::min(kReadChunk, f->size_ - done);
+        const ssize_t got = ::pread(fd.fd, base + done, want, static_cast<off_t>(done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0)
+            return make_error(ErrorCode::IoError, "cannot read model file " + path.string() + ": " + std::strerror(errno),
+                              "check the disk, or copy the model again");
+        if (got == 0)
+            return make_error(ErrorCode::IoError,
+                              path.string() + " ended at byte " + std::to_string(done) + " while being read (it was " +
+                                  std::to_string(f->size_) + " bytes when opened)",
+                              "something is changing the file; wait until it is written and load it again");
+        done += static_cast<uint64_t>(got);
+        if (options.progress) options.progress(done, f->size_);
+    }
+    ::mprotect(base, len, PROT_READ);  // as the mapping: a stray write faults instead of corrupting weights
+    f->data_ = base;
+    f->resident_ = true;
     return std::shared_ptr<const MappedFile>(std::move(f));
 }
 
 MappedFile::~MappedFile() {
-    if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+    if (region_) ::munmap(region_, region_bytes_);
 }
 
 void MappedFile::advise(MapAdvice advice, uint64_t offset, uint64_t length) const {
-    if (!data_ || offset >= size_) return;
+    if (!data_ || resident_ || offset >= size_) return;
     if (length > size_ - offset) length = size_ - offset;
     // madvise wants a page-aligned start.
     const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));

@@ -1,15 +1,26 @@
-// MappedFile: a whole file mapped read-only (mmap, MAP_PRIVATE), unmapped when the last owner
-// lets go. Model tensors are views into these mappings, so nothing is copied at load; pages come
-// in from the page cache (or disk) when a kernel first touches them.
-// Invariants: data() is valid for size() bytes for the object's lifetime; an empty file maps to
-// data() == nullptr, size() == 0. Thread-safety: immutable after open(); share freely.
+// MappedFile: a whole file's bytes, read-only, released when the last owner lets go. Model tensors
+// are views into these, so placing a tensor copies nothing.
+// Two ways to hold the bytes:
+//   - mapped (mmap, MAP_PRIVATE): nothing is read at open; pages come in from the page cache (or
+//     disk) when a kernel first touches them, and the kernel may drop them again under pressure,
+//     so a model larger than RAM still runs (slowly). Pages are 4 KiB.
+//   - resident: the file is read once into anonymous memory 2 MiB-aligned and advised for
+//     transparent huge pages, then made read-only. Streaming weights through 2 MiB pages avoids a
+//     page walk every 4 KiB, which is what decode does every token (measured: docs/PERFORMANCE.md,
+//     "weights in RAM"). Costs a full read at open, and the memory cannot be reclaimed.
+// Invariants: data() is valid for size() bytes for the object's lifetime; an empty file holds
+// data() == nullptr, size() == 0; the bytes never change. Thread-safety: immutable after open();
+// share freely.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -17,11 +28,34 @@ namespace atelier::infer {
 
 enum class MapAdvice { Invalid = 0, Normal, Sequential, Random, WillNeed, DontNeed };
 
+// How a model's files are held (LoadOptions::residency).
+//   Mapped: always mapped.  Resident: always read into RAM (OutOfMemory when the memory cannot be
+//   had).  Auto: resident while the files read so far fit resident_budget() and the kernel gives
+//   huge pages; mapped otherwise (a model that does not fit stays runnable).
+enum class Residency { Mapped = 0, Resident, Auto };
+const char* residency_name(Residency r);                          // "mapped", "resident", "auto"
+bool parse_residency(std::string_view s, Residency* out);         // the names above
+
+// Auto's rule, as a pure function: resident when already + file_bytes <= available · 0.7 (the
+// rest is left for caches, scratch and everything else running) and huge pages are on.
+bool auto_resident(uint64_t already_resident, uint64_t file_bytes, uint64_t available_ram, bool huge_pages);
+// Whether the kernel hands out transparent huge pages to memory that asks (the setting in
+// /sys/kernel/mm/transparent_hugepage/enabled is not [never]; false when it cannot be read).
+bool transparent_huge_pages_available();
+
+struct OpenFileOptions {
+    bool resident = false;
+    std::stop_token stop{};                                          // checked between reads
+    std::function<void(uint64_t done, uint64_t total)> progress{};  // resident reads, by bytes
+};
+
 class MappedFile {
 public:
-    // Opens and maps `path`. Errors name the file: NotFound, PermissionDenied, IoError (a folder,
-    // or mmap failed).
-    static Result<std::shared_ptr<const MappedFile>> open(const std::filesystem::path& path);
+    // Opens `path` and maps it (or reads it into RAM). Errors name the file: NotFound,
+    // PermissionDenied, IoError (a folder, mmap failed, a read failed or came up short),
+    // OutOfMemory (resident memory could not be had), Cancelled (stop requested while reading).
+    static Result<std::shared_ptr<const MappedFile>> open(const std::filesystem::path& path,
+                                                          const OpenFileOptions& options = {});
 
     ~MappedFile();
     MappedFile(const MappedFile&) = delete;
@@ -30,9 +64,11 @@ public:
     const uint8_t* data() const { return data_; }
     uint64_t size() const { return size_; }
     const std::filesystem::path& path() const { return path_; }
+    bool resident() const { return resident_; }
 
     // A hint to the kernel for [offset, offset+length) (clamped to the file); best effort, never
-    // fails. Sequential/WillNeed help a first full read; Random suits routed experts.
+    // fails. Sequential/WillNeed help a first full read; Random suits routed experts. Does
+    // nothing on a resident file (DontNeed would discard anonymous pages).
     void advise(MapAdvice advice, uint64_t offset = 0, uint64_t length = UINT64_MAX) const;
 
 private:
@@ -40,6 +76,9 @@ private:
     std::filesystem::path path_;
     const uint8_t* data_ = nullptr;
     uint64_t size_ = 0;
+    void* region_ = nullptr;  // what munmap releases (resident: the aligned region's allocation)
+    uint64_t region_bytes_ = 0;
+    bool resident_ = false;
 };
 
 }  // namespace atelier::infer

@@ -52,6 +52,7 @@ TEST(CliGenerate, ArgumentErrorsExitOne) {
         {"--model", m, "--prompt", "hi", "--seed", "abc"},
         {"--model", m, "--prompt", "hi", "--max-tokens", "many"},
         {"--model", m, "--prompt", "hi", "--numerics", "fast"},
+        {"--model", m, "--prompt", "hi", "--weights", "ram"},
         {"--model", m, "--prompt", "hi", "--frobnicate"},
     };
     for (const auto& args : bad) {
@@ -193,6 +194,22 @@ TEST(CliGenerateTinyV4, HumanOutputStreamsTheTextAndReportsSpeed) {
     const json none = cli_json({"generate", "--json", "--model", kFp8.string(), "--prompt", "xyz", "--max-tokens", "0"});
     EXPECT_TRUE(none["tokens"].empty());
     EXPECT_EQ(none["stop_reason"], "max_tokens");
+}
+
+// The weights read into RAM or left mapped are the same bytes: the same greedy text, and the
+// answer says which way they were held.
+TEST(CliGenerateTinyV4, WeightsResidentOrMappedGiveTheSameTokens) {
+    json runs[2];
+    const char* modes[2] = {"resident", "mapped"};
+    for (int i = 0; i < 2; ++i) {
+        runs[i] = cli_json({"generate", "--json", "--model", kGguf.string(), "--prompt", "abc", "--temperature", "0",
+                            "--max-tokens", "8", "--ignore-eos", "--weights", modes[i]});
+        EXPECT_EQ(runs[i]["weights"], modes[i]);
+    }
+    EXPECT_GT(runs[0]["resident_weight_bytes"].get<uint64_t>(), 0u);
+    EXPECT_EQ(runs[1]["resident_weight_bytes"].get<uint64_t>(), 0u);
+    EXPECT_EQ(runs[0]["tokens"], runs[1]["tokens"]);
+    EXPECT_EQ(runs[0]["tokens"].size(), 8u);
 }
 
 TEST(CliChatTinyV4, TurnsThinkAndReset) {

@@ -43,15 +43,21 @@ namespace {
 
 double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-// --mapped: weights live in a file mapping (page cache, as a loaded model's do) instead of
-// anonymous memory; a shared writable mapping of an unlinked temporary file.
+// Default: weights live in anonymous memory, 2 MiB-aligned and advised for huge pages above 2 MiB,
+// as a model read into RAM holds them (mapped-file.h, resident). --mapped: in a file mapping (page
+// cache, 4 KiB pages, as a model loaded with --weights mapped); a shared writable mapping of an
+// unlinked temporary file.
 bool g_mapped = false;
 struct Buf {
     std::shared_ptr<void> mem;
     void* data = nullptr;
     explicit Buf(size_t bytes) {
         if (!g_mapped) {
-            data = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+            constexpr size_t kHuge = size_t{2} << 20;
+            const size_t align = bytes >= kHuge ? kHuge : 64;
+            data = std::aligned_alloc(align, (bytes + align - 1) / align * align);
+            if (!data) std::abort();
+            if (align == kHuge) ::madvise(data, (bytes + align - 1) / align * align, MADV_HUGEPAGE);
             mem = std::shared_ptr<void>(data, [](void* p) { std::free(p); });
             std::memset(data, 0, bytes);  // touch every page
             return;

@@ -8,11 +8,14 @@
 //  - peak RSS;
 //  - optionally the anchor: llama.cpp's llama-bench on the same GGUF with the same threads, run
 //    right after each of our measurements (interleaved), and the ratio of the medians.
-// A warm-up prompt (default 32 tokens, as llama-bench's) first touches the mapped weights, so no
+// The weights are held as atelier-cli holds them (--weights, default auto: read into 2 MiB-page RAM
+// when they fit); llama-bench gets --llama-load-mode as its -lm (auto, none: read into RAM, mmap, ...).
+// A warm-up prompt (default 32 tokens, as llama-bench's) first touches the weights, so no
 // measurement pays the page faults of the first read. Prints markdown; never asserts.
 // Usage: atelier-bench-v4 --model PATH [--threads N] [--numerics released|exact]
 //        [--decode-contexts 0,4096,32768] [--prefill 512,8192] [--decode-tokens 16] [--chunk 512]
-//        [--repeat 1] [--warmup 32] [--llama-bench PATH_TO_llama-bench]
+//        [--repeat 1] [--warmup 32] [--weights auto|resident|mapped] [--llama-bench PATH_TO_llama-bench]
+//        [--llama-load-mode MODE]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -106,6 +109,7 @@ struct Options {
     std::vector<int64_t> prefills, contexts;
     const char* model = nullptr;
     const char* llama_bench = nullptr;
+    const char* llama_load_mode = nullptr;  // llama-bench -lm (its default when null)
 };
 
 // Prefill of p tokens into a fresh state: tok/s, or negative on error.
@@ -137,7 +141,7 @@ double run_decode(const CausalLm& lm, const Options& o, int64_t ctx) {
 double run_llama(const Options& o, int64_t prompt, int64_t gen, int64_t depth) {
     const std::string cmd = std::string(o.llama_bench) + " -m " + o.model + " -t " + std::to_string(o.n_threads) + " -p " +
                             std::to_string(prompt) + " -n " + std::to_string(gen) + " -d " + std::to_string(depth) +
-                            " -r 1 -o csv 2>/dev/null";
+                            (o.llama_load_mode ? std::string(" -lm ") + o.llama_load_mode : std::string()) + " -r 1 -o csv 2>/dev/null";
     FILE* f = ::popen(cmd.c_str(), "r");
     if (!f) return -1;
     char line[4096];
@@ -172,7 +176,8 @@ int main(int argc, char** argv) {
     if (!o.model) {
         std::fprintf(stderr, "usage: atelier-bench-v4 --model PATH [--threads N] [--numerics released|exact] "
                              "[--decode-contexts 0,4096,32768] [--prefill 512,8192] [--decode-tokens 16] [--chunk 512] "
-                             "[--repeat 1] [--warmup 32] [--llama-bench PATH]\n");
+                             "[--repeat 1] [--warmup 32] [--weights auto|resident|mapped] [--llama-bench PATH] "
+                             "[--llama-load-mode MODE]\n");
         return 2;
     }
     o.n_threads = bench::arg_int(argc, argv, "--threads", static_cast<int>(std::thread::hardware_concurrency()));
@@ -183,6 +188,11 @@ int main(int argc, char** argv) {
     o.repeat = std::max(1, bench::arg_int(argc, argv, "--repeat", 1));
     o.warmup = bench::arg_int(argc, argv, "--warmup", 32);
     o.llama_bench = arg_str(argc, argv, "--llama-bench", nullptr);
+    o.llama_load_mode = arg_str(argc, argv, "--llama-load-mode", nullptr);
+    LoadOptions load;
+    load.residency = Residency::Auto;
+    if (const char* w = arg_str(argc, argv, "--weights", nullptr); w && !parse_residency(w, &load.residency))
+        return std::fprintf(stderr, "--weights %s: give auto, resident or mapped\n", w), 2;
     auto numerics = parse_numerics(arg_str(argc, argv, "--numerics", "released"));
     if (!numerics) return std::fprintf(stderr, "%s\n", numerics.error().message().c_str()), 2;
 
@@ -193,15 +203,18 @@ int main(int argc, char** argv) {
         copy.push_back(bw.copy_gbs), read.push_back(bw.read_gbs);
     };
     const double t0 = now_s();
-    auto model = load_model(o.model);
+    auto model = load_model(o.model, load);
     if (!model) return std::fprintf(stderr, "%s\n", model.error().message().c_str()), 1;
     auto lm = load_causal_lm(*model, LmLoadOptions{.numerics = *numerics});
     if (!lm) return std::fprintf(stderr, "%s\n", lm.error().message().c_str()), 1;
     const LmInfo& info = (*lm)->info();
-    std::printf("machine: %s; threads %d\nmodel: %s (%s), %lld layers, load %.2f s, active weights %.1f MB/token, numerics %s\n",
+    std::printf("machine: %s; threads %d\nmodel: %s (%s), %lld layers, load %.2f s, active weights %.1f MB/token, numerics %s, "
+                "weights %s (%.1f MB in RAM)%s\n",
                 bench::machine_name().c_str(), o.n_threads, o.model, info.architecture.c_str(),
                 static_cast<long long>(info.n_layers), now_s() - t0, info.active_weight_bytes_per_token / 1e6,
-                numerics_name(*numerics));
+                numerics_name(*numerics), (*model)->resident_bytes() ? "resident" : "mapped",
+                static_cast<double>((*model)->resident_bytes()) / 1e6,
+                o.llama_bench ? (std::string("; llama-bench -lm ") + (o.llama_load_mode ? o.llama_load_mode : "(its default)")).c_str() : "");
     if (o.warmup > 0 && run_prefill(**lm, o, o.warmup) < 0) return 1;
 
     std::map<std::string, std::vector<double>> ours, anchor, bracketed, bracketed_read;

@@ -2,6 +2,9 @@
 // summaries whose sizes are chosen so each verdict follows from the arithmetic stated beside it.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <filesystem>
+
 #include "inference/memory-plan.h"
 #include "inference/model.h"
 #include "loader-test-util.h"
@@ -71,6 +74,87 @@ TEST(Model, SummaryAndTypeMixFromHeaders) {
     EXPECT_EQ(sum, s.weight_bytes);
     EXPECT_EQ((*m)->bytes_by_type().at(DType::Q8_0), 2u * 68);
     EXPECT_EQ((*m)->parameter_count(), 64 + 15 + 24 + 60 + 128 + 96 + 128 + 2048);
+}
+
+// Resident files (read into huge-page RAM) against the mapping of the same file: same bytes, the
+// start 2 MiB-aligned, progress by bytes up to the size, a stop before the first read honoured.
+TEST(Residency, ResidentFileHoldsTheMappedBytes) {
+    const auto path = fixtures_dir() / "tiny.gguf";
+    auto mapped = MappedFile::open(path);
+    ASSERT_TRUE(mapped.ok()) << mapped.error().message();
+    uint64_t last = 0;
+    OpenFileOptions o;
+    o.resident = true;
+    o.progress = [&](uint64_t done, uint64_t total) {
+        EXPECT_GT(done, last);
+        EXPECT_EQ(total, (*mapped)->size());
+        last = done;
+    };
+    auto held = MappedFile::open(path, o);
+    ASSERT_TRUE(held.ok()) << held.error().message();
+    EXPECT_TRUE((*held)->resident());
+    EXPECT_FALSE((*mapped)->resident());
+    ASSERT_EQ((*held)->size(), (*mapped)->size());
+    EXPECT_EQ(last, (*held)->size());
+    EXPECT_EQ(reinterpret_cast<uintptr_t>((*held)->data()) % (2u << 20), 0u);
+    EXPECT_EQ(0, std::memcmp((*held)->data(), (*mapped)->data(), (*held)->size()));
+    (*held)->advise(MapAdvice::DontNeed);  // must not discard anonymous pages
+    EXPECT_EQ(0, std::memcmp((*held)->data(), (*mapped)->data(), (*held)->size()));
+
+    std::stop_source stop;
+    stop.request_stop();
+    o.stop = stop.get_token();
+    o.progress = {};
+    auto cancelled = MappedFile::open(path, o);
+    ASSERT_FALSE(cancelled.ok());
+    EXPECT_EQ(cancelled.error().code, ErrorCode::Cancelled);
+}
+
+TEST(Residency, ResidentModelHasTheMappedModelsTensors) {
+    for (const auto& path : {fixtures_dir() / "tiny.gguf", fixtures_dir() / "st-sharded"}) {
+        auto mapped = load_model(path);
+        std::vector<double> fractions;
+        LoadOptions o;
+        o.residency = Residency::Resident;
+        o.progress = [&](double f, std::string_view) { fractions.push_back(f); };
+        auto held = load_model(path, o);
+        ASSERT_TRUE(mapped.ok() && held.ok()) << path;
+        EXPECT_EQ((*mapped)->resident_bytes(), 0u);
+        uint64_t file_bytes = 0;
+        for (const auto& f : (*held)->files()) file_bytes += std::filesystem::file_size(f);
+        EXPECT_EQ((*held)->resident_bytes(), file_bytes) << path;
+        const auto& a = (*mapped)->tensors();
+        const auto& b = (*held)->tensors();
+        ASSERT_EQ(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+            EXPECT_EQ(a[i].name, b[i].name);
+            EXPECT_NE(a[i].data, b[i].data);
+            ASSERT_EQ(a[i].n_bytes(), b[i].n_bytes());
+            EXPECT_EQ(0, std::memcmp(a[i].data, b[i].data, static_cast<size_t>(a[i].n_bytes()))) << a[i].name;
+        }
+        ASSERT_GT(fractions.size(), b.size());  // the reads report too
+        for (size_t i = 1; i < fractions.size(); ++i) EXPECT_GE(fractions[i], fractions[i - 1]) << path;
+        EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
+    }
+}
+
+TEST(Residency, AutoRuleLeavesThirtyPercentAndNeedsHugePages) {
+    constexpr uint64_t avail = 100 * kGiB;  // budget: 70 GiB
+    EXPECT_TRUE(auto_resident(0, 70 * kGiB, avail, true));
+    EXPECT_FALSE(auto_resident(0, 70 * kGiB + 1, avail, true));
+    EXPECT_FALSE(auto_resident(0, 1, avail, false));  // 4 KiB pages: nothing gained by the copy
+    EXPECT_TRUE(auto_resident(60 * kGiB, 10 * kGiB, avail, true));
+    EXPECT_FALSE(auto_resident(60 * kGiB, 10 * kGiB + 1, avail, true));  // the next shard stays mapped
+    EXPECT_FALSE(auto_resident(80 * kGiB, 1, avail, true));
+    EXPECT_FALSE(auto_resident(0, 1, 0, true));
+    for (Residency r : {Residency::Mapped, Residency::Resident, Residency::Auto}) {
+        Residency back = Residency::Mapped;
+        ASSERT_TRUE(parse_residency(residency_name(r), &back));
+        EXPECT_EQ(back, r);
+    }
+    Residency untouched = Residency::Auto;
+    EXPECT_FALSE(parse_residency("ram", &untouched));
+    EXPECT_EQ(untouched, Residency::Auto);
 }
 
 TEST(MemoryPlan, RoutedExpertNames) {
