@@ -54,13 +54,14 @@ Status hadamard_rows(Ctx& c, float* x, int64_t width, int64_t rows);
 // In place: RMSNorm over rows of `width` (weight null: unweighted).
 Status rms_rows(Ctx& c, float* x, int64_t width, int64_t rows, const Tensor* weight);
 
-// Scratch buffers: Ctx::ws slots 32..47 (v4.h), or this thread's own Workspace when the caller
+// Scratch buffers: Ctx::ws slots 32..51 (v4.h), or this thread's own Workspace when the caller
 // passes none. A buffer grows to max(n, hint) and never shrinks, so steady decode does not
 // allocate; `hint` lets a buffer that grows with the context take its final size at once.
 enum F32Slot : int {
     kSlotQ = 32, kSlotKv, kSlotQLat, kSlotGroup, kSlotZ, kSlotZg,    // attention.cpp
     kSlotCompA, kSlotCompS, kSlotApe, kSlotPoolMax, kSlotPoolSum,     // compressor.cpp
-    kSlotIq, kSlotIw, kSlotHeadScores, kSlotScores,                   // indexer.cpp (..46)
+    kSlotIq, kSlotIw, kSlotHeadScores, kSlotScores,                   // indexer.cpp
+    kSlotIdxCompA, kSlotIdxCompS,                                     // attention.cpp (..48)
 };
 enum I32Slot : int { kSlotPos = 32, kSlotEntryPos, kSlotSel, kSlotNSel, kSlotTopk };
 float* f32_buf(Ctx& c, int slot, int64_t n, int64_t hint = 0);
@@ -76,14 +77,27 @@ struct CompressorSpec {
     int64_t width = 0;
     bool indexer = false;
 };
+// `pre`, when given, holds wkv·x and wgate·x already computed (the caller's one pass over every
+// product of x); otherwise they are computed here.
+struct CompressorProducts {
+    const float* kv = nullptr;    // [T][w.wkv.out()]
+    const float* gate = nullptr;  // [T][w.wgate.out()]
+};
 Status compressor_forward(Ctx& c, const Compressor& w, const CompressorSpec& spec, CompressorState& st,
-                          std::vector<float>& entries, const float* x, int64_t pos0, int64_t T);
+                          std::vector<float>& entries, const float* x, int64_t pos0, int64_t T,
+                          const CompressorProducts* pre = nullptr);
 
 // §3.5: for each of T queries (positions pos0..), the indexer's top-k compressed entries, written
 // to sel [T][cfg.index_topk] with n_sel[t] valid (= min(index_topk, (p+1)/4)). q_lat [T][q_lora_rank]
 // is the normalised query latent, x [T][dim] the attention input, pos [T] the positions (pos0..).
 // Index keys are read from cache (already holding the entries this step completes).
+// `pre`, when given, holds wq_b·q_lat and weights_proj·x already computed (both are worked on in
+// place); otherwise they are computed here.
+struct IndexerProducts {
+    float* q = nullptr;  // [T][index_n_heads * index_head_dim]
+    float* w = nullptr;  // [T][index_n_heads]
+};
 Status indexer_select(Ctx& c, const Indexer& ix, const LayerCache& cache, const float* x, const float* q_lat,
-                      const int32_t* pos, int64_t T, int32_t* sel, int32_t* n_sel);
+                      const int32_t* pos, int64_t T, int32_t* sel, int32_t* n_sel, const IndexerProducts* pre = nullptr);
 
 }  // namespace atelier::infer::v4::attn

@@ -279,16 +279,23 @@ void head_norm_bf16(Ctx& c, float* q, int64_t D, int64_t rows, float eps) {
 
 // §3.3 items 1-2: q [T][H][D] (normalised per head, rotated) and kv [T][D] (normalised, rotated,
 // FP8-simulated over the non-rope dims in released numerics, which also round to bf16 wherever
-// the reference holds these tensors in bf16).
-Status project_qkv(Ctx& c, const Attention& a, const float* x, const Step& s) {
+// the reference holds these tensors in bf16), from q_lat = wq_a·x and kv = wkv·x already in s
+// (attention_step's pass over x). `also` joins wq_b's pass over the normalised q_lat (the
+// indexer's queries read it too).
+Status project_qkv(Ctx& c, const Attention& a, const Step& s, std::span<const LinearOut> also) {
     const Config& cfg = c.cfg;
     const int64_t T = s.T, H = cfg.n_heads, D = cfg.head_dim;
     const RopeArgs rope = layer_rope(cfg, a.ratio);
-    const LinearOut first[2] = {{&a.wq_a, s.q_lat}, {&a.wkv, s.kv}};  // both read x: one pass
-    ATELIER_TRY(linear_shared_x(c, first, x, T));
     ATELIER_TRY(rms_rows(c, s.q_lat, cfg.q_lora_rank, T, a.q_norm));
     bf16_if_released(c, s.q_lat, T * cfg.q_lora_rank);
-    ATELIER_TRY(linear_f(c, a.wq_b, s.q_lat, T, s.q));
+    std::array<LinearOut, 4> from_q_lat{};
+    from_q_lat[0] = {&a.wq_b, s.q};
+    if (also.size() > from_q_lat.size() - 1) return make_error(ErrorCode::Internal, "v4 project_qkv: too many products", "report this bug");
+    std::copy(also.begin(), also.end(), from_q_lat.begin() + 1);
+    if (a.wq_b.w && a.wq_b.out() != H * D)
+        return make_error(ErrorCode::ModelFormat, "v4 attention: wq_b gives " + std::to_string(a.wq_b.out()) + " values, not n_heads x head_dim",
+                          "the checkpoint does not match its config");
+    ATELIER_TRY(linear_shared_x(c, std::span(from_q_lat.data(), 1 + also.size()), s.q_lat, T));
     if (c.numerics == Numerics::Released) head_norm_bf16(c, s.q, D, T * H, cfg.norm_eps);
     else ATELIER_TRY(rms_rows(c, s.q, D, T * H, nullptr));
     ATELIER_TRY(rope_rows(c, rope, s.q, D, H, T, s.pos, false));
@@ -426,18 +433,59 @@ Status attention_step(Ctx& c, const Attention& a, LayerCache& cache, const float
     s.q = f32_buf(c, kSlotQ, T * H * D);
     s.kv = f32_buf(c, kSlotKv, T * D);
     s.q_lat = f32_buf(c, kSlotQLat, T * cfg.q_lora_rank);
-    ATELIER_TRY(project_qkv(c, a, x, s));
+    if (a.wq_a.w && a.wq_a.out() != cfg.q_lora_rank)
+        return make_error(ErrorCode::ModelFormat, "v4 attention: wq_a gives " + std::to_string(a.wq_a.out()) + " values, not q_lora_rank",
+                          "the checkpoint does not match its config");
+    if (a.wkv.w && a.wkv.out() != D)
+        return make_error(ErrorCode::ModelFormat, "v4 attention: wkv gives " + std::to_string(a.wkv.out()) + " values, not head_dim",
+                          "the checkpoint does not match its config");
+    // Every product of x in one pass (weights streamed back to back): wq_a and wkv, the
+    // compressors' wkv and wgate, the indexer's weights_proj; each y sized by its own weight, and
+    // a compressor or indexer whose weights are missing computes (and reports) by itself.
+    std::array<LinearOut, 7> from_x{};
+    size_t n_x = 0;
+    from_x[n_x++] = {&a.wq_a, s.q_lat};
+    from_x[n_x++] = {&a.wkv, s.kv};
+    auto add_compressor = [&](const Compressor& w, int slot_kv, int slot_gate, attn::CompressorProducts& products) {
+        if (!w.wkv.w || !w.wgate.w || w.wkv.in() != cfg.dim || w.wgate.in() != cfg.dim) return false;
+        float* kv = f32_buf(c, slot_kv, T * w.wkv.out());
+        float* gate = f32_buf(c, slot_gate, T * w.wgate.out());
+        from_x[n_x++] = {&w.wkv, kv};
+        from_x[n_x++] = {&w.wgate, gate};
+        products = {kv, gate};
+        return true;
+    };
+    attn::CompressorProducts comp, index_comp;
+    attn::IndexerProducts index;
+    const bool has_comp = a.ratio > 0 && add_compressor(a.compressor, kSlotCompA, kSlotCompS, comp);
+    bool has_index_comp = false, has_index = false;
+    std::array<LinearOut, 1> from_q_lat{};
+    if (a.ratio == 4) {
+        has_index_comp = add_compressor(a.indexer.compressor, kSlotIdxCompA, kSlotIdxCompS, index_comp);
+        const Indexer& ix = a.indexer;
+        has_index = ix.wq_b.w && ix.weights_proj.w && ix.weights_proj.in() == cfg.dim &&
+                    ix.wq_b.in() == cfg.q_lora_rank && ix.wq_b.out() == cfg.index_n_heads * cfg.index_head_dim &&
+                    ix.weights_proj.out() == cfg.index_n_heads;
+        if (has_index) {
+            index.w = f32_buf(c, kSlotIw, T * ix.weights_proj.out());
+            index.q = f32_buf(c, kSlotIq, T * ix.wq_b.out());
+            from_x[n_x++] = {&ix.weights_proj, index.w};
+            from_q_lat[0] = {&ix.wq_b, index.q};
+        }
+    }
+    ATELIER_TRY(linear_shared_x(c, std::span(from_x.data(), n_x), x, T));
+    ATELIER_TRY(project_qkv(c, a, s, std::span(from_q_lat.data(), has_index ? 1 : 0)));
     if (a.ratio > 0) {
         ATELIER_TRY(attn::compressor_forward(c, a.compressor, {a.ratio, D, false}, cache.comp, cache.compressed, x,
-                                             pos0, T));
+                                             pos0, T, has_comp ? &comp : nullptr));
         cache.n_entries = static_cast<int64_t>(cache.compressed.size()) / D;
     }
     if (a.ratio == 4) {
         ATELIER_TRY(attn::compressor_forward(c, a.indexer.compressor, {4, cfg.index_head_dim, true}, cache.index_comp,
-                                             cache.index_keys, x, pos0, T));
+                                             cache.index_keys, x, pos0, T, has_index_comp ? &index_comp : nullptr));
         s.sel = i32_buf(c, kSlotSel, T * cfg.index_topk, kStepTokens * cfg.index_topk);
         s.n_sel = i32_buf(c, kSlotNSel, T, kStepTokens);
-        ATELIER_TRY(indexer_select(c, a.indexer, cache, x, s.q_lat, s.pos, T, s.sel, s.n_sel));
+        ATELIER_TRY(indexer_select(c, a.indexer, cache, x, s.q_lat, s.pos, T, s.sel, s.n_sel, has_index ? &index : nullptr));
     }
     attend(c, a, cache, s);
     for (int64_t t = std::max<int64_t>(0, T - W); t < T; ++t)

@@ -79,7 +79,8 @@ Status finish_entries(Ctx& c, const Compressor& w, const CompressorSpec& spec, f
 }  // namespace
 
 Status compressor_forward(Ctx& c, const Compressor& w, const CompressorSpec& spec, CompressorState& st,
-                          std::vector<float>& entries, const float* x, int64_t pos0, int64_t T) {
+                          std::vector<float>& entries, const float* x, int64_t pos0, int64_t T,
+                          const CompressorProducts* pre) {
     const int64_t ratio = spec.ratio, width = spec.width;
     const bool overlap = ratio == 4;
     const int64_t cw = overlap ? 2 * width : width, state_rows = overlap ? 2 * ratio : ratio;
@@ -89,13 +90,18 @@ Status compressor_forward(Ctx& c, const Compressor& w, const CompressorSpec& spe
     if (static_cast<int64_t>(st.kv.size()) != state_rows * cw || st.score.size() != st.kv.size())
         return make_error(ErrorCode::InvalidArgument, "compressor state is not sized for ratio " + std::to_string(ratio),
                           "initialise the layer cache with LayerCache::init");
-    float* a = f32_buf(c, kSlotCompA, T * cw);
-    float* s = f32_buf(c, kSlotCompS, T * cw);
     if (w.wkv.in() != c.cfg.dim || w.wgate.in() != c.cfg.dim)
         return make_error(ErrorCode::ModelFormat, "compressor weights do not read dim " + std::to_string(c.cfg.dim) + " values",
                           "the checkpoint does not match its config");
-    const LinearOut outs[2] = {{&w.wkv, a}, {&w.wgate, s}};
-    ATELIER_TRY(linear_shared_x(c, outs, x, T));
+    const float* a = pre ? pre->kv : nullptr;
+    const float* s = pre ? pre->gate : nullptr;
+    if (!pre) {
+        float* ka = f32_buf(c, kSlotCompA, T * cw);
+        float* ks = f32_buf(c, kSlotCompS, T * cw);
+        const LinearOut outs[2] = {{&w.wkv, ka}, {&w.wgate, ks}};
+        ATELIER_TRY(linear_shared_x(c, outs, x, T));
+        a = ka, s = ks;
+    }
     ATELIER_TRY_ASSIGN(const float* ape, ape_rows(c, *w.ape, ratio, cw));
 
     const int64_t first_new = static_cast<int64_t>(entries.size()) / width;

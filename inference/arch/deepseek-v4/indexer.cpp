@@ -21,11 +21,14 @@ constexpr int64_t kScoreChunk = 256;  // entries per parallel task
 
 // Queries [T][n_heads][head_dim]: wq_b·q_lat, RoPE at the query positions, Hadamard, (FP4);
 // bf16 between the steps in released numerics, as the reference holds them.
-Status index_queries(Ctx& c, const Indexer& ix, const float* q_lat, const int32_t* pos, int64_t T, float* q) {
+// With `computed`, q already holds wq_b·q_lat.
+Status index_queries(Ctx& c, const Indexer& ix, const float* q_lat, const int32_t* pos, int64_t T, float* q,
+                     bool computed) {
     const Config& cfg = c.cfg;
     const int64_t nh = cfg.index_n_heads, hd = cfg.index_head_dim;
-    ATELIER_TRY(linear(c, ix.wq_b, {q_lat, static_cast<size_t>(T * cfg.q_lora_rank)}, T,
-                       {q, static_cast<size_t>(T * nh * hd)}));
+    if (!computed)
+        ATELIER_TRY(linear(c, ix.wq_b, {q_lat, static_cast<size_t>(T * cfg.q_lora_rank)}, T,
+                           {q, static_cast<size_t>(T * nh * hd)}));
     ATELIER_TRY(rope_rows(c, layer_rope(cfg, 4), q, hd, nh, T, pos, false));
     bf16_if_released(c, q, T * nh * hd);
     ATELIER_TRY(hadamard_rows(c, q, hd, nh * T));
@@ -35,10 +38,12 @@ Status index_queries(Ctx& c, const Indexer& ix, const float* q_lat, const int32_
 }
 
 // Head weights [T][n_heads] = weights_proj·x · head_dim^-0.5 · n_heads^-0.5 (bf16 in released).
-Status head_weights(Ctx& c, const Indexer& ix, const float* x, int64_t T, float* w) {
+// With `computed`, w already holds weights_proj·x.
+Status head_weights(Ctx& c, const Indexer& ix, const float* x, int64_t T, float* w, bool computed) {
     const Config& cfg = c.cfg;
     const int64_t nh = cfg.index_n_heads;
-    ATELIER_TRY(linear(c, ix.weights_proj, {x, static_cast<size_t>(T * cfg.dim)}, T, {w, static_cast<size_t>(T * nh)}));
+    if (!computed)
+        ATELIER_TRY(linear(c, ix.weights_proj, {x, static_cast<size_t>(T * cfg.dim)}, T, {w, static_cast<size_t>(T * nh)}));
     const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(cfg.index_head_dim)) /
                                            std::sqrt(static_cast<double>(nh)));
     const bool released = c.numerics == Numerics::Released;
@@ -96,17 +101,17 @@ Status select_rows(Ctx& c, const float* scores, int64_t Tq, int64_t n_vis, const
 }  // namespace
 
 Status indexer_select(Ctx& c, const Indexer& ix, const LayerCache& cache, const float* x, const float* q_lat,
-                      const int32_t* pos, int64_t T, int32_t* sel, int32_t* n_sel) {
+                      const int32_t* pos, int64_t T, int32_t* sel, int32_t* n_sel, const IndexerProducts* pre) {
     const Config& cfg = c.cfg;
     const int64_t nh = cfg.index_n_heads, hd = cfg.index_head_dim;
     if (!ix.wq_b.w || !ix.weights_proj.w || ix.wq_b.out() != nh * hd || ix.weights_proj.out() != nh)
         return make_error(ErrorCode::ModelFormat, "indexer weights are missing or mis-shaped",
                           "the checkpoint does not match index_n_heads / index_head_dim");
     const int64_t pos0 = pos[0];
-    float* q = f32_buf(c, kSlotIq, T * nh * hd);
-    float* w = f32_buf(c, kSlotIw, T * nh);
-    ATELIER_TRY(index_queries(c, ix, q_lat, pos, T, q));
-    ATELIER_TRY(head_weights(c, ix, x, T, w));
+    float* q = pre ? pre->q : f32_buf(c, kSlotIq, T * nh * hd);
+    float* w = pre ? pre->w : f32_buf(c, kSlotIw, T * nh);
+    ATELIER_TRY(index_queries(c, ix, q_lat, pos, T, q, pre != nullptr));
+    ATELIER_TRY(head_weights(c, ix, x, T, w, pre != nullptr));
     const int64_t n_keys = static_cast<int64_t>(cache.index_keys.size()) / hd;
     const int64_t max_entries = static_cast<int64_t>(cache.index_keys.capacity()) / hd;
     int64_t vis[kStepTokens];

@@ -175,11 +175,11 @@ Status linear(Ctx& c, const Linear& l, std::span<const float> x, int64_t T, std:
 }
 
 Status linear_shared_x(Ctx& c, std::span<const LinearOut> outs, const float* x, int64_t T) {
-    constexpr size_t kMax = 8;
+    constexpr size_t kMax = 12;
     if (outs.empty()) return ok_status();
     const Linear& l0 = *outs[0].l;
     bool grouped = outs.size() <= kMax && l0.w;
-    for (const LinearOut& o : outs) grouped = grouped && o.l->w && o.l->in() == l0.in() && o.l->w->type == l0.w->type;
+    for (const LinearOut& o : outs) grouped = grouped && o.l->w && o.l->in() == l0.in();
     if (!grouped) {
         for (const LinearOut& o : outs)
             ATELIER_TRY(linear(c, *o.l, {x, static_cast<size_t>(T * o.l->in())}, T, {o.y, static_cast<size_t>(T * o.l->out())}));
@@ -198,12 +198,22 @@ Status linear_shared_x(Ctx& c, std::span<const LinearOut> outs, const float* x, 
     ATELIER_TRY_ASSIGN(Tensor xqt, Tensor::wrap(DType::F32, {in, T}, const_cast<float*>(xq)));
     std::array<Tensor, kMax> ys;
     std::array<MatMulArgs, kMax> items;
-    for (size_t i = 0; i < outs.size(); ++i) {
-        const Linear& l = *outs[i].l;
-        ATELIER_TRY_ASSIGN(ys[i], Tensor::wrap(DType::F32, {l.out(), T}, outs[i].y));
-        items[i] = l.args(released && l.act_fp8 ? &xqt : &xt, &ys[i]);
+    std::array<bool, kMax> done{};
+    // One pass per weight type (a MatMulGroup takes one), in the order the types first appear.
+    for (size_t first = 0; first < outs.size(); ++first) {
+        if (done[first]) continue;
+        const DType type = outs[first].l->w->type;
+        size_t n = 0;
+        for (size_t i = first; i < outs.size(); ++i) {
+            if (done[i] || outs[i].l->w->type != type) continue;
+            const Linear& l = *outs[i].l;
+            ATELIER_TRY_ASSIGN(ys[n], Tensor::wrap(DType::F32, {l.out(), T}, outs[i].y));
+            items[n] = l.args(released && l.act_fp8 ? &xqt : &xt, &ys[n]);
+            ++n;
+            done[i] = true;
+        }
+        ATELIER_TRY(c.session.run(OpCall{Op::MatMulGroup, MatMulGroupArgs{.items = std::span(items.data(), n)}}));
     }
-    ATELIER_TRY(c.session.run(OpCall{Op::MatMulGroup, MatMulGroupArgs{.items = std::span(items.data(), outs.size())}}));
     for (const LinearOut& o : outs)
         if (released && o.l->out_bf16) round_bf16({o.y, static_cast<size_t>(T * o.l->out())});
     return ok_status();

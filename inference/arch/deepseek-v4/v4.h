@@ -7,7 +7,7 @@
 // Changes since the first version (all additive; nothing the attention code uses was changed):
 //  - Linear::out_bf16: released numerics round this product's output to bf16 (linear() does it).
 //  - Attention::wo_a_group: o_groups row views of wo_a, one Linear per output group (§3.3.7).
-//  - Ctx::ws: reusable scratch buffers (Workspace; slots 32..47 are the attention code's).
+//  - Ctx::ws: reusable scratch buffers (Workspace; slots 32..51 are the attention code's).
 //  - round_bf16(), rms_norm_rows(), matmul_raw(), fp4_matmul_f32(), mhc_head(), layer_forward(),
 //    make_causal_lm(), V4State::cfg().
 //  - Cancel contract (V4State snapshots before each layer's attention_forward and restores on
@@ -167,12 +167,12 @@ Result<Weights> bind_weights(const Model& model, const Config& cfg);
 
 // Reusable scratch buffers for the forward functions: a slot grows to the largest size asked
 // and never shrinks, so decode allocates nothing after the first token. A span stays valid until
-// the same slot is asked for more. Slots 0..31: model, mHC, MoE, linear; 32..47: attention,
+// the same slot is asked for more. Slots 0..31: model, mHC, MoE, linear; 32..51: attention,
 // compressor, indexer. (Session::scratch() is reset by every Session::run, so it cannot hold
 // buffers across ops.)
 class Workspace {
 public:
-    static constexpr int kSlots = 48;
+    static constexpr int kSlots = 52;
     std::span<float> f32(int slot, size_t n);
     std::span<int32_t> i32(int slot, size_t n);
 
@@ -297,8 +297,9 @@ Status fp4_matmul_group_f32(Ctx& c, std::span<const Fp4Product> ps);
 // y = W·x for T tokens: x [T][in] -> y [T][out]; applies released-mode activation FP8 quant.
 Status linear(Ctx& c, const Linear& l, std::span<const float> x, int64_t T, std::span<float> y);
 // Several products of the same x [T][in], each as linear() computes it: the FP8 activation step
-// runs once for those that take it, and products of one weight type run as one MatMulGroup
-// (others fall back to linear() one by one). Each y is [T][out] of its own Linear.
+// runs once for those that take it, and the products of each weight type run as one MatMulGroup
+// (types in order of first appearance; more than 12 products fall back to linear() one by one).
+// Each y is [T][out] of its own Linear.
 struct LinearOut {
     const Linear* l = nullptr;
     float* y = nullptr;
