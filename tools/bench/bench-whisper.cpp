@@ -100,11 +100,15 @@ int run_live(const whisper::WhisperModel& m, const std::vector<float>& pcm, cons
     if (truth.is_discarded()) return std::fprintf(stderr, "%s: not JSON\n", truth_path), 1;
     std::vector<std::string> ref;
     std::vector<int64_t> ref_end;
-    for (const auto& sent : truth["sentences"])
-        for (const auto& w : sent["words"]) {
-            ref.push_back(speech_test::normalise_words(w["text"].get<std::string>()).at(0));
-            ref_end.push_back(w["end_ms"].is_null() ? -1 : w["end_ms"].get<int64_t>());
-        }
+    try {  // the truth file of tests/e2e (make-speech-fixtures): {"sentences": [{"words": [{"text", "end_ms"}]}]}
+        for (const auto& sent : truth.at("sentences"))
+            for (const auto& w : sent.at("words")) {
+                ref.push_back(speech_test::normalise_words(w.at("text").get<std::string>()).at(0));
+                ref_end.push_back(w.at("end_ms").is_null() ? -1 : w.at("end_ms").get<int64_t>());
+            }
+    } catch (const std::exception& e) {
+        return std::fprintf(stderr, "%s: not a truth file of sentences and timed words (%s)\n", truth_path, e.what()), 1;
+    }
     speech::TranscribeOptions o;
     o.language = "en";
     o.n_threads = threads;
