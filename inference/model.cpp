@@ -80,6 +80,11 @@ struct ModelBuilder {
             want[i] = opts.residency == Residency::Resident || auto_resident(planned, bytes, available, huge);
             if (want[i]) planned += bytes;
         }
+        if (opts.residency == Residency::Resident && planned > available)  // asked for, cannot be had
+            return make_error(ErrorCode::OutOfMemory,
+                              "the model's files (" + std::to_string(planned >> 20) + " MiB) do not fit in the " +
+                                  std::to_string(available >> 20) + " MiB of memory available",
+                              "load it mapped (--weights mapped or auto), or close other programs");
         uint64_t read_before = 0;
         for (size_t i = 0; i < files.size(); ++i) {
             if (!want[i]) continue;
