@@ -164,13 +164,21 @@ TEST_F(MainWindowTest, CancelButtonStopsSlowJobWithin200ms) {
     }));
     QListView* view = window->jobQueue()->view();
     const QModelIndex idx = jobs->index(jobs->rowOfId(id));
+    view->doItemsLayout();  // a row that changed with the Running state is laid out before it is measured
     view->scrollTo(idx);
     const QRect button = gui::JobDelegate::buttonRect(view->visualRect(idx));
     ASSERT_TRUE(view->viewport()->rect().contains(button)) << "cancel button visible";
     QElapsedTimer clock;
     clock.start();
     QTest::mouseClick(view->viewport(), Qt::LeftButton, Qt::NoModifier, button.center());
-    ASSERT_TRUE(waitFor([&] { return jobs->jobAt(jobs->rowOfId(id))->state == atelier::JobState::Cancelled; }, 5000));
+    // Right after the click the row says Cancelling (the model marks it when the scheduler took the
+    // request): if it still says Running, the click was not taken as the button's.
+    const atelier::JobState after_click = jobs->jobAt(jobs->rowOfId(id))->state;
+    ASSERT_TRUE(waitFor([&] { return jobs->jobAt(jobs->rowOfId(id))->state == atelier::JobState::Cancelled; }, 5000))
+        << "state right after the click: " << atelier::job_state_name(after_click) << ", 5 s later: "
+        << atelier::job_state_name(jobs->jobAt(jobs->rowOfId(id))->state) << "; button " << button.x() << "," << button.y()
+        << " " << button.width() << "x" << button.height() << " in a " << view->viewport()->width() << "x"
+        << view->viewport()->height() << " viewport";
     const qint64 ms = clock.elapsed();
     EXPECT_LT(ms, 200) << "cancel latency from click to Cancelled row: " << ms << " ms";
     // The stored record agrees (independent of the model): the job ended cancelled.
