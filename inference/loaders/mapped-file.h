@@ -7,7 +7,7 @@
 //   - resident: the file is read once into anonymous memory 2 MiB-aligned and advised for
 //     transparent huge pages, then made read-only. Streaming weights through 2 MiB pages avoids a
 //     page walk every 4 KiB, which is what decode does every token (measured: docs/PERFORMANCE.md,
-//     "weights in RAM"). Costs a full read at open, and the memory cannot be reclaimed.
+//     "Weights in 2 MiB pages"). Costs a full read at open, and the memory cannot be reclaimed.
 // Invariants: data() is valid for size() bytes for the object's lifetime; an empty file holds
 // data() == nullptr, size() == 0; the bytes never change. Thread-safety: immutable after open();
 // share freely.
@@ -30,8 +30,8 @@ enum class MapAdvice { Invalid = 0, Normal, Sequential, Random, WillNeed, DontNe
 
 // How a model's files are held (LoadOptions::residency).
 //   Mapped: always mapped.  Resident: always read into RAM (OutOfMemory when the memory cannot be
-//   had).  Auto: resident while the files read so far fit resident_budget() and the kernel gives
-//   huge pages; mapped otherwise (a model that does not fit stays runnable).
+//   had).  Auto: resident while the files read so far fit auto_resident()'s budget and the kernel
+//   gives huge pages; mapped otherwise (a model that does not fit stays runnable).
 enum class Residency { Mapped = 0, Resident, Auto };
 const char* residency_name(Residency r);                          // "mapped", "resident", "auto"
 bool parse_residency(std::string_view s, Residency* out);         // the names above

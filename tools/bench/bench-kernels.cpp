@@ -53,11 +53,8 @@ struct Buf {
     void* data = nullptr;
     explicit Buf(size_t bytes) {
         if (!g_mapped) {
-            constexpr size_t kHuge = size_t{2} << 20;
-            const size_t align = bytes >= kHuge ? kHuge : 64;
-            data = std::aligned_alloc(align, (bytes + align - 1) / align * align);
+            data = bytes >= (size_t{2} << 20) ? atelier::bench::huge_page_alloc(bytes) : std::aligned_alloc(64, (bytes + 63) / 64 * 64);
             if (!data) std::abort();
-            if (align == kHuge) ::madvise(data, (bytes + align - 1) / align * align, MADV_HUGEPAGE);
             mem = std::shared_ptr<void>(data, [](void* p) { std::free(p); });
             std::memset(data, 0, bytes);  // touch every page
             return;

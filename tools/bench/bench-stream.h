@@ -22,16 +22,26 @@ namespace stream_detail {
 inline double now_s() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-// 2 MiB-aligned and advised for transparent huge pages, as resident weights are (mapped-file.h):
-// with 4 KiB pages the same loops read 5-15 % slower on machine A, which would understate the
-// limit the weights are measured against. n * 4 must be a multiple of 2 MiB.
+}  // namespace stream_detail
+
+// `bytes` (rounded up to whole 2 MiB pages) 2 MiB-aligned and advised for transparent huge pages,
+// as resident weights are (mapped-file.h); free with std::free. nullptr when out of memory.
+inline void* huge_page_alloc(size_t bytes) {
+    constexpr size_t kHuge = size_t{2} << 20;
+    const size_t len = (bytes + kHuge - 1) / kHuge * kHuge;
+    void* p = std::aligned_alloc(kHuge, len);
+    if (p) ::madvise(p, len, MADV_HUGEPAGE);  // a hint; without it the pages are 4 KiB
+    return p;
+}
+
+namespace stream_detail {
+// On 2 MiB pages: with 4 KiB pages the same loops read 5-15 % slower on machine A, which would
+// understate the limit the weights are measured against.
 struct Array {
     float* p = nullptr;
     explicit Array(size_t n) {
-        p = static_cast<float*>(std::aligned_alloc(size_t{2} << 20, n * 4));
-        if (!p) return;
-        ::madvise(p, n * 4, MADV_HUGEPAGE);  // a hint; without it the pages are 4 KiB
-        std::memset(p, 0, n * 4);              // touch every page
+        p = static_cast<float*>(huge_page_alloc(n * 4));
+        if (p) std::memset(p, 0, n * 4);  // touch every page
     }
     ~Array() { std::free(p); }
     Array(const Array&) = delete;
