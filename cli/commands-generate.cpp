@@ -83,7 +83,7 @@ Result<std::vector<int32_t>> prompt_ids(const Args& args, const LmFlags& flags, 
 }
 
 json result_json(const infer::GenerateResult& r, const LmFlags& flags, const std::vector<int32_t>& prompt,
-                 int64_t n_ctx, uint64_t resident_bytes) {
+                 int64_t n_ctx, uint64_t resident_bytes, uint64_t repacked_bytes) {
     return json{{"tokens", r.tokens},
                 {"prompt_ids", prompt},
                 {"text", r.text},
@@ -94,7 +94,8 @@ json result_json(const infer::GenerateResult& r, const LmFlags& flags, const std
                 {"n_ctx", n_ctx},
                 {"numerics", infer::numerics_name(flags.numerics)},
                 {"weights", resident_bytes ? "resident" : "mapped"},  // what --weights came to
-                {"resident_weight_bytes", resident_bytes}};
+                {"resident_weight_bytes", resident_bytes},
+                {"repacked_weight_bytes", repacked_bytes}};  // Q4_K regrouped for the AVX-512 matvec
 }
 
 // Runs generation with streaming, the logits dump and Ctrl+C; returns the exit code.
@@ -127,7 +128,7 @@ int run_generation(const Cli& cli, LoadedLm& m, const LmFlags& flags, infer::Gen
     if (!r.ok()) return report_error(cli, r.error());
     if (!dump_status.ok()) return report_error(cli, dump_status.error());
     if (cli.json) {
-        print_json(result_json(*r, flags, req.prompt, n_ctx, m.model->resident_bytes()));
+        print_json(result_json(*r, flags, req.prompt, n_ctx, m.model->resident_bytes(), m.lm->info().repacked_weight_bytes));
     } else {
         std::fputc('\n', stdout);
         std::fflush(stdout);

@@ -32,6 +32,7 @@ constexpr std::array<DTypeTraits, static_cast<size_t>(DType::Count)> kTraits = {
     {"iq3_xxs", 256, 98, true, 18},
     {"mxfp4", 32, 17, true, 39},
     {"u8", 1, 1, false, -1},
+    {"q4_K_r16", 256, 148, true, -1},  // per row on average: a 16-row group is 2368 bytes
 }};
 
 }  // namespace

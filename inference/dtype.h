@@ -37,6 +37,8 @@ enum class DType : uint8_t {
     IQ3_XXS,
     MXFP4,      // GGUF: 32 values, UE8M0 scale byte + 16 bytes of E2M1 pairs
     U8,         // plain unsigned bytes (safetensors U8); no GGUF id
+    Q4_K_R16,   // engine-internal: Q4_K with 16 rows interleaved (BlockQ4_KR16), made at load for
+                // the AVX-512 matvec; rows are not contiguous (see quant-blocks.h). No GGUF id
     Count
 };
 

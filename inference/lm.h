@@ -37,6 +37,7 @@ struct LmInfo {
     uint64_t cache_bytes_per_token = 0;  // grows with context (compressed entries, indexer keys)
     uint64_t cache_bytes_fixed = 0;      // independent of context (window rings, compressor state)
     uint64_t active_weight_bytes_per_token = 0;  // weights one decode step reads (bandwidth bound)
+    uint64_t repacked_weight_bytes = 0;  // weights regrouped at load for the CPU kernels (Q4_K_R16)
 };
 
 struct LmStateOptions {

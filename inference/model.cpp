@@ -313,6 +313,27 @@ uint64_t Model::resident_bytes() const {
     return n;
 }
 
+namespace {
+const MappedFile* file_holding(const std::vector<std::shared_ptr<const MappedFile>>& files, const Tensor& t) {
+    const auto* p = static_cast<const uint8_t*>(t.data);
+    for (const auto& f : files)
+        if (f->data() && p >= f->data() && p + t.n_bytes() <= f->data() + f->size()) return f.get();
+    return nullptr;
+}
+}  // namespace
+
+bool Model::is_resident(const Tensor& t) const {
+    const MappedFile* f = file_holding(mappings_, t);
+    return f && f->resident();
+}
+
+void Model::release_resident(const Tensor& t) const {
+    const MappedFile* f = file_holding(mappings_, t);
+    if (!f || !f->resident()) return;
+    released_.store(true, std::memory_order_release);
+    f->release(static_cast<uint64_t>(static_cast<const uint8_t*>(t.data) - f->data()), static_cast<uint64_t>(t.n_bytes()));
+}
+
 uint64_t Model::total_bytes() const {
     uint64_t n = 0;
     for (const auto& t : tensors_) n += static_cast<uint64_t>(t.n_bytes());

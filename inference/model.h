@@ -9,6 +9,7 @@
 // and safe to read from any number of threads.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -74,6 +75,15 @@ public:
     ModelSummary summary() const;  // for plan_memory
     uint64_t resident_bytes() const;  // bytes of the files read into RAM (0: all mapped)
 
+    // Whether a tensor's bytes lie in a file read into RAM.
+    bool is_resident(const Tensor& t) const;
+    // For an architecture that has copied a resident tensor into a layout of its own (a repacked
+    // matmul weight): the whole pages inside the tensor's bytes go back to the system, so the
+    // copy does not double the memory, and the model is marked: the tensor reads as zeros from
+    // now on, and a later binding must check weights_released() and refuse (load the file again).
+    void release_resident(const Tensor& t) const;
+    bool weights_released() const { return released_.load(std::memory_order_acquire); }
+
 private:
     friend struct ModelBuilder;
     Model() = default;
@@ -86,6 +96,7 @@ private:
     std::map<std::string, std::string> st_metadata_;
     std::optional<nlohmann::json> config_, tokenizer_config_;
     std::string tokenizer_json_;
+    mutable std::atomic<bool> released_{false};
 };
 
 // Loads a model from a file (.gguf or .safetensors) or a folder. Errors: NotFound / IoError /

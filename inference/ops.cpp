@@ -39,6 +39,8 @@ Status validate_matmul(Op op, const MatMulArgs& a) {
     ATELIER_TRY(check(op, "y", a.y, {DType::F32}));
     const int64_t K = a.w->ne[0], N = a.w->ne[1];
     if (a.w->ne[2] != 1 || a.w->ne[3] != 1) return bad(op, "w must be 2-D [K, N]");
+    if (a.w->type == DType::Q4_K_R16 && (N % 16 != 0 || a.w->nb[1] != dtype_row_bytes(DType::Q4_K_R16, K).value_or(0)))
+        return bad(op, "q4_K_r16 weights need whole groups of 16 contiguous rows, got " + a.w->shape_string());
     if (a.x->ne[0] != K) return bad(op, "x has " + std::to_string(a.x->ne[0]) + " rows, w needs " + std::to_string(K));
     if (a.y->ne[0] != N || a.y->ne[1] != a.x->ne[1] || a.y->ne[2] != a.x->ne[2] || a.y->ne[3] != a.x->ne[3])
         return bad(op, "y must be [N, M, ...] = " + std::to_string(N) + " x x's columns, got " + a.y->shape_string());
@@ -85,6 +87,7 @@ Status validate_rope(Op op, const RopeArgs& a) {
 Status validate_rows(Op op, const OpCall& c) {
     if (const auto* a = std::get_if<GetRowsArgs>(&c.args)) {
         ATELIER_TRY(check(op, "table", a->table));
+        if (a->table->type == DType::Q4_K_R16) return bad(op, "a q4_K_r16 tensor (rows interleaved) cannot be a row table");
         ATELIER_TRY(check(op, "ids", a->ids, {DType::I32}));
         ATELIER_TRY(check(op, "y", a->y, {DType::F32}));
         if (a->table->ne[2] != 1 || a->table->ne[3] != 1 || a->ids->n_elements() != a->ids->ne[0])

@@ -50,6 +50,22 @@ struct BlockQ4_K {
     uint8_t qs[kQK_K / 2];
 };
 
+// Q4_K_R16 (engine-internal, never stored in a file): one super-block of 256 values of 16
+// consecutive rows, the Q4_K fields of each row regrouped so one vector instruction serves all
+// 16 rows. d/dmin[r]: row r's fp16 factors; sc/m[j][r]: row r's 6-bit scale and min of sub-block
+// j, unpacked to bytes; qs[j][k][4r+i]: low nibble = row r's value 32j+4k+i, high nibble = its
+// value 32j+4k+16+i (k = 0..3, i = 0..3). A tensor of N rows (N % 16 == 0) stores its row
+// groups one after another, each group's K/256 super-blocks consecutive, so the 16 rows starting
+// at n (n % 16 == 0) begin at data + n·row_bytes with row_bytes = 148·K/256 (the per-row
+// average; a single row is not contiguous).
+struct BlockQ4_KR16 {
+    uint16_t d[16];
+    uint16_t dmin[16];
+    uint8_t sc[8][16];
+    uint8_t m[8][16];
+    uint8_t qs[8][4][64];
+};
+
 // Q5_K: Q4_K plus a fifth bit: bit (e/32) of qh[e%32].
 struct BlockQ5_K {
     uint16_t d;
@@ -105,6 +121,7 @@ static_assert(sizeof(BlockQ8_0) == 34, "Q8_0 block size");
 static_assert(sizeof(BlockQ2_K) == 84, "Q2_K block size");
 static_assert(sizeof(BlockQ3_K) == 110, "Q3_K block size");
 static_assert(sizeof(BlockQ4_K) == 144, "Q4_K block size");
+static_assert(sizeof(BlockQ4_KR16) == 16 * 148, "Q4_K_R16 group size");
 static_assert(sizeof(BlockQ5_K) == 176, "Q5_K block size");
 static_assert(sizeof(BlockQ6_K) == 210, "Q6_K block size");
 static_assert(sizeof(BlockQ8_K) == 292, "Q8_K block size");

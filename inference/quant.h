@@ -17,6 +17,15 @@ namespace atelier::infer {
 // F8_E8M0 decodes each byte as a scale (0xFF -> NaN); FP4_E2M1 reads n/2 bytes, low nibble first.
 Status dequantize_row(DType t, const void* src, float* dst, int64_t n);
 
+// Q4_K_R16 (dtype.h, quant-blocks.h): its rows are interleaved 16 at a time, so dequantize_row
+// refuses it (Unsupported); a row is read through its group instead. K % 256 == 0 for all three.
+//  repack: 16 Q4_K rows of K values (row r at rows + r·row_stride) -> one group (K/256 blocks).
+//  unpack: row r (0..15) of a group back to K/256 Q4_K blocks, byte-identical to the original.
+//  dequantize: row r of a group as K floats (what dequantize_row gives for the Q4_K row).
+Status repack_q4k_r16(const void* rows, int64_t row_stride, int64_t K, void* dst);
+Status unpack_row_q4k_r16(const void* group, int r, int64_t K, void* dst);
+Status dequantize_row_q4k_r16(const void* group, int r, float* dst, int64_t K);
+
 // n floats -> n values of type t. Supported: F32, F16, BF16, F8_E4M3, FP4_E2M1 (codes, no
 // scale), Q8_0, Q4_K, Q8_K, MXFP4. Others: Unsupported.
 Status quantize_row(DType t, const float* src, void* dst, int64_t n);

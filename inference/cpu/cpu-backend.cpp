@@ -142,6 +142,12 @@ Status CpuBackend::run(const OpCall& call, ExecContext& ctx) {
                       "convert the tensor to a supported type (f32, bf16, q8_0)");
 }
 
+bool cpu_prefers_q4k_r16() {
+    if (cpu_variant_score(CpuVariant::Avx512) == 0) return false;
+    const char* env = std::getenv("ATELIER_CPU_VARIANT");
+    return !env || !*env || std::string_view(env) == cpu_variant_name(CpuVariant::Avx512);
+}
+
 Result<std::unique_ptr<CpuBackend>> make_cpu_backend(CpuBackendOptions options) {
     if (options.force == CpuVariant::Invalid && options.read_env) {
         if (const char* env = std::getenv("ATELIER_CPU_VARIANT"); env && *env) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "inference/quant.h"
 #include "inference/tensor.h"
 
 namespace atelier::infer::cpu {
@@ -19,6 +20,15 @@ inline char* row_ptr(const Tensor& t, int64_t r) {
 }
 
 inline float* row_f32(const Tensor& t, int64_t r) { return reinterpret_cast<float*>(row_ptr(t, r)); }
+
+// Row n of a 2-D matmul weight as ne[0] floats: the row dequantised, or for Q4_K_R16 (rows
+// interleaved 16 at a time) the row read through its group.
+inline Status weight_row_f32(const Tensor& w, int64_t n, float* out) {
+    const char* base = static_cast<const char*>(w.data);
+    if (w.type == DType::Q4_K_R16)
+        return dequantize_row_q4k_r16(base + (n / 16) * 16 * w.nb[1], static_cast<int>(n % 16), out, w.ne[0]);
+    return dequantize_row(w.type, base + n * w.nb[1], out, w.ne[0]);
+}
 
 // Split [0, n) into `parts` nearly equal ranges; range p is [begin, end).
 struct Range {

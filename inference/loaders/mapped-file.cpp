@@ -152,4 +152,39 @@ void MappedFile::advise(MapAdvice advice, uint64_t offset, uint64_t length) cons
     ::madvise(const_cast<uint8_t*>(data_) + start, length, flag);  // a hint: failure changes nothing
 }
 
+void MappedFile::release(uint64_t offset, uint64_t length) const {
+    if (!data_ || offset >= size_) return;
+    if (length > size_ - offset) length = size_ - offset;
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    // only pages wholly inside the range: a neighbour's bytes on a shared page stay
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(data_) + offset + page - 1) / page * page;
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(data_) + offset + length) / page * page;
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+Result<std::unique_ptr<HugePageBuffer>> HugePageBuffer::allocate(uint64_t bytes, const std::string& what) {
+    std::unique_ptr<HugePageBuffer> b(new HugePageBuffer());
+    if (bytes == 0) return b;
+    const uint64_t len = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    void* region = ::mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED)
+        return make_error(ErrorCode::OutOfMemory,
+                          "cannot hold " + what + " (" + std::to_string(bytes >> 20) + " MiB) in memory: " + std::strerror(errno),
+                          "load the model mapped instead (--weights mapped), or close other programs");
+    b->region_ = region;
+    b->region_bytes_ = len + kHugePage;
+    b->data_ = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(region) + kHugePage - 1) & ~(kHugePage - 1));
+    b->size_ = bytes;
+    ::madvise(b->data_, len, MADV_HUGEPAGE);  // a hint, as for resident files
+    return b;
+}
+
+void HugePageBuffer::seal() {
+    if (data_) ::mprotect(data_, (size_ + kHugePage - 1) / kHugePage * kHugePage, PROT_READ);
+}
+
+HugePageBuffer::~HugePageBuffer() {
+    if (region_) ::munmap(region_, region_bytes_);
+}
+
 }  // namespace atelier::infer

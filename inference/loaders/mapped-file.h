@@ -66,6 +66,12 @@ public:
     const std::filesystem::path& path() const { return path_; }
     bool resident() const { return resident_; }
 
+    // For an owner that has copied [offset, offset+length) into a layout of its own and will never
+    // read these bytes again (nor let anyone else): the whole pages inside the range go back to
+    // the system, so a repacked copy does not double the memory. They read as zeros afterwards
+    // (resident) or come from the file again (mapped). Best effort, never fails.
+    void release(uint64_t offset, uint64_t length) const;
+
     // A hint to the kernel for [offset, offset+length) (clamped to the file); best effort, never
     // fails. Sequential/WillNeed help a first full read; Random suits routed experts. Does
     // nothing on a resident file (DontNeed would discard anonymous pages).
@@ -79,6 +85,29 @@ private:
     void* region_ = nullptr;  // what munmap releases (resident: the aligned region's allocation)
     uint64_t region_bytes_ = 0;
     bool resident_ = false;
+};
+
+// Anonymous memory for weights made at load (a repacked layout): 2 MiB-aligned and advised for
+// transparent huge pages like a resident file, writable until seal() makes it read-only, released
+// on destruction. Pages are committed as they are first written.
+class HugePageBuffer {
+public:
+    // OutOfMemory (naming `what`) when the address space cannot be had.
+    static Result<std::unique_ptr<HugePageBuffer>> allocate(uint64_t bytes, const std::string& what);
+    ~HugePageBuffer();
+    HugePageBuffer(const HugePageBuffer&) = delete;
+    HugePageBuffer& operator=(const HugePageBuffer&) = delete;
+
+    uint8_t* data() const { return data_; }
+    uint64_t size() const { return size_; }
+    void seal();  // read-only from now on
+
+private:
+    HugePageBuffer() = default;
+    uint8_t* data_ = nullptr;
+    uint64_t size_ = 0;
+    void* region_ = nullptr;
+    uint64_t region_bytes_ = 0;
 };
 
 }  // namespace atelier::infer

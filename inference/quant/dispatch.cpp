@@ -92,6 +92,9 @@ Status dequantize_row(DType t, const void* src, float* dst, int64_t n) {
         case DType::IQ2_XXS: detail::dequant_iq2_xxs(src, dst, nb); break;
         case DType::IQ3_XXS: detail::dequant_iq3_xxs(src, dst, nb); break;
         case DType::MXFP4: detail::dequant_mxfp4(src, dst, nb); break;
+        case DType::Q4_K_R16:
+            return make_error(ErrorCode::Unsupported, "dequantize_row: q4_K_r16 rows are interleaved 16 at a time",
+                              "read a row through its group (dequantize_row_q4k_r16)");
         case DType::Invalid:
         case DType::Count:
             return make_error(ErrorCode::InvalidArgument, "dequantize_row: invalid tensor type");

@@ -48,7 +48,9 @@ std::function<float(std::mt19937_64&)> uniform(float lo, float hi) {
     return [lo, hi](std::mt19937_64& r) { return std::uniform_real_distribution<float>(lo, hi)(r); };
 }
 
-bool is_int8_path(DType t) { return t == DType::Q8_0 || t == DType::Q4_K || t == DType::MXFP4 || t == DType::FP4_E2M1; }
+bool is_int8_path(DType t) {
+    return t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q4_K_R16 || t == DType::MXFP4 || t == DType::FP4_E2M1;
+}
 
 struct Budget {
     double nmse;
@@ -58,7 +60,7 @@ struct Budget {
 // form keeps int8 activations for Q8_0/Q4_K and rounds to bf16 otherwise. F8 at M < 16 on
 // AVX-512 with VBMI (block size 32 or a multiple of 64) rounds the activations to bf16.
 Budget matmul_budget(DType wt, int64_t M, int64_t scale_block) {
-    const bool int8 = (is_int8_path(wt) && M < 16) || (M >= 16 && (wt == DType::Q8_0 || wt == DType::Q4_K));
+    const bool int8 = (is_int8_path(wt) && M < 16) || (M >= 16 && (wt == DType::Q8_0 || wt == DType::Q4_K || wt == DType::Q4_K_R16));
     const bool bf16_gemm = M >= 16 && wt != DType::F32 && wt != DType::F16;
     const bool bf16_f8 = M < 16 && wt == DType::F8_E4M3 && (scale_block == 32 || scale_block % 64 == 0);
     return {int8 ? kInt8Act : (bf16_gemm || bf16_f8) ? kBf16Gemm : kF32,
@@ -162,6 +164,25 @@ void add_matmul_cases(std::vector<OpCase>& v) {
     for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::Q6_K, DType::IQ2_XXS, DType::IQ3_XXS})
         for (int64_t M : {1, 19}) add_matmul(v, t, 512, 37, M, true);
     add_matmul(v, DType::Q4_K, 512, 41, 2, true, DType::BF16);
+    // Q4_K_R16 (16 rows interleaved): the matvec by groups (an odd number of them, guided splits),
+    // the GEMM's direct packing (a 32-row panel with only its first group: N = 80), K chunks.
+    for (int64_t M : {1, 3, 19, 40}) add_matmul(v, DType::Q4_K_R16, 256 * 5, 80, M, false);
+    add_matmul(v, DType::Q4_K_R16, 256, 1008, 1, false);
+    add_matmul(v, DType::Q4_K_R16, 512, 48, 2, false, DType::BF16);
+    {  // a MoE-shaped group: items on one shared x, one with its own x and another K
+        OpCase c;
+        c.name = "matmul_group_q4_K_r16_K768_M1", c.types = "q4_K_r16 x f32";
+        const Budget b = matmul_budget(DType::Q4_K_R16, 1, 0);
+        c.max_nmse = b.nmse, c.why = b.why;
+        c.build = [](CaseEnv& e) {
+            const Tensor* shared = e.input(DType::F32, {768, 1});
+            e.group.clear();
+            for (int64_t n : {64, 32, 112}) e.group.push_back(matmul_args(e, DType::Q4_K_R16, 768, n, 1, {}, DType::F32, 0, shared));
+            e.group.push_back(matmul_args(e, DType::Q4_K_R16, 1024, 16, 1, {}, DType::F32, 0));
+            e.call = {Op::MatMulGroup, MatMulGroupArgs{.items = e.group}};
+        };
+        v.push_back(std::move(c));
+    }
     {  // Activations whose blocks of 32 span 2^0..2^-5 in size, one zero block and one zero
        // super-block: every power-of-two step of the AVX-512 Q4_K matvec's quantiser (e = 0..3,
        // clamped at 3) and its zero cases.

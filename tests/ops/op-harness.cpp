@@ -83,6 +83,15 @@ GuardedTensor& CaseEnv::alloc(DType type, std::initializer_list<int64_t> shape, 
 
 Tensor* CaseEnv::input(DType type, std::initializer_list<int64_t> shape, Layout layout,
                        std::function<float(std::mt19937_64&)> gen) {
+    if (type == DType::Q4_K_R16) {  // a Q4_K tensor's rows regrouped (contiguous, N % 16 == 0)
+        const Tensor& src = *input(DType::Q4_K, shape, {}, std::move(gen));
+        GuardedTensor& g = alloc(type, shape, {}, false);
+        for (int64_t n = 0; n < src.ne[1]; n += 16)
+            if (!repack_q4k_r16(static_cast<const char*>(src.data) + n * src.nb[1], src.nb[1], src.ne[0],
+                                static_cast<char*>(g.t.data) + n * g.t.nb[1]).ok())
+                std::abort();
+        return &g.t;
+    }
     GuardedTensor& g = alloc(type, shape, layout, false);
     Tensor& t = g.t;
     std::normal_distribution<float> normal(0.0f, 1.0f);

@@ -36,7 +36,8 @@ class CaseEnv {
 public:
     explicit CaseEnv(uint64_t seed) : rng(seed) {}
     // An input filled with gen() values (converted/quantised to type). Quant types that
-    // quantize_row cannot write get random blocks with sane fp16 scale fields.
+    // quantize_row cannot write get random blocks with sane fp16 scale fields. Q4_K_R16: a Q4_K
+    // input's rows regrouped (layout ignored: contiguous; shape[1] % 16 == 0).
     Tensor* input(DType type, std::initializer_list<int64_t> shape, Layout layout = {},
                   std::function<float(std::mt19937_64&)> gen = {});
     Tensor* ids(std::initializer_list<int64_t> shape, int32_t lo, int32_t hi, Layout layout = {});

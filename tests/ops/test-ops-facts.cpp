@@ -162,6 +162,24 @@ TEST(OpFacts, ValidationNamesTheOpAndOperand) {
     EXPECT_FALSE(s->run({Op::Silu, RmsNormArgs{.x = &ta, .y = &ty}}).ok());  // args of another op
 }
 
+// Q4_K_R16 rows exist only in groups of 16: a weight of another row count and a row table of
+// that type are refused before any kernel runs.
+TEST(OpFacts, Q4KR16NeedsWholeGroupsAndIsNoRowTable) {
+    std::vector<uint8_t> w(148 * 24, 0);
+    std::vector<float> x(256, 1.0f), y(24, 7.0f);
+    std::vector<int32_t> ids = {0};
+    Tensor tw = wrap(DType::Q4_K_R16, {256, 24}, w.data()), tx = wrap(DType::F32, {256, 1}, x.data());
+    Tensor ty = wrap(DType::F32, {24, 1}, y.data()), ti = wrap(DType::I32, {1}, ids.data()), tr = wrap(DType::F32, {256, 1}, x.data());
+    auto s = ref_session();
+    Status st = s->run({Op::MatMul, MatMulArgs{.w = &tw, .x = &tx, .y = &ty}});
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().detail.find("groups of 16"), std::string::npos) << st.error().detail;
+    for (float v : y) EXPECT_EQ(v, 7.0f);
+    st = s->run({Op::GetRows, GetRowsArgs{.table = &tw, .ids = &ti, .y = &tr}});
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().detail.find("row table"), std::string::npos) << st.error().detail;
+}
+
 TEST(OpFacts, DispatchPicksBestVariantAndHonoursForcing) {
     auto best = make_cpu_backend({.read_env = false});
     ASSERT_TRUE(best.ok());

@@ -99,11 +99,20 @@ struct Weight {
         std::normal_distribution<float> nd;
         std::vector<float> row(static_cast<size_t>(K));
         auto* p = static_cast<uint8_t*>(buf.data);
-        for (int64_t r = 0; r < std::min<int64_t>(64, N); ++r) {
+        for (int64_t r = 0; r < std::min<int64_t>(64, N) && t != DType::Q4_K_R16; ++r) {
             for (float& v : row) v = nd(rng);
             (void)quantize_row(t, row.data(), p + r * rb, K);
         }
-        for (int64_t r = 64; r < N; ++r) std::memcpy(p + r * rb, p + (r % 64) * rb, static_cast<size_t>(rb));
+        if (t == DType::Q4_K_R16) {  // Q4_K rows as the other types get, regrouped 16 at a time
+            const int64_t qb = dtype_row_bytes(DType::Q4_K, K).value();
+            std::vector<uint8_t> q(static_cast<size_t>(16 * qb));
+            for (int64_t r = 0; r < 16; ++r) {
+                for (float& v : row) v = nd(rng);
+                (void)quantize_row(DType::Q4_K, row.data(), q.data() + r * qb, K);
+            }
+            for (int64_t n = 0; n < N; n += 16) (void)repack_q4k_r16(q.data(), qb, K, p + n * rb);
+        }
+        for (int64_t r = 64; r < N && t != DType::Q4_K_R16; ++r) std::memcpy(p + r * rb, p + (r % 64) * rb, static_cast<size_t>(rb));
         if (t == DType::F8_E4M3) scale = Tensor::make(DType::F8_E8M0, {(K + 127) / 128, (N + 127) / 128}).value();
         if (t == DType::FP4_E2M1) scale = Tensor::make(DType::F8_E8M0, {K / 32, N}).value();
         if (scale.data) std::memset(scale.data, 126, static_cast<size_t>(scale.n_bytes()));
@@ -190,7 +199,8 @@ int main(int argc, char** argv) {
         if (only == "matmul") break;
         Tensor x1 = Tensor::make(DType::F32, {K, 1}).value(), y1 = Tensor::make(DType::F32, {N, 1}).value();
         for (int64_t k = 0; k < K; ++k) static_cast<float*>(x1.data)[k] = std::normal_distribution<float>()(rng);
-        for (DType t : {DType::Q4_K, DType::Q8_0, DType::MXFP4, DType::FP4_E2M1, DType::F8_E4M3, DType::BF16}) {
+        for (DType t : {DType::Q4_K, DType::Q4_K_R16, DType::Q8_0, DType::MXFP4, DType::FP4_E2M1, DType::F8_E4M3, DType::BF16}) {
+            if (t == DType::Q4_K_R16 && N % 16) continue;  // whole groups of 16 rows only
             std::vector<std::unique_ptr<Weight>> ws;
             for (int i = 0; i < 3; ++i) ws.push_back(std::make_unique<Weight>(t, K, N, rng));
             const double sec = time_matmul(s, ws, x1, y1, 30);
@@ -215,7 +225,7 @@ int main(int argc, char** argv) {
                     dtype_name(t), cpu_variant_name(cpu->variant_for(Op::MatMul, {t, DType::F32, DType::F32})), (long long)K,
                     (long long)Nm, (long long)M, sec * 1e3, flops / sec / 1e9, peak_gflops, 100 * flops / sec / 1e9 / peak_gflops);
     }
-    for (DType t : {DType::Q4_K, DType::Q8_0, DType::MXFP4, DType::FP4_E2M1, DType::F8_E4M3, DType::BF16}) {
+    for (DType t : {DType::Q4_K, DType::Q4_K_R16, DType::Q8_0, DType::MXFP4, DType::FP4_E2M1, DType::F8_E4M3, DType::BF16}) {
         if (only == "matvec") break;
         const int64_t Me = 192, Ne = 2048;
         Tensor xe = Tensor::make(DType::F32, {K, Me}).value(), ye = Tensor::make(DType::F32, {Ne, Me}).value();

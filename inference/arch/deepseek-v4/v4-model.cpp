@@ -7,6 +7,8 @@
 // released numerics use the fast kernels and the reference's FP8/bf16 steps.
 // Thread-safety: the CausalLm is immutable and shared; eval() uses one LmState at a time.
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 
 #include "inference/arch/deepseek-v4/v4.h"
 #include "inference/cpu/cpu-backend.h"
@@ -61,6 +63,7 @@ public:
             info_.cache_bytes_fixed += LayerCache::bytes_fixed(cfg_, r);
         }
         info_.active_weight_bytes_per_token = active_bytes(cfg_, w_);
+        info_.repacked_weight_bytes = w_.repacked_bytes;
     }
 
     const LmInfo& info() const override { return info_; }
@@ -226,7 +229,11 @@ Result<std::shared_ptr<const CausalLm>> make_causal_lm(std::shared_ptr<const Mod
     if (options.numerics != Numerics::Released && options.numerics != Numerics::Exact)
         return make_error(ErrorCode::InvalidArgument, "load_causal_lm: numerics not set", "use released or exact");
     ATELIER_TRY_ASSIGN(Config cfg, load_config(*model));
-    ATELIER_TRY_ASSIGN(Weights w, bind_weights(*model, cfg));
+    // Q4_K_R16 serves decode ~1.5x faster per weight byte on AVX-512 (docs/PERFORMANCE.md);
+    // ATELIER_REPACK=0 keeps the file layout (for comparisons).
+    const char* env = std::getenv("ATELIER_REPACK");
+    const bool repack = options.numerics == Numerics::Released && cpu_prefers_q4k_r16() && !(env && std::string_view(env) == "0");
+    ATELIER_TRY_ASSIGN(Weights w, bind_weights(*model, cfg, {.repack_q4k = repack}));
     return std::shared_ptr<const CausalLm>(std::make_shared<V4Lm>(std::move(model), std::move(cfg), std::move(w), options.numerics));
 }
 

@@ -159,11 +159,22 @@ struct Weights {
     std::vector<Layer> layers;
     // Owned tensors made at bind time (e.g. views, converted copies); keeps the pointers above valid.
     std::vector<std::unique_ptr<Tensor>> owned;
+    // The memory of repacked weights (BindOptions::repack_q4k) and its total.
+    std::vector<std::unique_ptr<HugePageBuffer>> buffers;
+    uint64_t repacked_bytes = 0;
+};
+
+struct BindOptions {
+    // Regroup resident Q4_K matmul weights (N % 16 == 0) as Q4_K_R16 (dtype.h), the layout of
+    // the AVX-512 matvec, and release their file bytes (the Model is marked: a later bind fails).
+    // The embedding stays Q4_K (a row table). For released numerics on a CPU that prefers it.
+    bool repack_q4k = false;
 };
 
 // Binds every tensor by its official HF name (or GGUF deepseek4 name) and checks each shape
-// against cfg. Errors: ModelFormat naming the tensor and the expected shape/type.
-Result<Weights> bind_weights(const Model& model, const Config& cfg);
+// against cfg. Errors: ModelFormat naming the tensor and the expected shape/type;
+// InvalidArgument when an earlier bind released the model's repacked bytes.
+Result<Weights> bind_weights(const Model& model, const Config& cfg, const BindOptions& options = {});
 
 // Reusable scratch buffers for the forward functions: a slot grows to the largest size asked
 // and never shrinks, so decode allocates nothing after the first token. A span stays valid until

@@ -2,11 +2,14 @@
 // looked up by its canonical HF name (weight-names.h), its shape and type checked against the
 // config, and wrapped as a Linear (with its UE8M0 block scales) or a plain tensor. FP4 experts
 // stored as packed I8/U8 get a re-typed view; GGUF stacked experts are sliced into per-expert
-// views; nothing is copied except small vectors converted to f32 (sinks, mHC, gate bias) and
-// I64 tid2eid tables narrowed to I32. MTP and unknown tensors are tolerated and left unbound.
+// views; nothing is copied except small vectors converted to f32 (sinks, mHC, gate bias), I64
+// tid2eid tables narrowed to I32, and (BindOptions::repack_q4k) resident Q4_K matmul weights
+// regrouped as Q4_K_R16 for the AVX-512 matvec, whose file bytes are then released. MTP and unknown tensors are tolerated and left unbound.
 // Thread-safety: runs once at load; the result is immutable.
 #include <algorithm>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "inference/arch/deepseek-v4/v4.h"
 #include "inference/arch/deepseek-v4/weight-names.h"
@@ -37,8 +40,8 @@ bool shape_is(const Tensor& t, std::initializer_list<int64_t> ne) {
 
 class Binder {
 public:
-    Binder(const Model& m, const TensorIndex& idx, const Config& cfg, Weights& w)
-        : m_(m), idx_(idx), cfg_(cfg), w_(w) {}
+    Binder(const Model& m, const TensorIndex& idx, const Config& cfg, Weights& w, const BindOptions& o)
+        : m_(m), idx_(idx), cfg_(cfg), w_(w), opts_(o) {}
 
     Error error(const std::string& canonical, const std::string& what, const std::string& hint) const {
         const std::string file = m_.files().empty() ? "model" : m_.files().front().filename().string();
@@ -79,18 +82,71 @@ public:
     }
 
     // W·x with W [in, out] (engine order): base + ".weight" (+ ".scale" for FP8/FP4 storage).
-    Result<Linear> linear(const std::string& base, int64_t in, int64_t out, bool act_fp8, bool out_bf16) {
+    // may_repack: whether the weight is only ever read whole or in row views at multiples of 16.
+    Result<Linear> linear(const std::string& base, int64_t in, int64_t out, bool act_fp8, bool out_bf16, bool may_repack = true) {
         const std::string wname = base + ".weight";
         const Tensor* t = idx_.find(wname);
         if (!t)
             return error(wname, "is missing (expected shape " + idx_.file_shape({in, out}) + ")",
                          "the checkpoint is incomplete or not a DeepSeek V4 model of this config");
-        return linear_from(wname, *t, base + ".scale", in, out, act_fp8, out_bf16);
+        ATELIER_TRY_ASSIGN(Linear l, linear_from(wname, *t, base + ".scale", in, out, act_fp8, out_bf16));
+        if (may_repack) {
+            ATELIER_TRY_ASSIGN(const Tensor* r, repacked(*l.w));
+            if (r) l.w = r;
+        }
+        return l;
+    }
+
+    // BindOptions::repack_q4k: a resident Q4_K matmul weight with whole groups of 16 rows,
+    // regrouped as Q4_K_R16 into huge-page buffers of the Weights, its file bytes released
+    // (Model::release_resident). nullptr when the weight does not qualify (kept as it is).
+    Result<const Tensor*> repacked(const Tensor& t) {
+        if (!opts_.repack_q4k || t.type != DType::Q4_K || !t.is_contiguous() || t.ne[1] % 16 != 0 || t.ne[3] != 1 ||
+            !m_.is_resident(t))
+            return static_cast<const Tensor*>(nullptr);
+        const int64_t K = t.ne[0], rows = t.n_rows();
+        ATELIER_TRY_ASSIGN(const int64_t rb, dtype_row_bytes(DType::Q4_K_R16, K));
+        const uint64_t bytes = static_cast<uint64_t>(rows * rb);
+        ATELIER_TRY_ASSIGN(uint8_t* dst, alloc(bytes, t.name));
+        // In chunks of ~64 MiB, each split across the cores (most of the time is the kernel zeroing
+        // the fresh pages as they are first written, which runs on the writing core) and its file
+        // bytes released at once, so a 1 GB stacked-expert tensor never exists twice.
+        const int64_t groups = rows / 16, chunk = std::max<int64_t>(1, (64 << 20) / (16 * t.nb[1]));
+        const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+        for (int64_t c0 = 0; c0 < groups; c0 += chunk) {
+            const int64_t n = std::min(chunk, groups - c0), parts = std::clamp<int64_t>(n / 256, 1, cores);
+            std::vector<Status> st(static_cast<size_t>(parts));
+            auto work = [&](int64_t p) {
+                for (int64_t g = c0 + n * p / parts; g < c0 + n * (p + 1) / parts && st[static_cast<size_t>(p)].ok(); ++g)
+                    st[static_cast<size_t>(p)] =
+                        repack_q4k_r16(static_cast<const char*>(t.data) + 16 * g * t.nb[1], t.nb[1], K, dst + 16 * g * rb);
+            };
+            std::vector<std::thread> pool;
+            for (int64_t p = 1; p < parts; ++p) pool.emplace_back(work, p);
+            work(0);
+            for (auto& th : pool) th.join();
+            for (Status& x : st) ATELIER_TRY(std::move(x));
+            Tensor done = t;  // rows 16·c0 .. 16·(c0+n) of all rows (experts are consecutive)
+            done.data = static_cast<char*>(t.data) + 16 * c0 * t.nb[1];
+            done.ne = {K, 16 * n, 1, 1};
+            m_.release_resident(done);
+        }
+        ATELIER_TRY_ASSIGN(Tensor r, Tensor::wrap(DType::Q4_K_R16, {K, t.ne[1], t.ne[2]}, dst, {}, t.name));
+        r.n_dims = t.n_dims;
+        w_.repacked_bytes += bytes;
+        return own(std::move(r));
+    }
+
+    // Seals the repack buffers (read-only, as the file bytes were).
+    void seal() {
+        for (auto& b : w_.buffers) b->seal();
     }
 
     // GGUF stacked experts: per-expert views of "layers.L.ffn.experts.wN.stacked" [in, out, E].
     Result<std::vector<Linear>> stacked(const std::string& canonical, int64_t in, int64_t out, int64_t n) {
         ATELIER_TRY_ASSIGN(const Tensor* t, get(canonical, {in, out, n}, &matmul_weight_type, "a matmul weight type"));
+        ATELIER_TRY_ASSIGN(const Tensor* r, repacked(*t));  // whole experts: out % 16 == 0
+        if (r) t = r;
         std::vector<Linear> v(static_cast<size_t>(n));
         for (int64_t e = 0; e < n; ++e) {
             Tensor view = *t;
@@ -166,10 +222,27 @@ private:
         return l;
     }
 
+    // Bump allocation (64-byte aligned) from 256 MiB huge-page buffers; untouched pages of the
+    // last buffer are never committed.
+    Result<uint8_t*> alloc(uint64_t bytes, const std::string& what) {
+        constexpr uint64_t kChunk = 256ull << 20;
+        bytes = (bytes + 63) / 64 * 64;
+        if (w_.buffers.empty() || used_ + bytes > w_.buffers.back()->size()) {
+            ATELIER_TRY_ASSIGN(auto b, HugePageBuffer::allocate(std::max(bytes, kChunk), "the repacked weight " + what));
+            w_.buffers.push_back(std::move(b));
+            used_ = 0;
+        }
+        uint8_t* p = w_.buffers.back()->data() + used_;
+        used_ += bytes;
+        return p;
+    }
+
     const Model& m_;
     const TensorIndex& idx_;
     const Config& cfg_;
     Weights& w_;
+    BindOptions opts_;
+    uint64_t used_ = 0;
 };
 
 Status bind_mhc(Binder& b, const std::string& prefix, Mhc& h) {
@@ -199,7 +272,8 @@ Status bind_attention(Binder& b, const std::string& p, int64_t ratio, Attention&
     ATELIER_TRY_ASSIGN(a.wq_b, b.linear(p + ".wq_b", c.q_lora_rank, hd, true, true));
     ATELIER_TRY_ASSIGN(a.wkv, b.linear(p + ".wkv", c.dim, c.head_dim, true, true));
     // wo_a: the reference converts it to bf16 at load, so its activations are never quantised.
-    ATELIER_TRY_ASSIGN(a.wo_a, b.linear(p + ".wo_a", hd / c.o_groups, go, false, true));
+    // (repacked only when its o_groups row views start at multiples of 16)
+    ATELIER_TRY_ASSIGN(a.wo_a, b.linear(p + ".wo_a", hd / c.o_groups, go, false, true, c.o_lora_rank % 16 == 0));
     ATELIER_TRY_ASSIGN(a.wo_b, b.linear(p + ".wo_b", go, c.dim, true, true));
     ATELIER_TRY_ASSIGN(a.q_norm, b.get_norm(p + ".q_norm.weight", c.q_lora_rank));
     ATELIER_TRY_ASSIGN(a.kv_norm, b.get_norm(p + ".kv_norm.weight", c.head_dim));
@@ -284,13 +358,21 @@ Status bind_moe(Binder& b, const std::string& p, int layer, Moe& m) {
 
 }  // namespace
 
-Result<Weights> bind_weights(const Model& model, const Config& cfg) {
+Result<Weights> bind_weights(const Model& model, const Config& cfg, const BindOptions& options) {
+    if (model.weights_released())
+        return make_error(ErrorCode::InvalidArgument,
+                          "this model's Q4_K weights were repacked by an earlier load and their file bytes released",
+                          "load the model file again");
     ATELIER_TRY_ASSIGN(TensorIndex idx, TensorIndex::build(model));
     Weights w;
-    Binder b(model, idx, cfg, w);
+    Binder b(model, idx, cfg, w, options);
     const int64_t hc = cfg.hc_mult;
     ATELIER_TRY_ASSIGN(w.embed, b.get("embed.weight", {cfg.dim, cfg.vocab_size}, &matmul_weight_type, "a float or quantised type"));
     ATELIER_TRY_ASSIGN(w.head, b.get("head.weight", {cfg.dim, cfg.vocab_size}, &matmul_weight_type, "a matmul weight type"));
+    {
+        ATELIER_TRY_ASSIGN(const Tensor* r, b.repacked(*w.head));
+        if (r) w.head = r;
+    }
     ATELIER_TRY_ASSIGN(w.norm, b.get_norm("norm.weight", cfg.dim));
     ATELIER_TRY_ASSIGN(w.hc_head_fn, b.get_f32("hc_head_fn", {hc * cfg.dim, hc}));
     ATELIER_TRY_ASSIGN(w.hc_head_base, b.get_f32("hc_head_base", {hc}));
@@ -306,6 +388,7 @@ Result<Weights> bind_weights(const Model& model, const Config& cfg) {
         ATELIER_TRY(bind_attention(b, p + ".attn", cfg.compress_ratios[static_cast<size_t>(i)], l.attn));
         ATELIER_TRY(bind_moe(b, p + ".ffn", static_cast<int>(i), l.moe));
     }
+    b.seal();
     return w;
 }
 

@@ -1,4 +1,5 @@
-// Reference MatMul (the spec): each W row is dequantised with dequantize_row (plus DeepSeek's
+// Reference MatMul (the spec): each W row is dequantised with dequantize_row (Q4_K_R16 through its
+// group of 16 rows; plus DeepSeek's
 // UE8M0 block scales for F8_E4M3 / FP4_E2M1), then dotted with each f32 column of x in double.
 // Rows of W are split across the pool; each task owns one K-float buffer from scratch.
 #include <algorithm>
@@ -16,7 +17,7 @@ namespace {
 Status dequant_w_row(const MatMulArgs& a, int64_t n, float* out) {
     const Tensor& w = *a.w;
     const int64_t K = w.ne[0];
-    ATELIER_TRY(dequantize_row(w.type, static_cast<const char*>(w.data) + n * w.nb[1], out, K));
+    ATELIER_TRY(weight_row_f32(w, n, out));
     if (w.type == DType::F8_E4M3 || w.type == DType::FP4_E2M1) {
         const auto* srow = reinterpret_cast<const uint8_t*>(static_cast<const char*>(a.w_scale->data) +
                                                             (n / a.scale_block_n) * a.w_scale->nb[1]);

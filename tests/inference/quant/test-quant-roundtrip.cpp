@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "inference/quant.h"
@@ -131,6 +132,41 @@ TEST(QuantQuality, Mxfp4ChoosesTheBetterExponent) {
     const double ours = rel_rmse(x, round_trip(DType::MXFP4, x)), base = rel_rmse(x, ocp);
     std::printf("[measured] mxfp4 %.5f vs OCP floor exponent %.5f\n", ours, base);
     EXPECT_LE(ours, base);
+}
+
+}  // namespace
+}  // namespace atelier::infer
+
+namespace atelier::infer {
+namespace {
+
+// Q4_K_R16 regroups 16 Q4_K rows without changing a bit: every row unpacks to the same bytes
+// and dequantises to the same floats as the Q4_K row it came from (including scales and mins
+// above 15, whose top bits are packed apart in Q4_K).
+TEST(Q4KR16, RepackIsLosslessAndRowsDequantiseAsQ4K) {
+    constexpr int64_t K = 256 * 3, kRowBytes = 144 * 3;
+    std::vector<uint8_t> rows(16 * kRowBytes);
+    for (int r = 0; r < 16; ++r) {
+        auto x = test::normal_data(K, 100 + r);
+        for (int64_t i = 0; i < K; ++i) x[i] *= 1.0f + static_cast<float>(i % 97) / 10.0f;  // spread the sub-block scales
+        ASSERT_TRUE(quantize_row(DType::Q4_K, x.data(), rows.data() + r * kRowBytes, K).ok());
+    }
+    std::vector<uint8_t> group(16 * 148 * 3);
+    ASSERT_TRUE(repack_q4k_r16(rows.data(), kRowBytes, K, group.data()).ok());
+    for (int r = 0; r < 16; ++r) {
+        std::vector<uint8_t> back(kRowBytes);
+        ASSERT_TRUE(unpack_row_q4k_r16(group.data(), r, K, back.data()).ok());
+        EXPECT_EQ(0, std::memcmp(back.data(), rows.data() + r * kRowBytes, kRowBytes)) << "row " << r;
+        std::vector<float> a(K), b(K);
+        ASSERT_TRUE(dequantize_row(DType::Q4_K, rows.data() + r * kRowBytes, a.data(), K).ok());
+        ASSERT_TRUE(dequantize_row_q4k_r16(group.data(), r, b.data(), K).ok());
+        EXPECT_EQ(a, b) << "row " << r;
+    }
+    // A row of a group is not a row of bytes: dequantize_row refuses the type, bad sizes fail.
+    std::vector<float> out(K);
+    EXPECT_EQ(dequantize_row(DType::Q4_K_R16, group.data(), out.data(), K).error().code, ErrorCode::Unsupported);
+    EXPECT_FALSE(repack_q4k_r16(rows.data(), kRowBytes, 100, group.data()).ok());
+    EXPECT_FALSE(unpack_row_q4k_r16(group.data(), 16, K, out.data()).ok());
 }
 
 }  // namespace
