@@ -4,7 +4,8 @@
 // stored as packed I8/U8 get a re-typed view; GGUF stacked experts are sliced into per-expert
 // views; nothing is copied except small vectors converted to f32 (sinks, mHC, gate bias), I64
 // tid2eid tables narrowed to I32, and (BindOptions::repack_q4k) resident Q4_K matmul weights
-// regrouped as Q4_K_R16 for the AVX-512 matvec, whose file bytes are then released. MTP and unknown tensors are tolerated and left unbound.
+// regrouped as Q4_K_R16 for the AVX-512 matvec, whose file bytes are then released. MTP and
+// unknown tensors are tolerated and left unbound.
 // Thread-safety: runs once at load; the result is immutable.
 #include <algorithm>
 #include <string>
