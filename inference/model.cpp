@@ -314,24 +314,24 @@ uint64_t Model::resident_bytes() const {
 }
 
 namespace {
-const MappedFile* file_holding(const std::vector<std::shared_ptr<const MappedFile>>& files, const Tensor& t) {
-    const auto* p = static_cast<const uint8_t*>(t.data);
+const MappedFile* file_holding(const std::vector<std::shared_ptr<const MappedFile>>& files, const void* data, uint64_t bytes) {
+    const auto* p = static_cast<const uint8_t*>(data);
     for (const auto& f : files)
-        if (f->data() && p >= f->data() && p + t.n_bytes() <= f->data() + f->size()) return f.get();
+        if (f->data() && p >= f->data() && p + bytes <= f->data() + f->size()) return f.get();
     return nullptr;
 }
 }  // namespace
 
 bool Model::is_resident(const Tensor& t) const {
-    const MappedFile* f = file_holding(mappings_, t);
+    const MappedFile* f = file_holding(mappings_, t.data, static_cast<uint64_t>(t.n_bytes()));
     return f && f->resident();
 }
 
-void Model::release_resident(const Tensor& t) const {
-    const MappedFile* f = file_holding(mappings_, t);
+void Model::release_resident(const void* data, uint64_t bytes) const {
+    const MappedFile* f = file_holding(mappings_, data, bytes);
     if (!f || !f->resident()) return;
     released_.store(true, std::memory_order_release);
-    f->release(static_cast<uint64_t>(static_cast<const uint8_t*>(t.data) - f->data()), static_cast<uint64_t>(t.n_bytes()));
+    f->release(static_cast<uint64_t>(static_cast<const uint8_t*>(data) - f->data()), bytes);
 }
 
 uint64_t Model::total_bytes() const {

@@ -77,11 +77,12 @@ public:
 
     // Whether a tensor's bytes lie in a file read into RAM.
     bool is_resident(const Tensor& t) const;
-    // For an architecture that has copied a resident tensor into a layout of its own (a repacked
-    // matmul weight): the whole pages inside the tensor's bytes go back to the system, so the
-    // copy does not double the memory, and the model is marked: the tensor reads as zeros from
-    // now on, and a later binding must check weights_released() and refuse (load the file again).
-    void release_resident(const Tensor& t) const;
+    // For an architecture that has copied bytes of a resident tensor into a layout of its own (a
+    // repacked matmul weight): the whole pages inside [data, data + bytes) go back to the system,
+    // so the copy does not double the memory, and the model is marked: those bytes read as zeros
+    // from now on, and a later binding must check weights_released() and refuse (load the file
+    // again). Does nothing for bytes that are not in a resident file.
+    void release_resident(const void* data, uint64_t bytes) const;
     bool weights_released() const { return released_.load(std::memory_order_acquire); }
 
 private:

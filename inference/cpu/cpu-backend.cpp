@@ -143,9 +143,8 @@ Status CpuBackend::run(const OpCall& call, ExecContext& ctx) {
 }
 
 bool cpu_prefers_q4k_r16() {
-    if (cpu_variant_score(CpuVariant::Avx512) == 0) return false;
-    const char* env = std::getenv("ATELIER_CPU_VARIANT");
-    return !env || !*env || std::string_view(env) == cpu_variant_name(CpuVariant::Avx512);
+    auto b = make_cpu_backend({.read_env = true});
+    return b.ok() && (*b)->variant_for(Op::MatMul, {DType::Q4_K_R16, DType::F32, DType::F32}) == CpuVariant::Avx512;
 }
 
 Result<std::unique_ptr<CpuBackend>> make_cpu_backend(CpuBackendOptions options) {

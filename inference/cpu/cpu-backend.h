@@ -26,8 +26,8 @@ const char* cpu_variant_name(CpuVariant v);
 std::optional<CpuVariant> cpu_variant_from_name(std::string_view name);
 // 0 when this CPU cannot run the variant; otherwise higher is preferred.
 int cpu_variant_score(CpuVariant v);
-// Whether a default CPU backend runs Q4_K_R16 weights on its fast kernels (the AVX-512 variant
-// can run here and ATELIER_CPU_VARIANT does not force another), so repacking Q4_K pays.
+// Whether a default CPU backend (environment read) dispatches Q4_K_R16 matmuls to its AVX-512
+// kernels, the ones the layout is for, so repacking Q4_K pays.
 bool cpu_prefers_q4k_r16();
 
 struct CpuBackendOptions {

@@ -94,19 +94,9 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::filesystem
         return std::shared_ptr<const MappedFile>(std::move(f));
     }
 
-    // Resident: an anonymous region one huge page larger than needed, so a 2 MiB-aligned start
-    // fits inside it. MAP_NORESERVE is not used: the memory is committed as it is read.
-    const uint64_t len = (f->size_ + kHugePage - 1) / kHugePage * kHugePage;
-    void* region = ::mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (region == MAP_FAILED)
-        return make_error(ErrorCode::OutOfMemory,
-                          "cannot hold " + path.string() + " (" + std::to_string(f->size_ >> 20) + " MiB) in memory: " +
-                              std::strerror(errno),
-                          "load it mapped instead (--weights mapped), or close other programs");
-    f->region_ = region;  // from here the destructor releases it, on every return below
-    f->region_bytes_ = len + kHugePage;
-    uint8_t* base = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(region) + kHugePage - 1) & ~(kHugePage - 1));
-    ::madvise(base, len, MADV_HUGEPAGE);  // a hint: without it the copy still works, in 4 KiB pages
+    // Resident: read into a huge-page buffer (committed as it is read; MAP_NORESERVE is not used).
+    ATELIER_TRY_ASSIGN(f->resident_buf_, HugePageBuffer::allocate(f->size_, path.string()));
+    uint8_t* base = f->resident_buf_->data();  // from here the destructor releases it, on every return below
     for (uint64_t done = 0; done < f->size_;) {
         if (options.stop.stop_requested())
             return make_error(ErrorCode::Cancelled, "loading " + path.string() + " was cancelled");
@@ -124,7 +114,7 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::filesystem
         done += static_cast<uint64_t>(got);
         if (options.progress) options.progress(done, f->size_);
     }
-    ::mprotect(base, len, PROT_READ);  // as the mapping: a stray write faults instead of corrupting weights
+    f->resident_buf_->seal();  // as the mapping: a stray write faults instead of corrupting weights
     f->data_ = base;
     f->resident_ = true;
     return std::shared_ptr<const MappedFile>(std::move(f));
@@ -170,12 +160,12 @@ Result<std::unique_ptr<HugePageBuffer>> HugePageBuffer::allocate(uint64_t bytes,
     if (region == MAP_FAILED)
         return make_error(ErrorCode::OutOfMemory,
                           "cannot hold " + what + " (" + std::to_string(bytes >> 20) + " MiB) in memory: " + std::strerror(errno),
-                          "load the model mapped instead (--weights mapped), or close other programs");
+                          "load it mapped instead (--weights mapped), or close other programs");
     b->region_ = region;
     b->region_bytes_ = len + kHugePage;
     b->data_ = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(region) + kHugePage - 1) & ~(kHugePage - 1));
     b->size_ = bytes;
-    ::madvise(b->data_, len, MADV_HUGEPAGE);  // a hint, as for resident files
+    ::madvise(b->data_, len, MADV_HUGEPAGE);  // a hint: without it the memory still works, in 4 KiB pages
     return b;
 }
 

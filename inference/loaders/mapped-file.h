@@ -49,6 +49,29 @@ struct OpenFileOptions {
     std::function<void(uint64_t done, uint64_t total)> progress{};  // resident reads, by bytes
 };
 
+// Anonymous memory 2 MiB-aligned and advised for transparent huge pages: what a resident file is
+// read into, and what weights made at load (a repacked layout) live in. Writable until seal()
+// makes it read-only; released on destruction. Pages are committed as they are first written.
+class HugePageBuffer {
+public:
+    // OutOfMemory (naming `what`) when the address space cannot be had.
+    static Result<std::unique_ptr<HugePageBuffer>> allocate(uint64_t bytes, const std::string& what);
+    ~HugePageBuffer();
+    HugePageBuffer(const HugePageBuffer&) = delete;
+    HugePageBuffer& operator=(const HugePageBuffer&) = delete;
+
+    uint8_t* data() const { return data_; }
+    uint64_t size() const { return size_; }
+    void seal();  // read-only from now on
+
+private:
+    HugePageBuffer() = default;
+    uint8_t* data_ = nullptr;
+    uint64_t size_ = 0;
+    void* region_ = nullptr;
+    uint64_t region_bytes_ = 0;
+};
+
 class MappedFile {
 public:
     // Opens `path` and maps it (or reads it into RAM). Errors name the file: NotFound,
@@ -82,32 +105,9 @@ private:
     std::filesystem::path path_;
     const uint8_t* data_ = nullptr;
     uint64_t size_ = 0;
-    void* region_ = nullptr;  // what munmap releases (resident: the aligned region's allocation)
+    void* region_ = nullptr;  // the mapping munmap releases (mapped files)
     uint64_t region_bytes_ = 0;
+    std::unique_ptr<HugePageBuffer> resident_buf_;  // the bytes of a resident file
     bool resident_ = false;
 };
-
-// Anonymous memory for weights made at load (a repacked layout): 2 MiB-aligned and advised for
-// transparent huge pages like a resident file, writable until seal() makes it read-only, released
-// on destruction. Pages are committed as they are first written.
-class HugePageBuffer {
-public:
-    // OutOfMemory (naming `what`) when the address space cannot be had.
-    static Result<std::unique_ptr<HugePageBuffer>> allocate(uint64_t bytes, const std::string& what);
-    ~HugePageBuffer();
-    HugePageBuffer(const HugePageBuffer&) = delete;
-    HugePageBuffer& operator=(const HugePageBuffer&) = delete;
-
-    uint8_t* data() const { return data_; }
-    uint64_t size() const { return size_; }
-    void seal();  // read-only from now on
-
-private:
-    HugePageBuffer() = default;
-    uint8_t* data_ = nullptr;
-    uint64_t size_ = 0;
-    void* region_ = nullptr;
-    uint64_t region_bytes_ = 0;
-};
-
 }  // namespace atelier::infer

@@ -127,10 +127,8 @@ public:
             work(0);
             for (auto& th : pool) th.join();
             for (Status& x : st) ATELIER_TRY(std::move(x));
-            Tensor done = t;  // rows 16·c0 .. 16·(c0+n) of all rows (experts are consecutive)
-            done.data = static_cast<char*>(t.data) + 16 * c0 * t.nb[1];
-            done.ne = {K, 16 * n, 1, 1};
-            m_.release_resident(done);
+            // rows 16·c0 .. 16·(c0+n) of all rows (experts are consecutive)
+            m_.release_resident(static_cast<const char*>(t.data) + 16 * c0 * t.nb[1], static_cast<uint64_t>(16 * n * t.nb[1]));
         }
         ATELIER_TRY_ASSIGN(Tensor r, Tensor::wrap(DType::Q4_K_R16, {K, t.ne[1], t.ne[2]}, dst, {}, t.name));
         r.n_dims = t.n_dims;
