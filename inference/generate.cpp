@@ -19,18 +19,25 @@ bool better(const std::pair<float, int32_t>& a, const std::pair<float, int32_t>&
     return a.first > b.first || (a.first == b.first && a.second < b.second);
 }
 
-// The lowest id with the largest value; NaN counts as -inf.
+// The lowest id with the largest value; NaN counts as -inf. Two passes: the maximum over 16
+// independent lanes (a comparison with NaN is false, so NaN never wins; the compiler makes this
+// vector max instructions), then the first id holding it. One scalar pass with a compare-and-move
+// chain took ~0.2 ms for a 129K vocabulary, ~1 % of a decode step.
 int32_t argmax_lowest(std::span<const float> logits) {
-    int32_t best = 0;
+    constexpr size_t kLanes = 16;
+    float lane[kLanes];
+    std::fill_n(lane, kLanes, kNegInf);
+    const size_t n = logits.size(), body = n - n % kLanes;
+    const float* x = logits.data();
+    for (size_t i = 0; i < body; i += kLanes)
+        for (size_t l = 0; l < kLanes; ++l) lane[l] = x[i + l] > lane[l] ? x[i + l] : lane[l];
     float best_v = kNegInf;
-    for (size_t i = 0; i < logits.size(); ++i) {
-        const float v = std::isnan(logits[i]) ? kNegInf : logits[i];
-        if (v > best_v) {
-            best_v = v;
-            best = static_cast<int32_t>(i);
-        }
-    }
-    return best;
+    for (size_t l = 0; l < kLanes; ++l) best_v = lane[l] > best_v ? lane[l] : best_v;
+    for (size_t i = body; i < n; ++i) best_v = x[i] > best_v ? x[i] : best_v;
+    if (best_v == kNegInf) return 0;  // all -inf or NaN: id 0, as the first value would be kept
+    for (size_t i = 0; i < n; ++i)
+        if (x[i] == best_v) return static_cast<int32_t>(i);
+    return 0;
 }
 
 // Uniform in [0, 1) from the top 53 bits: the same on every standard library (the

@@ -32,6 +32,7 @@
 #include "bench-stream.h"
 #include "bench-util.h"
 #include "core/thread-pool.h"
+#include "inference/generate.h"
 #include "inference/lm.h"
 #include "inference/model.h"
 
@@ -127,12 +128,13 @@ double run_decode(const CausalLm& lm, const Options& o, int64_t ctx) {
     if (!st) return std::fprintf(stderr, "%s\n", st.error().message().c_str()), -1;
     std::vector<float> logits(static_cast<size_t>(lm.info().vocab_size));
     if (feed(lm, **st, make_tokens(std::max<int64_t>(ctx, 1), lm.info().vocab_size, 2), logits, o.chunk) < 0) return -1;
-    int32_t tok = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    Sampler greedy({.temperature = 0.0f});  // the product's greedy path, as generate runs it
+    int32_t tok = greedy.sample(logits);
     const double t0 = now_s();
     for (int i = 0; i < o.n_decode; ++i) {
         const Status s = lm.eval(**st, std::span<const int32_t>(&tok, 1), logits);
         if (!s) return std::fprintf(stderr, "%s\n", s.error().message().c_str()), -1;
-        tok = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        tok = greedy.sample(logits);
     }
     return o.n_decode / (now_s() - t0);
 }

@@ -92,19 +92,26 @@ bool print_context_rows(const whisper::WhisperModel& m, const std::vector<float>
 // Live captions on a recording fed as a microphone would be, against the real clock: a step sees
 // the audio recorded by the time it starts, and the clock advances by the step's measured time.
 // A truth word counts as shown at the first step whose final + partial text holds it (word
-// alignment); its latency is that moment minus the word's end in the truth.
+// alignment); its latency is that moment minus the word's end in the truth. The text is aligned
+// against the truth words whose audio has begun by then: against the whole truth, a last word
+// such as "the" could align with any later "the" (every truth word after it a deletion at equal
+// cost) and count as shown only once its neighbours anchor it.
 int run_live(const whisper::WhisperModel& m, const std::vector<float>& pcm, const char* truth_path, int threads,
              int argc, char** argv) {
     std::ifstream in(truth_path);
     const nlohmann::json truth = nlohmann::json::parse(in, nullptr, false);
     if (truth.is_discarded()) return std::fprintf(stderr, "%s: not JSON\n", truth_path), 1;
     std::vector<std::string> ref;
-    std::vector<int64_t> ref_end;
+    std::vector<int64_t> ref_end, ref_start;  // ref_start: a word's start, else the last known end before it
     try {  // the truth file of tests/e2e (make-speech-fixtures): {"sentences": [{"words": [{"text", "end_ms"}]}]}
         for (const auto& sent : truth.at("sentences"))
             for (const auto& w : sent.at("words")) {
                 ref.push_back(speech_test::normalise_words(w.at("text").get<std::string>()).at(0));
                 ref_end.push_back(w.at("end_ms").is_null() ? -1 : w.at("end_ms").get<int64_t>());
+                int64_t st = w.contains("start_ms") && !w.at("start_ms").is_null() ? w.at("start_ms").get<int64_t>() : -1;
+                if (st < 0)
+                    for (size_t k = ref_end.size() - 1; k-- > 0 && st < 0;) st = ref_end[k];
+                ref_start.push_back(st < 0 ? 0 : st);
             }
     } catch (const std::exception& e) {
         return std::fprintf(stderr, "%s: not a truth file of sentences and timed words (%s)\n", truth_path, e.what()), 1;
@@ -150,7 +157,10 @@ int run_live(const whisper::WhisperModel& m, const std::vector<float>& pcm, cons
                              static_cast<double>(seg.end_ms) / 1000.0, seg.text.c_str());
         }
         const auto hyp = speech_test::normalise_words(final_text + " " + up->partial_text);
-        for (const auto& [i, j] : speech_test::align_words(ref, hyp, nullptr))
+        size_t begun = 0;
+        while (begun < ref.size() && static_cast<double>(ref_start[begun]) < pushed_ms) ++begun;
+        const std::vector<std::string> heard(ref.begin(), ref.begin() + static_cast<ptrdiff_t>(begun));
+        for (const auto& [i, j] : speech_test::align_words(heard, hyp, nullptr))
             if (shown[i] < 0) shown[i] = static_cast<int64_t>(now_ms);
     }
     auto fin = live.finish({});

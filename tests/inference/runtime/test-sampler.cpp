@@ -68,6 +68,40 @@ TEST(Sampler, GreedyPicksArgmaxLowerIdOnTies) {
     EXPECT_EQ(s2.sample(l5), want);
 }
 
+// Vocabulary-sized vectors (the greedy path scans in lanes of 16, then a tail): ties across
+// lanes and in the tail, NaN anywhere, +inf, all -inf/NaN.
+TEST(Sampler, GreedyOnLongVectorsMatchesScalarScan) {
+    Sampler s({.temperature = 0.0f});
+    const float nan = std::nanf(""), inf = INFINITY;
+    for (const size_t n : {size_t{16}, size_t{17}, size_t{1037}, size_t{129280}}) {
+        auto l = random_logits(n, static_cast<uint64_t>(n));
+        const int32_t want = ranked(l)[0];
+        auto a = l;
+        EXPECT_EQ(s.sample(a), want) << n;
+        // the same maximum again at other ids (the last, in the tail; one in another lane, below
+        // or above the first): the lowest id holding it wins
+        auto b = l;
+        const float top = b[static_cast<size_t>(want)];
+        b[n - 1] = top;
+        b[std::min(n - 2, static_cast<size_t>(want) / 2 + 5)] = top;
+        const int32_t want_b = ranked(b)[0];
+        EXPECT_EQ(s.sample(b), want_b) << n;
+        // NaN in every lane position does not win; +inf does, the first one
+        auto c = l;
+        for (size_t i = 0; i < n; i += 7) c[i] = nan;
+        auto c_ref = c;  // NaN counts as -inf
+        for (float& v : c_ref) v = std::isnan(v) ? -inf : v;
+        auto c1 = c;
+        EXPECT_EQ(s.sample(c1), ranked(c_ref)[0]) << n;
+        c[n / 3] = inf;
+        c[n - 1] = inf;
+        EXPECT_EQ(s.sample(c), static_cast<int32_t>(n / 3)) << n;
+        std::vector<float> d(n, -inf);
+        for (size_t i = 1; i < n; i += 3) d[i] = nan;
+        EXPECT_EQ(s.sample(d), 0) << n;
+    }
+}
+
 TEST(Sampler, AllMinusInfAtPositiveTemperature) {
     Sampler s({.temperature = 1.0f});
     std::vector<float> l{-INFINITY, -INFINITY, std::nanf("")};
