@@ -135,7 +135,10 @@ Status fake_quant(float* x, int64_t n, int block, float max_val, float amax_floo
     const float inv_max = 1.0f / max_val;
     for (int64_t b0 = 0; b0 < n; b0 += block) {
         float amax = amax_floor;
-        for (int64_t i = b0; i < b0 + block; ++i) amax = std::fmax(amax, std::fabs(x[i]));
+        for (int64_t i = b0; i < b0 + block; ++i) {  // fmax's NaN rule (a NaN is skipped), without its call
+            const float a = std::fabs(x[i]);
+            amax = a > amax ? a : amax;
+        }
         const float s = pow2_f32(ceil_log2_bits(amax * inv_max));
         const float inv_s = 1.0f / s;
         for (int64_t i = b0; i < b0 + block; ++i) x[i] = quant(x[i], s, inv_s);

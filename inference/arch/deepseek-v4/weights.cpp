@@ -258,7 +258,8 @@ Status bind_compressor(Binder& b, const std::string& p, int64_t ratio, int64_t w
     // fp32 products in the reference (the bf16 weights are upcast): no activation quantisation.
     ATELIER_TRY_ASSIGN(cw.wkv, b.linear(p + ".wkv", c.dim, cwid, false, false));
     ATELIER_TRY_ASSIGN(cw.wgate, b.linear(p + ".wgate", c.dim, cwid, false, false));
-    ATELIER_TRY_ASSIGN(cw.ape, b.get(p + ".ape", {cwid, ratio}));
+    // f32 once here (a quantised GGUF stores it as blocks): the compressor reads every row each token
+    ATELIER_TRY_ASSIGN(cw.ape, b.get_f32(p + ".ape", {cwid, ratio}));
     ATELIER_TRY_ASSIGN(cw.norm, b.get_norm(p + ".norm.weight", width));
     return ok_status();
 }
