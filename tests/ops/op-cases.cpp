@@ -161,6 +161,7 @@ void add_matmul_cases(std::vector<OpCase>& v) {
     // Matvec rows split in guided levels (several parts of decreasing size per thread).
     add_matmul(v, DType::Q4_K, 256, 1000, 1, false);
     add_matmul(v, DType::BF16, 96, 1000, 2, true);
+    add_matmul(v, DType::Q4_K_R16, 256, 8320, 1, false);  // a large product: 5 levels at 2 threads
     for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::Q6_K, DType::IQ2_XXS, DType::IQ3_XXS})
         for (int64_t M : {1, 19}) add_matmul(v, t, 512, 37, M, true);
     add_matmul(v, DType::Q4_K, 512, 41, 2, true, DType::BF16);
