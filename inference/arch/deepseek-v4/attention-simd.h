@@ -147,6 +147,34 @@ ATELIER_V4_AVX512 inline float hsum_avx512(__m512 v) {
     v = _mm512_add_ps(v, _mm512_mask_permute_ps(v, 0xFFFF, v, 0xB1));        // neighbours
     return _mm512_cvtss_f32(v);
 }
+ATELIER_V4_AVX512 inline __m512 bf16_avx512(__m512 v) {  // bf16_avx2 on 16 lanes
+    const __m512i u = _mm512_castps_si512(v);
+    const __m512i lsb = _mm512_and_si512(_mm512_maskz_srli_epi32(0xFFFF, u, 16), _mm512_set1_epi32(1));
+    const __m512i r = _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)), lsb);
+    return _mm512_castsi512_ps(_mm512_and_si512(r, _mm512_set1_epi32(static_cast<int>(0xFFFF0000u))));
+}
+// max(x, 0) with NaN -> 0 (x > 0 ? x : 0, as the scalar form); masked: see hsum_avx512
+ATELIER_V4_AVX512 inline __m512 relu_avx512(__m512 x) {
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), x);
+}
+// The indexer's per-head relu-weighted sums, 16 entries a step (the 32K-context decode scores
+// 64 heads x 8K entries a CSA layer); the same per-element arithmetic as the AVX2 and scalar forms.
+ATELIER_V4_AVX512 void relu_acc_avx512(float* out, const float* row, float w, int64_t n) {
+    const __m512 vw = _mm512_set1_ps(w);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(out + i, _mm512_fmadd_ps(relu_avx512(_mm512_loadu_ps(row + i)), vw, _mm512_loadu_ps(out + i)));
+    relu_acc_generic(out + i, row + i, w, n - i);
+}
+ATELIER_V4_AVX512 void relu_acc_bf16_avx512(float* out, const float* row, float w, int64_t n) {
+    const __m512 vw = _mm512_set1_ps(w);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 r = relu_avx512(bf16_avx512(_mm512_loadu_ps(row + i)));
+        _mm512_storeu_ps(out + i, _mm512_add_ps(_mm512_loadu_ps(out + i), bf16_avx512(_mm512_mul_ps(r, vw))));
+    }
+    relu_acc_bf16_generic(out + i, row + i, w, n - i);
+}
 ATELIER_V4_AVX512 float dot_avx512(const float* a, const float* b, int64_t n) {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
     int64_t i = 0;
@@ -306,6 +334,8 @@ const VecKernels& vec_kernels() {
             v.scale = scale_avx512;
             v.qk = qk_avx512;
             v.pv = pv_avx512;
+            v.relu_acc = relu_acc_avx512;
+            v.relu_acc_bf16 = relu_acc_bf16_avx512;
         }
         if (f.avx512f && f.avx512bw && f.avx512_bf16 && f.fma) {
             v.qk_bf16 = qk_bf16_avx512;
