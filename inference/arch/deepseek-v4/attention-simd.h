@@ -204,12 +204,15 @@ ATELIER_V4_AVX512 void qk_avx512(const float* q, int nh, const float* const* k, 
     if (nh != 4 || D % 16) return qk_loop<dot_avx512>(q, nh, k, nk, D, s, ss);
     int64_t j = 0;
     for (; j + 4 <= nk; j += 4) {
-        __m512 c[4][4];
-        for (auto& row : c)
-            for (__m512& v : row) v = _mm512_setzero_ps();
+        __m512 c[4][4];  // every loop over the accumulators unrolled (see qk_bf16_avx512)
+#pragma GCC unroll 4
+        for (int h = 0; h < 4; ++h)
+#pragma GCC unroll 4
+            for (int x = 0; x < 4; ++x) c[h][x] = _mm512_setzero_ps();
         for (int64_t i = 0; i < D; i += 16) {
             const __m512 k0 = _mm512_loadu_ps(k[j] + i), k1 = _mm512_loadu_ps(k[j + 1] + i);
             const __m512 k2 = _mm512_loadu_ps(k[j + 2] + i), k3 = _mm512_loadu_ps(k[j + 3] + i);
+#pragma GCC unroll 4
             for (int h = 0; h < 4; ++h) {
                 const __m512 qh = _mm512_loadu_ps(q + h * D + i);
                 c[h][0] = _mm512_fmadd_ps(qh, k0, c[h][0]);
@@ -218,7 +221,9 @@ ATELIER_V4_AVX512 void qk_avx512(const float* q, int nh, const float* const* k, 
                 c[h][3] = _mm512_fmadd_ps(qh, k3, c[h][3]);
             }
         }
+#pragma GCC unroll 4
         for (int h = 0; h < 4; ++h)
+#pragma GCC unroll 4
             for (int x = 0; x < 4; ++x) s[h * ss + j + x] = hsum_avx512(c[h][x]);
     }
     for (; j < nk; ++j)
@@ -229,13 +234,16 @@ ATELIER_V4_AVX512 void pv_avx512(float* acc, int nh, const float* p, int64_t ps,
                                  int64_t D) {
     if (nh != 4 || D % 64) return pv_loop<axpy_avx512>(acc, nh, p, ps, k, nk, D);
     for (int64_t i = 0; i < D; i += 64) {
-        __m512 a[4][4];
+        __m512 a[4][4];  // every loop over the accumulators unrolled (see qk_bf16_avx512)
+#pragma GCC unroll 4
         for (int h = 0; h < 4; ++h)
+#pragma GCC unroll 4
             for (int x = 0; x < 4; ++x) a[h][x] = _mm512_loadu_ps(acc + h * D + i + 16 * x);
         for (int64_t j = 0; j < nk; ++j) {
             const float* kj = k[j] + i;
             const __m512 k0 = _mm512_loadu_ps(kj), k1 = _mm512_loadu_ps(kj + 16);
             const __m512 k2 = _mm512_loadu_ps(kj + 32), k3 = _mm512_loadu_ps(kj + 48);
+#pragma GCC unroll 4
             for (int h = 0; h < 4; ++h) {
                 const __m512 w = _mm512_set1_ps(p[h * ps + j]);
                 a[h][0] = _mm512_fmadd_ps(w, k0, a[h][0]);
@@ -244,7 +252,9 @@ ATELIER_V4_AVX512 void pv_avx512(float* acc, int nh, const float* p, int64_t ps,
                 a[h][3] = _mm512_fmadd_ps(w, k3, a[h][3]);
             }
         }
+#pragma GCC unroll 4
         for (int h = 0; h < 4; ++h)
+#pragma GCC unroll 4
             for (int x = 0; x < 4; ++x) _mm512_storeu_ps(acc + h * D + i + 16 * x, a[h][x]);
     }
 }
