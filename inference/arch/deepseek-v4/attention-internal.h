@@ -59,9 +59,9 @@ Status rms_rows(Ctx& c, float* x, int64_t width, int64_t rows, const Tensor* wei
 // allocate; `hint` lets a buffer that grows with the context take its final size at once.
 enum F32Slot : int {
     kSlotQ = 32, kSlotKv, kSlotQLat, kSlotGroup, kSlotZ, kSlotZg,    // attention.cpp
-    kSlotCompA, kSlotCompS, kSlotApe, kSlotPoolMax, kSlotPoolSum,     // compressor.cpp
+    kSlotCompA, kSlotCompS, kSlotPoolMax, kSlotPoolSum,               // compressor.cpp
     kSlotIq, kSlotIw, kSlotHeadScores, kSlotScores,                   // indexer.cpp
-    kSlotIdxCompA, kSlotIdxCompS,                                     // attention.cpp (..48)
+    kSlotIdxCompA, kSlotIdxCompS,                                     // attention.cpp (..47)
 };
 enum I32Slot : int { kSlotPos = 32, kSlotEntryPos, kSlotSel, kSlotNSel, kSlotTopk };
 float* f32_buf(Ctx& c, int slot, int64_t n, int64_t hint = 0);

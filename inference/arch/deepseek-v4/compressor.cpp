@@ -14,16 +14,16 @@
 namespace atelier::infer::v4::attn {
 namespace {
 
-// The `ape` rows [ratio][c*width] as f32 (converted into the workspace when stored otherwise).
-Result<const float*> ape_rows(Ctx& c, const Tensor& ape, int64_t rows, int64_t cw) {
+// The `ape` rows [ratio][c*width]: f32, as the binder stores them (bind_compressor converts
+// other storage once at load).
+Result<const float*> ape_rows(const Tensor& ape, int64_t rows, int64_t cw) {
     if (ape.ne[0] != cw || ape.ne[1] != rows)
         return make_error(ErrorCode::ModelFormat, "compressor ape " + ape.name + " is " + ape.shape_string(),
                           "expected [" + std::to_string(cw) + ", " + std::to_string(rows) + "]");
-    if (ape.type == DType::F32 && ape.nb[1] == cw * 4) return static_cast<const float*>(ape.data);
-    float* out = f32_buf(c, kSlotApe, rows * cw);
-    for (int64_t r = 0; r < rows; ++r)
-        ATELIER_TRY(dequantize_row(ape.type, static_cast<const char*>(ape.data) + r * ape.nb[1], out + r * cw, cw));
-    return static_cast<const float*>(out);
+    if (ape.type != DType::F32 || ape.nb[1] != cw * 4)
+        return make_error(ErrorCode::Internal, "compressor ape " + ape.name + " is not contiguous f32",
+                          "bind the weights with bind_weights, which converts it at load");
+    return static_cast<const float*>(ape.data);
 }
 
 // Pools the state's rows into `dst` [width]: per channel, softmax over the rows of the gate
@@ -102,7 +102,7 @@ Status compressor_forward(Ctx& c, const Compressor& w, const CompressorSpec& spe
         ATELIER_TRY(linear_shared_x(c, outs, x, T));
         a = ka, s = ks;
     }
-    ATELIER_TRY_ASSIGN(const float* ape, ape_rows(c, *w.ape, ratio, cw));
+    ATELIER_TRY_ASSIGN(const float* ape, ape_rows(*w.ape, ratio, cw));
 
     const int64_t first_new = static_cast<int64_t>(entries.size()) / width;
     const int64_t n_new = (pos0 + T) / ratio - pos0 / ratio;
