@@ -54,6 +54,13 @@ CpuFeatures detect() {
         f.avx_vnni = f.avx && (a & (1u << 4));
         f.avx512_bf16 = f.avx512f && (a & (1u << 5));
     }
+    {
+        unsigned v[4] = {};
+        __get_cpuid(0, &v[0], &v[1], &v[3], &v[2]);  // vendor string in ebx, edx, ecx
+        char vendor[13] = {};
+        std::memcpy(vendor, &v[1], 12);
+        f.intel = std::strcmp(vendor, "GenuineIntel") == 0;
+    }
     unsigned max_ext = __get_cpuid_max(0x80000000, nullptr);
     if (max_ext >= 0x80000004) {
         char brand[49] = {};
@@ -120,6 +127,20 @@ const CpuFeatures& cpu_features() {
         return d;
     }();
     return f;
+}
+
+const PrefetchDistance& prefetch_distance() {
+    static const PrefetchDistance d = [] {
+        PrefetchDistance r;
+        if (cpu_features().intel) r.packed = 1024, r.wide = 3072;
+        if (const char* env = std::getenv("ATELIER_PREFETCH_BYTES"); env && *env) {
+            char* end = nullptr;
+            const long v = std::strtol(env, &end, 10);
+            if (end && *end == '\0' && v >= 0 && v <= (1 << 20)) r.packed = r.wide = static_cast<int>(v);
+        }
+        return r;
+    }();
+    return d;
 }
 
 SystemInfo system_info() {

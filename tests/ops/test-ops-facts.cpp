@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <numeric>
 #include <random>
 #include <string>
@@ -231,6 +232,25 @@ TEST(OpFacts, CpuDisableTurnsNamedFeaturesOff) {
         EXPECT_FALSE(f.avx512_vnni);
     }
     EXPECT_EQ(f.summary().find("avx512_vbmi") != std::string::npos, f.avx512_vbmi);
+}
+
+// The vendor read from cpuid leaf 0 (it picks the kernels' prefetch distances) agrees with the
+// kernel's own /proc/cpuinfo, and the distances are the documented ones unless overridden.
+TEST(OpFacts, CpuVendorAndPrefetchDistances) {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line, vendor;
+    while (vendor.empty() && std::getline(in, line))
+        if (line.rfind("vendor_id", 0) == 0) vendor = line.substr(line.find(':') + 2);
+    if (vendor.empty()) GTEST_SKIP() << "no vendor_id in /proc/cpuinfo (not x86 Linux)";
+    EXPECT_EQ(cpu_features().intel, vendor == "GenuineIntel") << vendor;
+    const PrefetchDistance& d = prefetch_distance();
+    if (const char* env = std::getenv("ATELIER_PREFETCH_BYTES"); env && *env) {
+        EXPECT_EQ(d.packed, std::atoi(env));
+        EXPECT_EQ(d.wide, std::atoi(env));
+    } else {
+        EXPECT_EQ(d.packed, cpu_features().intel ? 1024 : 6144);
+        EXPECT_EQ(d.wide, cpu_features().intel ? 3072 : 6144);
+    }
 }
 
 }  // namespace
