@@ -132,11 +132,21 @@ const CpuFeatures& cpu_features() {
 const PrefetchDistance& prefetch_distance() {
     static const PrefetchDistance d = [] {
         PrefetchDistance r;
-        if (cpu_features().intel) r.packed = 1024, r.wide = 3072;
+        if (cpu_features().intel) r.packed = r.wide = 1024, r.packed_far = r.wide_far = 8192;
         if (const char* env = std::getenv("ATELIER_PREFETCH_BYTES"); env && *env) {
             char* end = nullptr;
-            const long v = std::strtol(env, &end, 10);
-            if (end && *end == '\0' && v >= 0 && v <= (1 << 20)) r.packed = r.wide = static_cast<int>(v);
+            const long near = std::strtol(env, &end, 10);
+            long far = 0;
+            bool ok = end != env && near >= 0 && near <= (1 << 20);
+            if (ok && *end == ',') {
+                const char* f = end + 1;
+                far = std::strtol(f, &end, 10);
+                ok = end != f && far >= 0 && far <= (1 << 20);
+            }
+            if (ok && *end == '\0') {
+                r.packed = r.wide = static_cast<int>(near);
+                r.packed_far = r.wide_far = static_cast<int>(far);
+            }
         }
         return r;
     }();

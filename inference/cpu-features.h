@@ -28,13 +28,17 @@ struct SystemInfo {
 const CpuFeatures& cpu_features();
 
 // How far ahead of the read position (bytes) the matvec kernels software-prefetch a weight
-// stream: `packed` for 4-bit weights (Q4_K, Q4_K_R16, MXFP4, FP4), `wide` for Q8_0 and F8.
-// Measured per machine (docs/PERFORMANCE.md, engine core): on AMD Zen 5 (machine A) 6 KB was
-// best for every type; on an Intel Xeon with AMX (machine B), whose L2 streamer runs ahead on its
-// own, 6 KB left 4-bit decode at ~70 % of the read rate: 1 KB (4-bit) and 3 KB (8-bit) were
-// best there. ATELIER_PREFETCH_BYTES=N sets both (0: no software prefetch), for tuning.
+// stream: `packed` for 4-bit weights (Q4_K, Q4_K_R16, MXFP4, FP4), `wide` for Q8_0 and F8, into
+// L1 (prefetcht0); the *_far distances, where not 0, add a prefetch into L2 (prefetcht2) further
+// ahead. Measured per machine (docs/PERFORMANCE.md, DeepSeek V4 section): on AMD Zen 5 (machine
+// A) 6 KB into L1 was best for every type and an extra L2 prefetch gained nothing; on an Intel
+// Xeon with AMX (machine B), 6 KB left Q4_K decode at ~70 % of the read rate, 1 KB raised it to
+// ~80 % and 1 KB plus 8 KB into L2 to ~87 % (Q8_0 decode: 80-82 % with 3 KB + 8 KB, 84-87 % with
+// 1 KB + 8 KB). ATELIER_PREFETCH_BYTES=N[,FAR] sets both types (0,0: no software prefetch), for
+// tuning on other machines.
 struct PrefetchDistance {
     int packed = 6144, wide = 6144;
+    int packed_far = 0, wide_far = 0;
 };
 const PrefetchDistance& prefetch_distance();
 SystemInfo system_info();  // memory figures are read fresh on each call

@@ -244,12 +244,20 @@ TEST(OpFacts, CpuVendorAndPrefetchDistances) {
     if (vendor.empty()) GTEST_SKIP() << "no vendor_id in /proc/cpuinfo (not x86 Linux)";
     EXPECT_EQ(cpu_features().intel, vendor == "GenuineIntel") << vendor;
     const PrefetchDistance& d = prefetch_distance();
-    if (const char* env = std::getenv("ATELIER_PREFETCH_BYTES"); env && *env) {
-        EXPECT_EQ(d.packed, std::atoi(env));
-        EXPECT_EQ(d.wide, std::atoi(env));
+    if (const char* env = std::getenv("ATELIER_PREFETCH_BYTES"); env && *env) {  // "N" or "N,FAR"
+        const std::string v = env;
+        const size_t comma = v.find(',');
+        const int near = std::stoi(v.substr(0, comma)), far = comma == std::string::npos ? 0 : std::stoi(v.substr(comma + 1));
+        EXPECT_EQ(d.packed, near);
+        EXPECT_EQ(d.wide, near);
+        EXPECT_EQ(d.packed_far, far);
+        EXPECT_EQ(d.wide_far, far);
     } else {
-        EXPECT_EQ(d.packed, cpu_features().intel ? 1024 : 6144);
-        EXPECT_EQ(d.wide, cpu_features().intel ? 3072 : 6144);
+        const bool intel = cpu_features().intel;
+        EXPECT_EQ(d.packed, intel ? 1024 : 6144);
+        EXPECT_EQ(d.wide, intel ? 1024 : 6144);
+        EXPECT_EQ(d.packed_far, intel ? 8192 : 0);
+        EXPECT_EQ(d.wide_far, intel ? 8192 : 0);
     }
 }
 
