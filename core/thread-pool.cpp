@@ -3,11 +3,14 @@
 // caller's stack and is unpublished (job_gen_ made even) and waited free of helpers (job_users_
 // == 0) before the caller returns. A helper joins a job by raising job_users_ and then re-reading
 // job_gen_ (both sequentially consistent, so it and the closing caller cannot miss each other).
+// A helper runs a job's items in the caller's float mode (denormal flushing, rounding), so where
+// an item runs never changes its result.
 #include "core/thread-pool.h"
 
 #include <chrono>
 #include <exception>
 
+#include "core/float-env.h"
 #include "core/log.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -83,7 +86,11 @@ void ThreadPool::run_items(Job& job) {
 
 void ThreadPool::join_job(uint64_t gen) {
     job_users_.fetch_add(1);
-    if (job_gen_.load() == gen) run_items(*job_.load(std::memory_order_relaxed));
+    if (job_gen_.load() == gen) {
+        Job& job = *job_.load(std::memory_order_relaxed);
+        const FloatModeScope mode(job.float_mode);
+        run_items(job);
+    }
     job_users_.fetch_sub(1);
 }
 
@@ -135,6 +142,7 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
     Job job;
     job.fn = &fn;
     job.n = n;
+    job.float_mode = thread_float_mode();
     job_.store(&job, std::memory_order_relaxed);
     job_gen_.fetch_add(1);  // odd: open
     {

@@ -41,6 +41,7 @@ private:
     struct Job {
         const std::function<void(size_t)>* fn = nullptr;
         size_t n = 0;
+        uint64_t float_mode = 0;  // the caller's (core/float-env.h): every item runs in it
         std::atomic<size_t> next{0};
         std::atomic<size_t> done{0};
     };

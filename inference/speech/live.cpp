@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "core/float-env.h"
 #include "inference/audio/log-mel.h"
 #include "inference/speech/transcribe-internal.h"
 
@@ -128,6 +129,7 @@ Status LiveTranscriber::push(std::span<const float> pcm16k) {
 }
 
 Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
+    const FlushDenormalsScope flush_denormals;  // core/float-env.h
     Impl& m = *impl_;
     m.take_pending();
     LiveUpdate up;
@@ -211,6 +213,7 @@ Result<LiveUpdate> LiveTranscriber::step(std::stop_token stop) {
 }
 
 Result<Transcript> LiveTranscriber::finish(std::stop_token stop) {
+    const FlushDenormalsScope flush_denormals;  // core/float-env.h
     Impl& m = *impl_;
     m.take_pending();
     Transcript t;

@@ -3,6 +3,7 @@
 // window advances to the last closed timestamp, or by its whole length). Semantics follow
 // openai-whisper's transcribe.py; written from its description.
 // Thread-safety: transcribe() runs on the calling thread.
+#include "core/float-env.h"
 #include "inference/speech/transcribe.h"
 
 #include <algorithm>
@@ -274,6 +275,7 @@ void map_segment_times(Segment& s, const SilenceCut& cut) {
 
 Result<Transcript> transcribe(const whisper::WhisperModel& model, std::span<const float> pcm, const TranscribeOptions& options,
                               const TranscribeCallbacks& callbacks, std::stop_token stop) {
+    const FlushDenormalsScope flush_denormals;  // core/float-env.h
     for (size_t i = 0; i < pcm.size(); ++i)
         if (!std::isfinite(pcm[i]))
             return make_error(ErrorCode::InvalidArgument, "audio sample " + std::to_string(i) + " is not a finite number",

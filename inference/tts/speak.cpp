@@ -3,6 +3,7 @@
 // normalisation or, when streaming, a fixed gain (see speak.h). Everything is phonemized first
 // (espeak-ng takes well under a millisecond per sentence), so each gap is known before its
 // sentence's callback. Thread-safety: one Session per caller.
+#include "core/float-env.h"
 #include "inference/tts/speak.h"
 
 #include <algorithm>
@@ -91,6 +92,7 @@ void apply_gain(std::span<float> a, float gain) {
 
 Result<Speech> speak(const VitsVoice& voice, std::string_view text, const SpeakOptions& options, Session& session,
                      std::stop_token stop, const SentenceAudioFn& on_sentence) {
+    const FlushDenormalsScope flush_denormals;  // core/float-env.h
     const VoiceConfig& cfg = voice.config();
     Speech out;
     out.sample_rate = cfg.sample_rate;

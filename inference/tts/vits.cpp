@@ -2,6 +2,7 @@
 // attributes (every tensor's shape is checked against the architecture before use), and the
 // synthesis pipeline: encoder -> durations -> expanded prior (+ noise) -> flow -> decoder.
 // Thread-safety: load on any thread; a loaded voice is read-only; one Session per caller.
+#include "core/float-env.h"
 #include "inference/tts/vits.h"
 
 #include <chrono>
@@ -345,6 +346,7 @@ Result<std::unique_ptr<VitsVoice>> VitsVoice::load(const std::filesystem::path& 
 Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const VitsOptions& o, Session& s,
                                          std::stop_token stop,
                                          const std::function<void(std::span<const float>)>& on_audio) const {
+    const FlushDenormalsScope flush_denormals;  // core/float-env.h: subnormal assists in the flows
     const VitsArchitecture& a = cfg_.arch;
     if (ids.empty()) return make_error(ErrorCode::InvalidArgument, "tts: no phoneme ids to speak");
     for (int64_t id : ids)
