@@ -61,9 +61,10 @@ enum F32Slot : int {
     kSlotQ = 32, kSlotKv, kSlotQLat, kSlotGroup, kSlotZ, kSlotZg,    // attention.cpp
     kSlotCompA, kSlotCompS, kSlotPoolMax, kSlotPoolSum,               // compressor.cpp
     kSlotIq, kSlotIw, kSlotHeadScores, kSlotScores,                   // indexer.cpp
-    kSlotIdxCompA, kSlotIdxCompS,                                     // attention.cpp (..47)
+    kSlotIdxCompA, kSlotIdxCompS,                                     // attention.cpp
+    kSlotIwPadded,                                                    // indexer.cpp (..48)
 };
-enum I32Slot : int { kSlotPos = 32, kSlotEntryPos, kSlotSel, kSlotNSel, kSlotTopk };
+enum I32Slot : int { kSlotPos = 32, kSlotEntryPos, kSlotSel, kSlotNSel, kSlotTopk, kSlotIqPairs };
 float* f32_buf(Ctx& c, int slot, int64_t n, int64_t hint = 0);
 int32_t* i32_buf(Ctx& c, int slot, int64_t n, int64_t hint = 0);
 
@@ -97,7 +98,8 @@ struct IndexerProducts {
     float* q = nullptr;  // [T][index_n_heads * index_head_dim]
     float* w = nullptr;  // [T][index_n_heads]
 };
-Status indexer_select(Ctx& c, const Indexer& ix, const LayerCache& cache, const float* x, const float* q_lat,
+// Mutates `cache` only to bring its bf16 copy of the index keys up to date (LayerCache).
+Status indexer_select(Ctx& c, const Indexer& ix, LayerCache& cache, const float* x, const float* q_lat,
                       const int32_t* pos, int64_t T, int32_t* sel, int32_t* n_sel, const IndexerProducts* pre = nullptr);
 
 }  // namespace atelier::infer::v4::attn

@@ -33,7 +33,25 @@ struct VecKernels {
     // inputs and results flushed to zero). Null where the CPU lacks AVX-512 BF16.
     void (*qk_bf16)(const float* q, const float* const* k, int64_t nk, int64_t D, float* s, int64_t ss) = nullptr;
     void (*pv_bf16)(float* acc, const float* p, int64_t ps, const float* const* k, int64_t nk, int64_t D) = nullptr;
+    // The lightning indexer's scores of nb blocks of 16 keys against one query (released
+    // numerics; nh % 8 == 0, the caller pads with zero heads): keys as index_pack_keys lays them out, q as bf16 pairs
+    // [head][dim pair]; out[16·nb] = bf16(Σ_h bf16(relu(bf16(q_h·k))·w_h)), heads summed in
+    // order: relu_acc_bf16 over q·k rows, without the rows. Null where the CPU lacks AVX-512 BF16.
+    void (*index_scores_bf16)(const uint32_t* qp, const float* w, int nh, int64_t n_pairs, const uint16_t* kb,
+                              int64_t nb, float* out) = nullptr;
 };
+
+// The indexer's bf16 key layout: blocks of 16 keys, each [dim pair][key][2] bf16 (so one 512-bit
+// load holds one dim pair of 16 keys, the operand vdpbf16ps pairs with a query's broadcast pair).
+constexpr int64_t kIndexKeyBlock = 16;
+// Key `e` (hd values, bf16 values held in f32) into its block and lane of `packed`.
+inline void index_pack_key(uint16_t* packed, int64_t e, const float* key, int64_t hd) {
+    uint16_t* blk = packed + (e / kIndexKeyBlock) * kIndexKeyBlock * hd + (e % kIndexKeyBlock) * 2;
+    for (int64_t p = 0; p < hd / 2; ++p) {
+        blk[p * 2 * kIndexKeyBlock] = f32_to_bf16(key[2 * p]);
+        blk[p * 2 * kIndexKeyBlock + 1] = f32_to_bf16(key[2 * p + 1]);
+    }
+}
 
 inline float bf16_scalar(float x) {  // ties to even; inputs here are finite
     uint32_t u;
@@ -343,6 +361,55 @@ ATELIER_V4_BF16 void pv_bf16_avx512(float* acc, const float* p, int64_t ps, cons
             for (int x = 0; x < 4; ++x) _mm512_storeu_ps(acc + h * D + i + 16 * x, a[h][x]);
     }
 }
+// The indexer's fused scores: NB blocks of 16 keys x 8 heads in registers across the dim pairs
+// (each key pair loaded once for the 8 heads, each query pair a broadcast operand), then the
+// 8 heads' ReLU-weighted bf16 sums into the NB score vectors, head by head in order.
+template <int NB>
+ATELIER_V4_BF16 inline void index_tile_bf16(const uint32_t* qp, const float* w, int nh, int64_t np, const uint16_t* kb,
+                                            float* out) {
+    const int64_t bstride = np * 2 * kIndexKeyBlock;  // uint16 per block
+    __m512 sc[NB];
+#pragma GCC unroll 3
+    for (int b = 0; b < NB; ++b) sc[b] = _mm512_setzero_ps();
+    for (int h0 = 0; h0 < nh; h0 += 8) {
+        __m512 a[8][NB];  // every loop over them unrolled, as in qk_bf16_avx512
+#pragma GCC unroll 8
+        for (int h = 0; h < 8; ++h)
+#pragma GCC unroll 3
+            for (int b = 0; b < NB; ++b) a[h][b] = _mm512_setzero_ps();
+        const uint32_t* q = qp + h0 * np;
+        for (int64_t p = 0; p < np; ++p) {
+            __m512bh k[NB];
+#pragma GCC unroll 3
+            for (int b = 0; b < NB; ++b) k[b] = (__m512bh)_mm512_loadu_si512(kb + b * bstride + p * 2 * kIndexKeyBlock);
+#pragma GCC unroll 8
+            for (int h = 0; h < 8; ++h) {
+                const __m512bh qb = (__m512bh)_mm512_set1_epi32(static_cast<int>(q[h * np + p]));
+#pragma GCC unroll 3
+                for (int b = 0; b < NB; ++b) a[h][b] = _mm512_dpbf16_ps(a[h][b], k[b], qb);
+            }
+        }
+#pragma GCC unroll 8
+        for (int h = 0; h < 8; ++h) {
+            const __m512 wv = _mm512_set1_ps(w[h0 + h]);
+#pragma GCC unroll 3
+            for (int b = 0; b < NB; ++b) {
+                const __m512 r = relu_avx512(bf16_avx512(a[h][b]));
+                sc[b] = _mm512_add_ps(sc[b], bf16_avx512(_mm512_mul_ps(r, wv)));
+            }
+        }
+    }
+#pragma GCC unroll 3
+    for (int b = 0; b < NB; ++b) _mm512_storeu_ps(out + 16 * b, bf16_avx512(sc[b]));
+}
+ATELIER_V4_BF16 void index_scores_bf16_avx512(const uint32_t* qp, const float* w, int nh, int64_t np, const uint16_t* kb,
+                                              int64_t nb, float* out) {
+    const int64_t bstride = np * 2 * kIndexKeyBlock;
+    int64_t b = 0;
+    for (; b + 3 <= nb; b += 3) index_tile_bf16<3>(qp, w, nh, np, kb + b * bstride, out + b * kIndexKeyBlock);
+    if (nb - b == 2) index_tile_bf16<2>(qp, w, nh, np, kb + b * bstride, out + b * kIndexKeyBlock);
+    if (nb - b == 1) index_tile_bf16<1>(qp, w, nh, np, kb + b * bstride, out + b * kIndexKeyBlock);
+}
 #undef ATELIER_V4_BF16
 
 const VecKernels& vec_kernels() {
@@ -364,6 +431,7 @@ const VecKernels& vec_kernels() {
         if (f.avx512f && f.avx512bw && f.avx512_bf16 && f.fma) {
             v.qk_bf16 = qk_bf16_avx512;
             v.pv_bf16 = pv_bf16_avx512;
+            v.index_scores_bf16 = index_scores_bf16_avx512;
         }
         return v;
     }();

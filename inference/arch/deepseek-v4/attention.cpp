@@ -18,12 +18,13 @@
 namespace atelier::infer::v4 {
 
 // ---- cache storage (§3.11) ---------------------------------------------------------------------
-// Ours is f32 throughout. Per token that grows with context, per layer: CSA (ratio 4) one 512-wide
-// entry + one 128-wide index key per 4 tokens = (512 + 128)·4 / 4 = 640 B; HCA (ratio 128)
-// 512·4 / 128 = 16 B. V4-Flash (21 CSA + 20 HCA): 13,760 B/token against the deployed 3,514 B
-// (§3.11: 584 B FP8+bf16 entries, 68 B FP4 keys), 3.9x. Fixed per layer: ring 128·512·4 = 256 KiB;
-// compressor state 2 arrays of f32: ratio 4 8x1024 (64 KiB) + indexer 8x256 (16 KiB), ratio 128
-// 128x512 (512 KiB).
+// Ours is f32, plus a bf16 copy of the index keys for the fused indexer. Per token that grows with
+// context, per layer: CSA (ratio 4) one 512-wide entry + one 128-wide index key (f32 and bf16) per
+// 4 tokens = (512·4 + 128·4 + 128·2) / 4 = 704 B; HCA (ratio 128) 512·4 / 128 = 16 B. V4-Flash
+// (21 CSA + 20 HCA): 15,104 B/token against the deployed 3,514 B (§3.11: 584 B FP8+bf16 entries,
+// 68 B FP4 keys), 4.3x. (The bf16 copy is filled only in released numerics on AVX-512 BF16.)
+// Fixed per layer: ring 128·512·4 = 256 KiB; compressor state 2 arrays of f32: ratio 4 8x1024
+// (64 KiB) + indexer 8x256 (16 KiB), ratio 128 128x512 (512 KiB).
 
 Status LayerCache::init(const Config& cfg, int64_t ratio, int64_t n_ctx) {
     const int64_t D = cfg.head_dim, DI = cfg.index_head_dim;
@@ -31,6 +32,7 @@ Status LayerCache::init(const Config& cfg, int64_t ratio, int64_t n_ctx) {
         window.assign(static_cast<size_t>(cfg.window * D), 0.0f);
         compressed = {};
         index_keys = {};
+        index_packed = {};
         comp = {};
         index_comp = {};
         if (ratio > 0) {
@@ -41,6 +43,7 @@ Status LayerCache::init(const Config& cfg, int64_t ratio, int64_t n_ctx) {
         }
         if (ratio == 4) {
             index_keys.reserve(static_cast<size_t>(n_ctx / 4 * DI));
+            index_packed.reserve(static_cast<size_t>((n_ctx / 4 + attn::kIndexKeyBlock - 1) / attn::kIndexKeyBlock * attn::kIndexKeyBlock * DI));
             index_comp.kv.resize(static_cast<size_t>(8 * 2 * DI));
             index_comp.score.resize(index_comp.kv.size());
         }
@@ -56,6 +59,8 @@ void LayerCache::reset() {
     std::fill(window.begin(), window.end(), 0.0f);
     compressed.clear();
     index_keys.clear();
+    index_packed.clear();
+    index_packed_n = 0;
     for (CompressorState* s : {&comp, &index_comp}) {
         std::fill(s->kv.begin(), s->kv.end(), 0.0f);
         std::fill(s->score.begin(), s->score.end(), -std::numeric_limits<float>::infinity());
@@ -65,12 +70,12 @@ void LayerCache::reset() {
 
 uint64_t LayerCache::bytes() const {
     const size_t n = window.size() + compressed.size() + index_keys.size() + 2 * comp.kv.size() + 2 * index_comp.kv.size();
-    return static_cast<uint64_t>(n) * sizeof(float);
+    return static_cast<uint64_t>(n) * sizeof(float) + index_packed.size() * sizeof(uint16_t);
 }
 
 uint64_t LayerCache::bytes_per_token(const Config& cfg, int64_t ratio) {
     if (ratio <= 0) return 0;
-    const int64_t per_entry = (cfg.head_dim + (ratio == 4 ? cfg.index_head_dim : 0)) * 4;
+    const int64_t per_entry = (cfg.head_dim + (ratio == 4 ? cfg.index_head_dim : 0)) * 4 + (ratio == 4 ? cfg.index_head_dim * 2 : 0);
     return static_cast<uint64_t>((per_entry + ratio - 1) / ratio);
 }
 

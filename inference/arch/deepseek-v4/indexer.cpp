@@ -2,6 +2,11 @@
 // entry with I_t = Σ_h w_h·ReLU(q_h·k_t) and keep the top-k (ties: the lower index wins). Released
 // numerics: FP4-simulated queries and keys, bf16 scores as DeepSeek's reference computes them
 // (bf16 q·k, bf16 head weights, one bf16 rounding of the head sum; §3.12 item 2).
+// Two ways to the scores: the head products of a batch as one f32 MatMul, then the ReLU-weighted
+// head sums over them; or, in released numerics on AVX-512 BF16, both fused per block of 16 keys
+// (vdpbf16ps on the cache's bf16 copy of the keys), with no per-head rows in memory and nothing
+// packed per token. The queries and keys are bf16 values there (FP4-simulated), so each product is
+// exact either way; the fused form is what a 32K-context decode spends its indexer time in.
 // Thread-safety: called by attention_forward on the state's thread; work is split on the pool.
 #include <algorithm>
 #include <cmath>
@@ -74,6 +79,42 @@ void weigh_scores(const Ctx& c, const float* hs, const float* w, int64_t Tq, int
     });
 }
 
+// Brings the cache's bf16 key blocks up to its f32 keys (only the keys added since the last call).
+void pack_new_keys(LayerCache& cache, int64_t hd, int64_t n_keys) {
+    if (cache.index_packed_n > n_keys) cache.index_packed_n = n_keys;
+    if (cache.index_packed_n == n_keys) return;
+    const int64_t blocks = (n_keys + kIndexKeyBlock - 1) / kIndexKeyBlock;
+    cache.index_packed.resize(static_cast<size_t>(blocks * kIndexKeyBlock * hd));  // within the reserve
+    for (int64_t e = cache.index_packed_n; e < n_keys; ++e)
+        index_pack_key(cache.index_packed.data(), e, cache.index_keys.data() + e * hd, hd);
+    cache.index_packed_n = n_keys;
+}
+
+// scores[t][e] for the batch's queries from the bf16 key blocks: tasks of kFusedChunk blocks per
+// query, -inf past what each query sees.
+constexpr int64_t kFusedChunk = 16;  // blocks of 16 keys per parallel task (256 keys)
+void fused_scores(const Ctx& c, const LayerCache& cache, const uint32_t* qp, const float* w, int64_t nh, int64_t Tq,
+                  int64_t n_vis, const int64_t* vis, float* scores) {
+    const int64_t np = c.cfg.index_head_dim / 2;
+    const VecKernels& vk = vec_kernels();
+    const int64_t blocks = (n_vis + kIndexKeyBlock - 1) / kIndexKeyBlock;
+    const int64_t chunks = (blocks + kFusedChunk - 1) / kFusedChunk;
+    parallel_for(c.session.context(), Tq * chunks, [&](int64_t task) {
+        const int64_t t = task / chunks, b0 = (task % chunks) * kFusedChunk;
+        const int64_t e0 = b0 * kIndexKeyBlock, e1 = std::min(n_vis, e0 + kFusedChunk * kIndexKeyBlock);
+        const int64_t ev = std::min(e1, std::max(e0, vis[t]));
+        float* out = scores + t * n_vis;
+        if (ev > e0) {
+            alignas(64) float tmp[kFusedChunk * kIndexKeyBlock];
+            const int64_t nb = (ev - e0 + kIndexKeyBlock - 1) / kIndexKeyBlock;
+            vk.index_scores_bf16(qp + t * nh * np, w + t * nh, static_cast<int>(nh), np,
+                                 cache.index_packed.data() + b0 * kIndexKeyBlock * 2 * np, nb, tmp);
+            std::copy(tmp, tmp + (ev - e0), out + e0);
+        }
+        std::fill(out + ev, out + e1, -std::numeric_limits<float>::infinity());
+    });
+}
+
 // Top-k of Tq score rows of n_vis; keeps only indices each query may see.
 Status select_rows(Ctx& c, const float* scores, int64_t Tq, int64_t n_vis, const int64_t* vis, int32_t* sel,
                    int32_t* n_sel) {
@@ -100,7 +141,7 @@ Status select_rows(Ctx& c, const float* scores, int64_t Tq, int64_t n_vis, const
 
 }  // namespace
 
-Status indexer_select(Ctx& c, const Indexer& ix, const LayerCache& cache, const float* x, const float* q_lat,
+Status indexer_select(Ctx& c, const Indexer& ix, LayerCache& cache, const float* x, const float* q_lat,
                       const int32_t* pos, int64_t T, int32_t* sel, int32_t* n_sel, const IndexerProducts* pre) {
     const Config& cfg = c.cfg;
     const int64_t nh = cfg.index_n_heads, hd = cfg.index_head_dim;
@@ -116,6 +157,25 @@ Status indexer_select(Ctx& c, const Indexer& ix, const LayerCache& cache, const 
     const int64_t max_entries = static_cast<int64_t>(cache.index_keys.capacity()) / hd;
     int64_t vis[kStepTokens];
     if (T > kStepTokens) return make_error(ErrorCode::Internal, "indexer: too many tokens in one step", "report this bug");
+    // Fused (released numerics, AVX-512 BF16): heads in groups of 8, the last group padded with
+    // zero queries and zero weights (a padded head adds +0 to every score: the same sums).
+    const bool fused = c.numerics == Numerics::Released && vec_kernels().index_scores_bf16 && hd % 2 == 0;
+    const int64_t nh8 = (nh + 7) / 8 * 8, np = hd / 2;
+    uint32_t* qp = nullptr;  // the queries as bf16 pairs [t][nh8][dim pair]
+    float* wp = nullptr;     // the head weights [t][nh8]
+    if (fused) {
+        pack_new_keys(cache, hd, n_keys);
+        qp = reinterpret_cast<uint32_t*>(i32_buf(c, kSlotIqPairs, T * nh8 * np, kStepTokens * nh8 * np));
+        wp = f32_buf(c, kSlotIwPadded, T * nh8, kStepTokens * nh8);
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t h = 0; h < nh8; ++h) {
+                uint32_t* dst = qp + (t * nh8 + h) * np;
+                const float* src = q + (t * nh + h) * hd;
+                for (int64_t i = 0; i < np; ++i)
+                    dst[i] = h < nh ? f32_to_bf16(src[2 * i]) | uint32_t{f32_to_bf16(src[2 * i + 1])} << 16 : 0u;
+                wp[t * nh8 + h] = h < nh ? w[t * nh + h] : 0.0f;
+            }
+    }
     for (int64_t t0 = 0; t0 < T;) {
         const int64_t n_vis = (pos0 + t0 + 1) / 4;
         if (n_vis == 0) {
@@ -129,6 +189,13 @@ Status indexer_select(Ctx& c, const Indexer& ix, const LayerCache& cache, const 
         if (n_vis_max > n_keys)
             return make_error(ErrorCode::Internal, "indexer: fewer keys than visible entries", "report this bug");
         for (int64_t t = 0; t < Tq; ++t) vis[t] = (pos0 + t0 + t + 1) / 4;
+        if (fused) {
+            float* scores = f32_buf(c, kSlotScores, n_vis_max * Tq, std::min(max_entries * kStepTokens, kMaxHeadScores / nh));
+            fused_scores(c, cache, qp + t0 * nh8 * np, wp + t0 * nh8, nh8, Tq, n_vis_max, vis, scores);
+            ATELIER_TRY(select_rows(c, scores, Tq, n_vis_max, vis, sel + t0 * cfg.index_topk, n_sel + t0));
+            t0 += Tq;
+            continue;
+        }
         float* hs = f32_buf(c, kSlotHeadScores, n_vis_max * nh * Tq, std::min(max_entries * nh, kMaxHeadScores));
         float* scores = f32_buf(c, kSlotScores, n_vis_max * Tq, std::min(max_entries * kStepTokens, kMaxHeadScores / nh));
         const Tensor keys = f32_view(cache.index_keys.data(), hd, n_vis_max);

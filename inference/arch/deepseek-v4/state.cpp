@@ -73,6 +73,9 @@ void V4State::restore_saved() {
         c.n_entries = s.n_entries;
         c.compressed.resize(s.compressed_size);  // shrinking keeps the reserved capacity
         c.index_keys.resize(s.index_keys_size);
+        // Keys past the restored count will be written again: the bf16 copy must repack them.
+        c.index_packed_n = std::min<int64_t>(c.index_packed_n,
+                                             static_cast<int64_t>(s.index_keys_size) / std::max<int64_t>(1, cfg_->index_head_dim));
         if (s.states) {
             std::copy(s.comp.kv.begin(), s.comp.kv.end(), c.comp.kv.begin());
             std::copy(s.comp.score.begin(), s.comp.score.end(), c.comp.score.begin());

@@ -203,6 +203,11 @@ struct LayerCache {
     std::vector<float> window;          // ring [window][head_dim]: slot = pos % window
     std::vector<float> compressed;      // [n_entries][head_dim], grows to n_ctx/ratio
     std::vector<float> index_keys;      // [n_entries][index_head_dim] (ratio 4)
+    // The same keys in bf16, blocks of 16 (attention-simd.h, index_pack_key), for the fused
+    // indexer of released numerics; the first index_packed_n keys are current. The indexer packs
+    // the keys appended since its last call; a rollback only lowers index_packed_n.
+    std::vector<uint16_t> index_packed;
+    int64_t index_packed_n = 0;
     CompressorState comp, index_comp;
     int64_t n_entries = 0;
 
@@ -212,8 +217,9 @@ struct LayerCache {
     Status init(const Config& cfg, int64_t ratio, int64_t n_ctx);
     // An empty sequence: no entries, ring zeroed, compressor kv = 0 and score = -inf (§3.12 item 5).
     void reset();
-    uint64_t bytes() const;  // bytes held now (f32 storage, entries counted as filled)
-    // f32 storage: bytes that grow per token (entries, rounded up) and fixed bytes per sequence.
+    uint64_t bytes() const;  // bytes held now (entries counted as filled)
+    // Bytes that grow per token (entries and index keys, with the bf16 copy, rounded up) and
+    // fixed bytes per sequence.
     static uint64_t bytes_per_token(const Config& cfg, int64_t ratio);
     static uint64_t bytes_fixed(const Config& cfg, int64_t ratio);
 };

@@ -467,6 +467,57 @@ TEST(V4AttentionFacts, Bf16KernelsMatchFp32OnBf16Values) {
         }
 }
 
+// The fused indexer kernel (released numerics, vdpbf16ps on the bf16 key blocks) against the
+// unfused arithmetic: fp32 q·k rows, then relu_acc_bf16 head by head and one bf16 rounding. With
+// FP4-simulated queries and keys, as the released indexer has them, every product and partial
+// sum is exact in fp32, so the scores must agree bit for bit; 64 and 8 heads, key counts that
+// fill 1, 2 or 3 blocks of a tile and ones that leave a partial block.
+TEST(V4AttentionFacts, FusedIndexerScoresMatchTheUnfusedArithmetic) {
+    namespace at = atelier::infer::v4::attn;
+    const at::VecKernels& v = at::vec_kernels();
+    if (!v.index_scores_bf16) GTEST_SKIP() << "no AVX-512 BF16 on this CPU: the indexer takes the fp32 MatMul path";
+    constexpr int64_t hd = 128, np = hd / 2;
+    std::mt19937 rng(23);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto fp4 = [&](int64_t n, float scale) {
+        std::vector<float> x(static_cast<size_t>(n));
+        for (float& e : x) e = nd(rng) * scale;
+        EXPECT_TRUE(atelier::infer::fake_quant_fp4_act(x.data(), n, 32).ok());
+        return x;
+    };
+    int checked = 0, nonzero = 0;
+    for (int64_t nh : {64, 8})
+        for (int64_t nk : {1, 16, 32, 47, 48, 300}) {
+            const std::vector<float> q = fp4(nh * hd, 1.0f), keys = fp4(nk * hd, 0.3f);
+            std::vector<float> w(static_cast<size_t>(nh));
+            for (float& e : w) e = at::bf16_scalar(nd(rng) * 0.1f);
+            // unfused: the rows, then the head sums as weigh_scores does them
+            std::vector<float> ref(static_cast<size_t>(nk), 0.0f);
+            std::vector<float> row(static_cast<size_t>(nk));
+            for (int64_t h = 0; h < nh; ++h) {
+                for (int64_t e = 0; e < nk; ++e) row[e] = at::dot_generic(q.data() + h * hd, keys.data() + e * hd, hd);
+                at::relu_acc_bf16_generic(ref.data(), row.data(), w[h], nk);
+            }
+            for (float& e : ref) e = at::bf16_scalar(e);
+            // fused
+            const int64_t nb = (nk + at::kIndexKeyBlock - 1) / at::kIndexKeyBlock;
+            std::vector<uint16_t> packed(static_cast<size_t>(nb * at::kIndexKeyBlock * hd), 0);
+            for (int64_t e = 0; e < nk; ++e) at::index_pack_key(packed.data(), e, keys.data() + e * hd, hd);
+            std::vector<uint32_t> qp(static_cast<size_t>(nh * np));
+            for (int64_t i = 0; i < nh * np; ++i)
+                qp[i] = atelier::infer::f32_to_bf16(q[2 * i]) | uint32_t{atelier::infer::f32_to_bf16(q[2 * i + 1])} << 16;
+            std::vector<float> got(static_cast<size_t>(nb * at::kIndexKeyBlock));
+            v.index_scores_bf16(qp.data(), w.data(), static_cast<int>(nh), np, packed.data(), nb, got.data());
+            for (int64_t e = 0; e < nk; ++e) {
+                EXPECT_EQ(0, std::memcmp(&got[e], &ref[e], 4)) << "nh " << nh << " nk " << nk << " key " << e << ": "
+                                                               << got[e] << " vs " << ref[e];
+                ++checked;
+                nonzero += ref[e] != 0.0f;
+            }
+        }
+    EXPECT_GT(nonzero, checked / 2) << "the fixture should give mostly nonzero scores";
+}
+
 // One call against the dense recomputation: outputs, compressed entries, index keys.
 TEST_P(V4Attention, MatchesDenseRecomputation) {
     const int64_t ratio = GetParam(), L = 300;

@@ -233,9 +233,9 @@ TEST(V4Model, InfoStatesTheCacheOfOurF32Storage) {
     EXPECT_EQ(i.bos_id, 0);
     EXPECT_EQ(i.eos_id, 1);
     // deepseek-v4.md §3.11 with f32 entries (docs/dev/deepseek-v4.md): a CSA layer keeps one 512-wide
-    // entry and one 128-wide indexer key per 4 tokens, an HCA layer one entry per 128 tokens.
-    // Layers 1 and 3 are CSA, 2 and 4 HCA: 2*(512+128)*4/4 + 2*512*4/128.
-    EXPECT_EQ(i.cache_bytes_per_token, 2u * (512 + 128) * 4 / 4 + 2u * 512 * 4 / 128);
+    // entry and one 128-wide indexer key (f32, and its bf16 copy) per 4 tokens, an HCA layer one
+    // entry per 128 tokens. Layers 1 and 3 are CSA, 2 and 4 HCA.
+    EXPECT_EQ(i.cache_bytes_per_token, 2u * ((512 + 128) * 4 + 128 * 2) / 4 + 2u * 512 * 4 / 128);
     // Fixed: five 128-slot rings of 512 f32, plus the compressor states (CSA: 8 rows x 1024 kv and
     // score, indexer 8 x 256 x 2; HCA: 128 x 512 x 2).
     const uint64_t ring = 5ull * 128 * 512 * 4, csa = 2ull * (8 * 1024 * 2 + 8 * 256 * 2) * 4, hca = 2ull * 128 * 512 * 2 * 4;
