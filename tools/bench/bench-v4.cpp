@@ -7,14 +7,17 @@
 //    right after that decode measurement (the VM's memory speed moves within a run);
 //  - peak RSS;
 //  - optionally the anchor: llama.cpp's llama-bench on the same GGUF with the same threads, run
-//    right after each of our measurements (interleaved), and the ratio of the medians.
+//    right after each of our measurements (interleaved), and the ratio of the medians;
+//  - --decode-slices N: N decode samples per context on one prefilled state, each bracketed by
+//    copy samples (one 32K prefill, several samples).
 // The weights are held as atelier-cli holds them (--weights, default auto: read into 2 MiB-page RAM
 // when they fit); llama-bench gets --llama-load-mode as its -lm (auto, none: read into RAM, mmap, ...).
 // A warm-up prompt (default 32 tokens, as llama-bench's) first touches the weights, so no
 // measurement pays the page faults of the first read. Prints markdown; never asserts.
 // Usage: atelier-bench-v4 --model PATH [--threads N] [--numerics released|exact]
 //        [--decode-contexts 0,4096,32768] [--prefill 512,8192] [--decode-tokens 16] [--chunk 512]
-//        [--repeat 1] [--warmup 32] [--weights auto|resident|mapped] [--llama-bench PATH_TO_llama-bench]
+//        [--repeat 1] [--decode-slices 1] [--warmup 32] [--weights auto|resident|mapped]
+//        [--llama-bench PATH_TO_llama-bench]
 //        [--llama-load-mode MODE]
 #include <sys/resource.h>
 
@@ -22,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -105,7 +109,7 @@ double feed(const CausalLm& lm, LmState& st, const std::vector<int32_t>& toks, s
 }
 
 struct Options {
-    int n_threads = 2, n_decode = 16, repeat = 1, warmup = 32;
+    int n_threads = 2, n_decode = 16, repeat = 1, warmup = 32, slices = 1;
     int64_t chunk = 512;
     std::vector<int64_t> prefills, contexts;
     const char* model = nullptr;
@@ -122,21 +126,28 @@ double run_prefill(const CausalLm& lm, const Options& o, int64_t p) {
     return sec < 0 ? -1 : static_cast<double>(p) / sec;
 }
 
-// n_decode greedy tokens after a prompt of ctx tokens: tok/s, or negative on error.
-double run_decode(const CausalLm& lm, const Options& o, int64_t ctx) {
-    auto st = lm.new_state(LmStateOptions{.n_ctx = ctx + o.n_decode + 1, .n_threads = o.n_threads});
-    if (!st) return std::fprintf(stderr, "%s\n", st.error().message().c_str()), -1;
+// After a prompt of ctx tokens, `slices` runs of n_decode greedy tokens on the same state (slice i
+// starts at ctx + i·n_decode), calling before_slice() ahead of each: tok/s of each slice, or empty
+// on error. Slices give several bracketed samples for one (long) prefill.
+std::vector<double> run_decode(const CausalLm& lm, const Options& o, int64_t ctx, const std::function<void()>& before_slice) {
+    auto st = lm.new_state(LmStateOptions{.n_ctx = ctx + int64_t{o.n_decode} * o.slices + 1, .n_threads = o.n_threads});
+    if (!st) return std::fprintf(stderr, "%s\n", st.error().message().c_str()), std::vector<double>{};
     std::vector<float> logits(static_cast<size_t>(lm.info().vocab_size));
-    if (feed(lm, **st, make_tokens(std::max<int64_t>(ctx, 1), lm.info().vocab_size, 2), logits, o.chunk) < 0) return -1;
+    if (feed(lm, **st, make_tokens(std::max<int64_t>(ctx, 1), lm.info().vocab_size, 2), logits, o.chunk) < 0) return {};
     Sampler greedy({.temperature = 0.0f});  // the product's greedy path, as generate runs it
     int32_t tok = greedy.sample(logits);
-    const double t0 = now_s();
-    for (int i = 0; i < o.n_decode; ++i) {
-        const Status s = lm.eval(**st, std::span<const int32_t>(&tok, 1), logits);
-        if (!s) return std::fprintf(stderr, "%s\n", s.error().message().c_str()), -1;
-        tok = greedy.sample(logits);
+    std::vector<double> rates;
+    for (int k = 0; k < o.slices; ++k) {
+        before_slice();
+        const double t0 = now_s();
+        for (int i = 0; i < o.n_decode; ++i) {
+            const Status s = lm.eval(**st, std::span<const int32_t>(&tok, 1), logits);
+            if (!s) return std::fprintf(stderr, "%s\n", s.error().message().c_str()), std::vector<double>{};
+            tok = greedy.sample(logits);
+        }
+        rates.push_back(o.n_decode / (now_s() - t0));
     }
-    return o.n_decode / (now_s() - t0);
+    return rates;
 }
 
 // llama-bench once (-r 1) on one test; its t/s from the CSV output, or negative.
@@ -178,7 +189,7 @@ int main(int argc, char** argv) {
     if (!o.model) {
         std::fprintf(stderr, "usage: atelier-bench-v4 --model PATH [--threads N] [--numerics released|exact] "
                              "[--decode-contexts 0,4096,32768] [--prefill 512,8192] [--decode-tokens 16] [--chunk 512] "
-                             "[--repeat 1] [--warmup 32] [--weights auto|resident|mapped] [--llama-bench PATH] "
+                             "[--repeat 1] [--decode-slices 1] [--warmup 32] [--weights auto|resident|mapped] [--llama-bench PATH] "
                              "[--llama-load-mode MODE]\n");
         return 2;
     }
@@ -188,6 +199,7 @@ int main(int argc, char** argv) {
     o.n_decode = bench::arg_int(argc, argv, "--decode-tokens", 16);
     o.chunk = bench::arg_int(argc, argv, "--chunk", 512);
     o.repeat = std::max(1, bench::arg_int(argc, argv, "--repeat", 1));
+    o.slices = std::max(1, bench::arg_int(argc, argv, "--decode-slices", 1));
     o.warmup = bench::arg_int(argc, argv, "--warmup", 32);
     o.llama_bench = arg_str(argc, argv, "--llama-bench", nullptr);
     o.llama_load_mode = arg_str(argc, argv, "--llama-load-mode", nullptr);
@@ -231,16 +243,17 @@ int main(int argc, char** argv) {
         for (int64_t ctx : o.contexts) {
             // The VM's memory speed moves between and within runs (copy 42-80 GB/s), so each
             // decode measurement is bracketed by copy samples and also compared with their mean.
+            const std::vector<double> rates = run_decode(**lm, o, ctx, stream);
+            if (rates.empty()) return 1;
             stream();
-            const double v = run_decode(**lm, o, ctx);
-            if (v < 0) return 1;
-            stream();
-            const double around = (copy[copy.size() - 2] + copy.back()) / 2;
-            const double around_read = (read[read.size() - 2] + read.back()) / 2;
-            const double gbs = v * static_cast<double>(info.active_weight_bytes_per_token) / 1e9;
-            bracketed["decode @ ctx " + std::to_string(ctx)].push_back(100 * gbs / around);
-            bracketed_read["decode @ ctx " + std::to_string(ctx)].push_back(100 * gbs / around_read);
-            ours["decode @ ctx " + std::to_string(ctx)].push_back(v);
+            for (size_t k = 0; k < rates.size(); ++k) {  // slice k sits between samples end-1-n+k and end-n+k
+                const size_t after = copy.size() - rates.size() + k, before = after - 1;
+                const double around = (copy[before] + copy[after]) / 2, around_read = (read[before] + read[after]) / 2;
+                const double gbs = rates[k] * static_cast<double>(info.active_weight_bytes_per_token) / 1e9;
+                bracketed["decode @ ctx " + std::to_string(ctx)].push_back(100 * gbs / around);
+                bracketed_read["decode @ ctx " + std::to_string(ctx)].push_back(100 * gbs / around_read);
+                ours["decode @ ctx " + std::to_string(ctx)].push_back(rates[k]);
+            }
             if (o.llama_bench) anchor["decode @ ctx " + std::to_string(ctx)].push_back(run_llama(o, 0, o.n_decode, ctx));
         }
         std::fprintf(stderr, "repetition %d of %d done\n", r + 1, o.repeat);

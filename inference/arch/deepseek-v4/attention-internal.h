@@ -64,7 +64,7 @@ enum F32Slot : int {
     kSlotIdxCompA, kSlotIdxCompS,                                     // attention.cpp
     kSlotIwPadded,                                                    // indexer.cpp (..48)
 };
-enum I32Slot : int { kSlotPos = 32, kSlotEntryPos, kSlotSel, kSlotNSel, kSlotTopk, kSlotIqPairs };
+enum I32Slot : int { kSlotPos = 32, kSlotEntryPos, kSlotSel, kSlotNSel, kSlotTopk, kSlotIqPairs, kSlotKeyRows, kSlotKeyPairs };
 float* f32_buf(Ctx& c, int slot, int64_t n, int64_t hint = 0);
 int32_t* i32_buf(Ctx& c, int slot, int64_t n, int64_t hint = 0);
 

@@ -39,6 +39,14 @@ struct VecKernels {
     // order: relu_acc_bf16 over q·k rows, without the rows. Null where the CPU lacks AVX-512 BF16.
     void (*index_scores_bf16)(const uint32_t* qp, const float* w, int nh, int64_t n_pairs, const uint16_t* kb,
                               int64_t nb, float* out) = nullptr;
+    // qk_bf16 and pv_bf16 on keys converted once (pack_keys_bf16): `rows` [nk][D] bf16 and `pairs`
+    // [ceil(nk/2)][D] of (k_j[d], k_j+1[d]) bf16 pairs, an odd last key paired with itself. The same
+    // operations on the same values as qk_bf16 / pv_bf16, so the same bits; for decode, where the 16
+    // head groups of a token would otherwise convert every key 16 times.
+    void (*qk_bf16_rows)(const float* q, const uint16_t* rows, int64_t nk, int64_t D, float* s, int64_t ss) = nullptr;
+    void (*pv_bf16_pairs)(float* acc, const float* p, int64_t ps, const uint32_t* pairs, int64_t nk, int64_t D) = nullptr;
+    // Keys k[0..n) (bf16 values in f32, D % 32 == 0) into rows + pairs, pairs counted from k[0].
+    void (*pack_keys_bf16)(const float* const* k, int64_t n, int64_t D, uint16_t* rows, uint32_t* pairs) = nullptr;
 };
 
 // The indexer's bf16 key layout: blocks of 16 keys, each [dim pair][key][2] bf16 (so one 512-bit
@@ -284,18 +292,47 @@ ATELIER_V4_AVX512 void pv_avx512(float* acc, int nh, const float* p, int64_t ps,
 ATELIER_V4_BF16 inline __m512bh bf16x32(const float* x) {
     return _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + 16), _mm512_loadu_ps(x));
 }
+// Key sources of the q.k and P.V tiles below. F32Keys: the cache's f32 rows (bf16 values),
+// converted in the tile; PackedKeys: rows and pairs converted once (pack_keys_bf16). Both give
+// the same bf16 vectors, so either source gives the same bits.
+struct F32Keys {
+    const float* const* k;
+    __m512i inter;  // pair interleave (pv)
+    const float* row(int64_t j) const { return k[j]; }
+    ATELIER_V4_BF16 __m512bh dims32(const float* r, int64_t d) const { return bf16x32(r + d); }
+    // 16 dims from d of keys j and j+1 (or j twice at an odd end) as (k_j[d'], k_j+1[d']) pairs
+    ATELIER_V4_BF16 __m512bh pair16(int64_t j, bool has_next, int64_t d) const {
+        const float* k0 = k[j] + d;
+        const float* k1 = has_next ? k[j + 1] + d : k0;
+        const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(k1), _mm512_loadu_ps(k0));
+        return (__m512bh)_mm512_permutexvar_epi16(inter, (__m512i)v);
+    }
+};
+struct PackedKeys {
+    const uint16_t* rows;  // [n][D]
+    const uint32_t* pairs; // [ceil(n/2)][D]
+    int64_t D;
+    const uint16_t* row(int64_t j) const { return rows + j * D; }
+    ATELIER_V4_BF16 __m512bh dims32(const uint16_t* r, int64_t d) const { return (__m512bh)_mm512_loadu_si512(r + d); }
+    ATELIER_V4_BF16 __m512bh pair16(int64_t j, bool, int64_t d) const {
+        return (__m512bh)_mm512_loadu_si512(pairs + (j / 2) * D + d);
+    }
+};
+alignas(64) inline constexpr uint16_t kPairInterleave[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
+                                                             8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+
 // 4 heads x 4 keys per tile, 32 dimensions a step: each key converted once for the 4 heads.
-ATELIER_V4_BF16 void qk_bf16_avx512(const float* q, const float* const* k, int64_t nk, int64_t D, float* s, int64_t ss) {
+template <class Keys>
+ATELIER_V4_BF16 void qk_bf16_tiles(const float* q, const Keys& keys, int64_t nk, int64_t D, float* s, int64_t ss) {
     constexpr int64_t kMaxChunks = 32;  // D <= 1024
     __m512bh qb[4][kMaxChunks];
     const int64_t nc = D / 32;
     for (int h = 0; h < 4; ++h)
         for (int64_t c = 0; c < nc; ++c) qb[h][c] = bf16x32(q + h * D + 32 * c);
-    int64_t j = 0;
-    for (; j < nk; j += 4) {
+    for (int64_t j = 0; j < nk; j += 4) {
         const int n = nk - j < 4 ? static_cast<int>(nk - j) : 4;
-        const float* kp[4];
-        for (int x = 0; x < 4; ++x) kp[x] = k[j + (x < n ? x : 0)];  // a short tile repeats key j
+        decltype(keys.row(0)) kp[4];
+        for (int x = 0; x < 4; ++x) kp[x] = keys.row(j + (x < n ? x : 0));  // a short tile repeats key j
         // (every loop over the 16 accumulators unrolled: GCC 12 otherwise kept them in memory, a
         // load and a store around each vdpbf16ps: q.k 1.5x and P.V 1.75x slower)
         __m512 c4[4][4];
@@ -304,8 +341,8 @@ ATELIER_V4_BF16 void qk_bf16_avx512(const float* q, const float* const* k, int64
 #pragma GCC unroll 4
             for (int x = 0; x < 4; ++x) c4[h][x] = _mm512_setzero_ps();
         for (int64_t c = 0; c < nc; ++c) {
-            const __m512bh k0 = bf16x32(kp[0] + 32 * c), k1 = bf16x32(kp[1] + 32 * c);
-            const __m512bh k2 = bf16x32(kp[2] + 32 * c), k3 = bf16x32(kp[3] + 32 * c);
+            const __m512bh k0 = keys.dims32(kp[0], 32 * c), k1 = keys.dims32(kp[1], 32 * c);
+            const __m512bh k2 = keys.dims32(kp[2], 32 * c), k3 = keys.dims32(kp[3], 32 * c);
 #pragma GCC unroll 4
             for (int h = 0; h < 4; ++h) {
                 c4[h][0] = _mm512_dpbf16_ps(c4[h][0], qb[h][c], k0);
@@ -323,33 +360,24 @@ ATELIER_V4_BF16 void qk_bf16_avx512(const float* q, const float* const* k, int64
 }
 // 4 heads x 64 output dims in registers across the keys, taken in pairs: the two keys' values of
 // 16 dims interleaved (v_j[d], v_j+1[d]) against the broadcast pair (p_j, p_j+1) of each head.
-ATELIER_V4_BF16 void pv_bf16_avx512(float* acc, const float* p, int64_t ps, const float* const* k, int64_t nk, int64_t D) {
-    alignas(64) static constexpr uint16_t kInterleave[32] = {0, 16, 1, 17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
-                                                             8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
-    const __m512i inter = _mm512_load_si512(kInterleave);
-    constexpr int64_t kMaxKeys = 64;  // the caller's key block; longer lists go 64 keys a call
-    if (nk > kMaxKeys) {
-        for (int64_t j0 = 0; j0 < nk; j0 += kMaxKeys)
-            pv_bf16_avx512(acc, p + j0, ps, k + j0, nk - j0 < kMaxKeys ? nk - j0 : kMaxKeys, D);
-        return;
-    }
+// At most 64 keys (the caller's key block); an odd last key meets p = 0 in its pair's second half.
+template <class Keys>
+ATELIER_V4_BF16 void pv_bf16_tiles(float* acc, const float* p, int64_t ps, const Keys& keys, int64_t nk, int64_t D) {
+    constexpr int64_t kMaxKeys = 64;
     uint32_t pp[kMaxKeys / 2][4];  // per key pair and head: (p_j, p_j+1) as two bf16, built once
     for (int64_t j = 0; j < nk; j += 2)
         for (int h = 0; h < 4; ++h)
             pp[j / 2][h] = f32_to_bf16(p[h * ps + j]) | (j + 1 < nk ? uint32_t{f32_to_bf16(p[h * ps + j + 1])} << 16 : 0u);
     for (int64_t i = 0; i < D; i += 64) {
-        __m512 a[4][4];  // every loop over them unrolled, as in qk_bf16_avx512
+        __m512 a[4][4];  // every loop over them unrolled, as in qk_bf16_tiles
 #pragma GCC unroll 4
         for (int h = 0; h < 4; ++h)
 #pragma GCC unroll 4
             for (int x = 0; x < 4; ++x) a[h][x] = _mm512_loadu_ps(acc + h * D + i + 16 * x);
         for (int64_t j = 0; j < nk; j += 2) {
-            const float* k0 = k[j] + i;
-            const float* k1 = j + 1 < nk ? k[j + 1] + i : k0;  // odd count: the last key against p = 0
 #pragma GCC unroll 4
             for (int x = 0; x < 4; ++x) {
-                const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(k1 + 16 * x), _mm512_loadu_ps(k0 + 16 * x));
-                const __m512bh vi = (__m512bh)_mm512_permutexvar_epi16(inter, (__m512i)v);
+                const __m512bh vi = keys.pair16(j, j + 1 < nk, i + 16 * x);
 #pragma GCC unroll 4
                 for (int h = 0; h < 4; ++h)
                     a[h][x] = _mm512_dpbf16_ps(a[h][x], vi, (__m512bh)_mm512_set1_epi32(static_cast<int>(pp[j / 2][h])));
@@ -360,6 +388,29 @@ ATELIER_V4_BF16 void pv_bf16_avx512(float* acc, const float* p, int64_t ps, cons
 #pragma GCC unroll 4
             for (int x = 0; x < 4; ++x) _mm512_storeu_ps(acc + h * D + i + 16 * x, a[h][x]);
     }
+}
+ATELIER_V4_BF16 void qk_bf16_avx512(const float* q, const float* const* k, int64_t nk, int64_t D, float* s, int64_t ss) {
+    qk_bf16_tiles(q, F32Keys{k, _mm512_setzero_si512()}, nk, D, s, ss);
+}
+ATELIER_V4_BF16 void qk_bf16_rows_avx512(const float* q, const uint16_t* rows, int64_t nk, int64_t D, float* s, int64_t ss) {
+    qk_bf16_tiles(q, PackedKeys{rows, nullptr, D}, nk, D, s, ss);
+}
+// Longer key lists go 64 keys a call.
+ATELIER_V4_BF16 void pv_bf16_avx512(float* acc, const float* p, int64_t ps, const float* const* k, int64_t nk, int64_t D) {
+    const F32Keys keys{nullptr, _mm512_load_si512(kPairInterleave)};
+    for (int64_t j0 = 0; j0 < nk; j0 += 64)
+        pv_bf16_tiles(acc, p + j0, ps, F32Keys{k + j0, keys.inter}, nk - j0 < 64 ? nk - j0 : 64, D);
+}
+ATELIER_V4_BF16 void pv_bf16_pairs_avx512(float* acc, const float* p, int64_t ps, const uint32_t* pairs, int64_t nk, int64_t D) {
+    for (int64_t j0 = 0; j0 < nk; j0 += 64)
+        pv_bf16_tiles(acc, p + j0, ps, PackedKeys{nullptr, pairs + j0 / 2 * D, D}, nk - j0 < 64 ? nk - j0 : 64, D);
+}
+ATELIER_V4_BF16 void pack_keys_bf16_avx512(const float* const* k, int64_t n, int64_t D, uint16_t* rows, uint32_t* pairs) {
+    const F32Keys keys{k, _mm512_load_si512(kPairInterleave)};
+    for (int64_t j = 0; j < n; ++j)
+        for (int64_t d = 0; d < D; d += 32) _mm512_storeu_si512(rows + j * D + d, (__m512i)keys.dims32(k[j], d));
+    for (int64_t j = 0; j < n; j += 2)
+        for (int64_t d = 0; d < D; d += 16) _mm512_storeu_si512(pairs + (j / 2) * D + d, (__m512i)keys.pair16(j, j + 1 < n, d));
 }
 // The indexer's fused scores: NB blocks of 16 keys x 8 heads in registers across the dim pairs
 // (each key pair loaded once for the 8 heads, each query pair a broadcast operand), then the
@@ -432,6 +483,9 @@ const VecKernels& vec_kernels() {
             v.qk_bf16 = qk_bf16_avx512;
             v.pv_bf16 = pv_bf16_avx512;
             v.index_scores_bf16 = index_scores_bf16_avx512;
+            v.qk_bf16_rows = qk_bf16_rows_avx512;
+            v.pv_bf16_pairs = pv_bf16_pairs_avx512;
+            v.pack_keys_bf16 = pack_keys_bf16_avx512;
         }
         return v;
     }();

@@ -214,6 +214,26 @@ struct GroupAcc {
         std::fill(acc, acc + nh * D, 0.0f);
     }
 
+    // Online softmax over one block's scores s[h][j] (j < nb): scale, running max and sum, the
+    // accumulators rescaled; s becomes the unnormalised probabilities (bf16 in released numerics).
+    void softmax_block(float* s, int64_t nb) {
+        for (int h = 0; h < nh; ++h) {
+            float* sh = s + h * kKeyBlock;
+            float mb = m[h];
+            for (int64_t j = 0; j < nb; ++j) mb = std::max(mb, sh[j] *= scale);
+            const float corr = std::exp(m[h] - mb);
+            float sum = 0;
+            for (int64_t j = 0; j < nb; ++j) {
+                sh[j] = std::exp(sh[j] - mb);
+                sum += sh[j];
+                if (bf16_p) sh[j] = to_bf16(sh[j]);
+            }
+            l[h] = l[h] * corr + sum;
+            if (corr != 1.0f) vk.scale(acc + h * D, corr, D);
+            m[h] = mb;
+        }
+    }
+
     template <class KeyAt>
     void segment(int64_t n, KeyAt key_at) {
         const float* kp[kKeyBlock];
@@ -223,23 +243,21 @@ struct GroupAcc {
             for (int64_t j = 0; j < nb; ++j) kp[j] = key_at(b0 + j);
             if (bf16_dot) vk.qk_bf16(q, kp, nb, D, s, kKeyBlock);
             else vk.qk(q, nh, kp, nb, D, s, kKeyBlock);
-            for (int h = 0; h < nh; ++h) {
-                float* sh = s + h * kKeyBlock;
-                float mb = m[h];
-                for (int64_t j = 0; j < nb; ++j) mb = std::max(mb, sh[j] *= scale);
-                const float corr = std::exp(m[h] - mb);
-                float sum = 0;
-                for (int64_t j = 0; j < nb; ++j) {
-                    sh[j] = std::exp(sh[j] - mb);
-                    sum += sh[j];
-                    if (bf16_p) sh[j] = to_bf16(sh[j]);
-                }
-                l[h] = l[h] * corr + sum;
-                if (corr != 1.0f) vk.scale(acc + h * D, corr, D);
-                m[h] = mb;
-            }
+            softmax_block(s, nb);
             if (bf16_dot) vk.pv_bf16(acc, s, kKeyBlock, kp, nb, D);
             else vk.pv(acc, nh, s, kKeyBlock, kp, nb, D);
+        }
+    }
+
+    // segment() on keys packed by pack_keys_bf16 (released numerics with bf16_dot only): the same
+    // blocks and arithmetic, so the same result.
+    void segment_packed(int64_t n, const uint16_t* rows, const uint32_t* pairs) {
+        float s[kHeadGroup * kKeyBlock];
+        for (int64_t b0 = 0; b0 < n; b0 += kKeyBlock) {
+            const int64_t nb = std::min(kKeyBlock, n - b0);
+            vk.qk_bf16_rows(q, rows + b0 * D, nb, D, s, kKeyBlock);
+            softmax_block(s, nb);
+            vk.pv_bf16_pairs(acc, s, kKeyBlock, pairs + b0 / 2 * D, nb, D);
         }
     }
 
@@ -311,6 +329,11 @@ Status project_qkv(Ctx& c, const Attention& a, const Step& s, std::span<const Li
     return ok_status();
 }
 
+// Decode steps of at most kPackedTokens tokens in released numerics with the bf16 kernels convert
+// each token's keys to bf16 once, on the pool, for its head groups (VecKernels::pack_keys_bf16).
+constexpr int64_t kPackedTokens = 2;
+constexpr int64_t kPackChunk = 32;  // keys per packing task (even: pairs stay inside a task)
+
 // §3.3 items 4-5 for every (token, group of heads): window keys, then compressed entries; writes
 // the output over q.
 void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) {
@@ -323,8 +346,61 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
     const bool bf16_p = c.numerics == Numerics::Released;
     const int nh = H % kHeadGroup == 0 ? kHeadGroup : 1;
     const int64_t groups = H / nh;
+    // Token t's keys: segment 0 the window (positions lo..p), segment 1 the compressed entries.
+    auto window_lo = [&](int64_t t) { return std::max<int64_t>(0, s.pos0 + t - W + 1); };
+    auto count = [&](int64_t t, int seg) -> int64_t {
+        if (seg == 0) return s.pos0 + t - window_lo(t) + 1;
+        if (a.ratio == 4) return s.n_sel[t];
+        return a.ratio > 0 ? (s.pos0 + t + 1) / a.ratio : 0;
+    };
+    auto key = [&](int64_t t, int seg, int64_t i) -> const float* {
+        if (seg == 0) {
+            const int64_t kp = window_lo(t) + i;
+            return kp >= s.pos0 ? s.kv + (kp - s.pos0) * D : ring + (kp % W) * D;
+        }
+        if (a.ratio == 4) return comp + static_cast<int64_t>(s.sel[t * topk + i]) * D;
+        return comp + i * D;
+    };
+
+    const VecKernels& vk = vec_kernels();
+    const bool packed = c.pack_decode_keys && bf16_p && nh == 4 && D % 64 == 0 && D <= kMaxHeadDim && vk.qk_bf16 && vk.pv_bf16 &&
+                        vk.pack_keys_bf16 && s.T <= kPackedTokens;
+    int64_t cnt[kPackedTokens][2] = {}, row0[kPackedTokens][2] = {}, pair0[kPackedTokens][2] = {};
+    uint16_t* rows = nullptr;
+    uint32_t* pairs = nullptr;
+    if (packed) {
+        int64_t n_rows = 0, n_pairs = 0, task0[kPackedTokens * 2 + 1];
+        for (int64_t t = 0; t < s.T; ++t)
+            for (int seg = 0; seg < 2; ++seg) {
+                cnt[t][seg] = count(t, seg);
+                row0[t][seg] = n_rows;
+                pair0[t][seg] = n_pairs;
+                n_rows += cnt[t][seg];
+                n_pairs += (cnt[t][seg] + 1) / 2;
+            }
+        int64_t n_tasks = 0;
+        for (int64_t i = 0; i < s.T * 2; ++i) {
+            task0[i] = n_tasks;
+            n_tasks += (cnt[i / 2][i % 2] + kPackChunk - 1) / kPackChunk;
+        }
+        task0[s.T * 2] = n_tasks;
+        // Sized once for the longest key list this cache can give (decode then allocates nothing).
+        const int64_t most = kPackedTokens * (W + std::max<int64_t>(topk, static_cast<int64_t>(cache.compressed.capacity()) / D));
+        rows = reinterpret_cast<uint16_t*>(i32_buf(c, kSlotKeyRows, (n_rows * D + 1) / 2, (most * D + 1) / 2));
+        pairs = reinterpret_cast<uint32_t*>(i32_buf(c, kSlotKeyPairs, n_pairs * D, (most + 2) / 2 * D));
+        parallel_for(c.session.context(), n_tasks, [&](int64_t task) {
+            int64_t i = 0;
+            while (task0[i + 1] <= task) ++i;
+            const int64_t t = i / 2, j0 = (task - task0[i]) * kPackChunk;
+            const int seg = static_cast<int>(i % 2);
+            const int64_t nj = std::min(kPackChunk, cnt[t][seg] - j0);
+            const float* kp[kPackChunk];
+            for (int64_t j = 0; j < nj; ++j) kp[j] = key(t, seg, j0 + j);
+            vk.pack_keys_bf16(kp, nj, D, rows + (row0[t][seg] + j0) * D, pairs + (pair0[t][seg] + j0 / 2) * D);
+        });
+    }
     parallel_for(c.session.context(), s.T * groups, [&](int64_t task) {
-        const int64_t t = task / groups, h0 = (task % groups) * nh, p = s.pos0 + t;
+        const int64_t t = task / groups, h0 = (task % groups) * nh;
         float qh[kHeadGroup * kMaxHeadDim], acc[kHeadGroup * kMaxHeadDim];
         float* out = s.q + (t * H + h0) * D;
         std::copy(out, out + nh * D, qh);
@@ -336,16 +412,9 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
         ga.scale = scale;
         ga.bf16_p = bf16_p;
         ga.start();
-        const int64_t lo = std::max<int64_t>(0, p - W + 1);
-        ga.segment(p - lo + 1, [&](int64_t i) {
-            const int64_t kp = lo + i;
-            return kp >= s.pos0 ? s.kv + (kp - s.pos0) * D : ring + (kp % W) * D;
-        });
-        if (a.ratio == 4) {
-            const int32_t* sel = s.sel + t * topk;
-            ga.segment(s.n_sel[t], [&](int64_t i) { return comp + static_cast<int64_t>(sel[i]) * D; });
-        } else if (a.ratio > 0) {
-            ga.segment((p + 1) / a.ratio, [&](int64_t i) { return comp + i * D; });
+        for (int seg = 0; seg < 2; ++seg) {
+            if (packed && ga.bf16_dot) ga.segment_packed(cnt[t][seg], rows + row0[t][seg] * D, pairs + pair0[t][seg] * D);
+            else ga.segment(count(t, seg), [&](int64_t i) { return key(t, seg, i); });
         }
         ga.finish(sinks + h0, out);
     });

@@ -271,6 +271,8 @@ struct Ctx {
     Workspace* ws = nullptr;  // null: functions allocate their own scratch (tests)
     std::stop_token stop{};   // eval's; also checked inside a layer (per attention step, per
                               // expert) so a cancel lands within one of those, not one layer
+    bool pack_decode_keys = true;  // attention: decode converts each token's keys to bf16 once
+                                   // (false: per head group, as prefill; tests compare the two)
 };
 
 // Cancelled when c.stop was requested; `where` names the point for the message. Safe anywhere

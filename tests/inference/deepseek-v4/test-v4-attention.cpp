@@ -329,11 +329,12 @@ std::unique_ptr<Session> make_session(int threads) {
 
 // Feeds L tokens in pieces of `chunk` (0: one call) on a fresh cache.
 Fed run(Session& session, const v4::Config& c, const v4::Attention& a, Numerics num, const std::vector<float>& x,
-        int64_t L, int64_t chunk, int64_t n_ctx = 1024) {
+        int64_t L, int64_t chunk, int64_t n_ctx = 1024, bool pack_decode_keys = true) {
     Fed r;
     EXPECT_TRUE(r.cache.init(c, a.ratio, n_ctx).ok());
     r.out.assign(static_cast<size_t>(L * c.dim), NAN);
     v4::Ctx ctx{c, num, session};
+    ctx.pack_decode_keys = pack_decode_keys;
     for (int64_t p = 0; p < L;) {
         const int64_t n = chunk ? std::min(chunk, L - p) : L;
         auto st = v4::attention_forward(ctx, a, r.cache, {x.data() + p * c.dim, static_cast<size_t>(n * c.dim)}, p, n,
@@ -467,6 +468,42 @@ TEST(V4AttentionFacts, Bf16KernelsMatchFp32OnBf16Values) {
         }
 }
 
+// Decode's packed forms (keys converted to bf16 once per token) give qk_bf16's and pv_bf16's
+// bits exactly: the same operations on the same values, odd counts (the last key paired with
+// itself), a short 4-key tile, and more than one 64-key piece in pv.
+TEST(V4AttentionFacts, PackedBf16KernelsEqualTheUnpackedOnes) {
+    namespace at = atelier::infer::v4::attn;
+    const at::VecKernels& v = at::vec_kernels();
+    if (!v.qk_bf16_rows || !v.pv_bf16_pairs || !v.pack_keys_bf16) GTEST_SKIP() << "no AVX-512 BF16 on this CPU";
+    std::mt19937 rng(29);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto fill = [&](int64_t n) {
+        std::vector<float> x(static_cast<size_t>(n));
+        for (float& e : x) e = at::bf16_scalar(nd(rng));
+        return x;
+    };
+    for (int64_t D : {64, 512})
+        for (int64_t nk : {1, 2, 3, 5, 63, 64, 70, 129}) {
+            const std::vector<float> q = fill(4 * D), keys = fill(nk * D), acc0 = fill(4 * D);
+            std::vector<float> p = fill(4 * nk);
+            for (float& e : p) e = std::fabs(e);
+            // keys scattered, as the gathered entries are
+            std::vector<const float*> kp(static_cast<size_t>(nk));
+            for (int64_t j = 0; j < nk; ++j) kp[static_cast<size_t>(j)] = keys.data() + ((j * 7) % nk) * D;
+            std::vector<uint16_t> rows(static_cast<size_t>(nk * D));
+            std::vector<uint32_t> pairs(static_cast<size_t>((nk + 1) / 2 * D));
+            v.pack_keys_bf16(kp.data(), nk, D, rows.data(), pairs.data());
+            std::vector<float> s1(static_cast<size_t>(4 * nk)), s2(s1.size());
+            v.qk_bf16(q.data(), kp.data(), nk, D, s1.data(), nk);
+            v.qk_bf16_rows(q.data(), rows.data(), nk, D, s2.data(), nk);
+            EXPECT_EQ(0, std::memcmp(s1.data(), s2.data(), s1.size() * 4)) << "qk D " << D << " nk " << nk;
+            std::vector<float> g = acc0, h = acc0;
+            v.pv_bf16(g.data(), p.data(), nk, kp.data(), nk, D);
+            v.pv_bf16_pairs(h.data(), p.data(), nk, pairs.data(), nk, D);
+            EXPECT_EQ(0, std::memcmp(g.data(), h.data(), g.size() * 4)) << "pv D " << D << " nk " << nk;
+        }
+}
+
 // The fused indexer kernel (released numerics, vdpbf16ps on the bf16 key blocks) against the
 // unfused arithmetic: fp32 q·k rows, then relu_acc_bf16 head by head and one bf16 rounding. With
 // FP4-simulated queries and keys, as the released indexer has them, every product and partial
@@ -565,6 +602,22 @@ TEST_P(V4Attention, ChunkedEqualsOneCall) {
             EXPECT_LT(max_abs_diff(one.cache.index_keys, part.cache.index_keys), 1e-5) << "L " << L << " chunk " << chunk;
             EXPECT_EQ(one.cache.n_entries, part.cache.n_entries);
         }
+    }
+}
+
+// Released numerics, token by token and two at a time: decode's packed keys (each token's keys
+// converted to bf16 once, Ctx::pack_decode_keys) against the per-head-group conversion, the
+// same outputs and caches to the bit (same keys, same blocks, same pairs, same arithmetic).
+TEST_P(V4Attention, ReleasedPackedDecodeEqualsUnpacked) {
+    const int64_t ratio = GetParam(), L = 300;
+    Layer l(ratio, 7000 + static_cast<uint64_t>(ratio), L);
+    const v4::Config& c = l.c;
+    for (int64_t chunk : {1, 2}) {
+        const Fed packed = run(*l.session, c, l.a, Numerics::Released, l.x, L, chunk, 1024, true);
+        const Fed plain = run(*l.session, c, l.a, Numerics::Released, l.x, L, chunk, 1024, false);
+        EXPECT_EQ(max_abs_diff(packed.out, plain.out), 0.0) << "chunk " << chunk;
+        EXPECT_EQ(max_abs_diff(packed.cache.compressed, plain.cache.compressed), 0.0) << "chunk " << chunk;
+        EXPECT_EQ(max_abs_diff(packed.cache.index_keys, plain.cache.index_keys), 0.0) << "chunk " << chunk;
     }
 }
 
