@@ -9,7 +9,7 @@
 //  - optionally the anchor: llama.cpp's llama-bench on the same GGUF with the same threads, run
 //    right after each of our measurements (interleaved), and the ratio of the medians;
 //  - --decode-slices N: N decode samples per context on one prefilled state, each bracketed by
-//    copy samples (one 32K prefill, several samples).
+//    copy samples (one 32K prefill, several samples; the peak RSS then includes the STREAM arrays).
 // The weights are held as atelier-cli holds them (--weights, default auto: read into 2 MiB-page RAM
 // when they fit); llama-bench gets --llama-load-mode as its -lm (auto, none: read into RAM, mmap, ...).
 // A warm-up prompt (default 32 tokens, as llama-bench's) first touches the weights, so no
@@ -127,9 +127,9 @@ double run_prefill(const CausalLm& lm, const Options& o, int64_t p) {
 }
 
 // After a prompt of ctx tokens, `slices` runs of n_decode greedy tokens on the same state (slice i
-// starts at ctx + i·n_decode), calling before_slice() ahead of each: tok/s of each slice, or empty
-// on error. Slices give several bracketed samples for one (long) prefill.
-std::vector<double> run_decode(const CausalLm& lm, const Options& o, int64_t ctx, const std::function<void()>& before_slice) {
+// starts at ctx + i·n_decode), calling between_slices() ahead of each but the first: tok/s of each
+// slice, or empty on error. Slices give several bracketed samples for one (long) prefill.
+std::vector<double> run_decode(const CausalLm& lm, const Options& o, int64_t ctx, const std::function<void()>& between_slices) {
     auto st = lm.new_state(LmStateOptions{.n_ctx = ctx + int64_t{o.n_decode} * o.slices + 1, .n_threads = o.n_threads});
     if (!st) return std::fprintf(stderr, "%s\n", st.error().message().c_str()), std::vector<double>{};
     std::vector<float> logits(static_cast<size_t>(lm.info().vocab_size));
@@ -138,7 +138,7 @@ std::vector<double> run_decode(const CausalLm& lm, const Options& o, int64_t ctx
     int32_t tok = greedy.sample(logits);
     std::vector<double> rates;
     for (int k = 0; k < o.slices; ++k) {
-        before_slice();
+        if (k > 0) between_slices();
         const double t0 = now_s();
         for (int i = 0; i < o.n_decode; ++i) {
             const Status s = lm.eval(**st, std::span<const int32_t>(&tok, 1), logits);
@@ -243,6 +243,9 @@ int main(int argc, char** argv) {
         for (int64_t ctx : o.contexts) {
             // The VM's memory speed moves between and within runs (copy 42-80 GB/s), so each
             // decode measurement is bracketed by copy samples and also compared with their mean.
+            // (the first copy sample before the state exists, as the peak RSS should not count the
+            // STREAM arrays; with --decode-slices > 1 the later samples are taken with it alive)
+            stream();
             const std::vector<double> rates = run_decode(**lm, o, ctx, stream);
             if (rates.empty()) return 1;
             stream();
