@@ -2,9 +2,9 @@
 // thread runs a parallel_for item.
 //
 // Flushing denormals: on many x86 cores an operation that meets a subnormal float takes a
-// microcode assist a hundred times slower than the normal path. Whisper's and the voices'
-// activations decay into that range often enough to make live captions ~3x slower on an Intel
-// Xeon (docs/PERFORMANCE.md, machine B), so those models compute inside a FlushDenormalsScope:
+// microcode assist a hundred times slower than the normal path. Whisper's activations decay into
+// that range often enough to make live captions ~3x slower on an Intel Xeon (docs/PERFORMANCE.md,
+// machine B), so Whisper and the voices compute inside a FlushDenormalsScope:
 // results below 2^-126 become 0 (FTZ) and subnormal inputs read as 0 (DAZ). DeepSeek V4 does not:
 // its released numerics are checked bit for bit against the reference, subnormal block scales
 // included, and its decode is bound by memory, not by assists.

@@ -346,7 +346,7 @@ Result<std::unique_ptr<VitsVoice>> VitsVoice::load(const std::filesystem::path& 
 Result<VitsOutput> VitsVoice::synthesize(std::span<const int64_t> ids, const VitsOptions& o, Session& s,
                                          std::stop_token stop,
                                          const std::function<void(std::span<const float>)>& on_audio) const {
-    const FlushDenormalsScope flush_denormals;  // core/float-env.h: subnormal assists in the flows
+    const FlushDenormalsScope flush_denormals;  // core/float-env.h (joe-medium: same speed, same bits)
     const VitsArchitecture& a = cfg_.arch;
     if (ids.empty()) return make_error(ErrorCode::InvalidArgument, "tts: no phoneme ids to speak");
     for (int64_t id : ids)
