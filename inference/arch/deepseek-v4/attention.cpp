@@ -43,7 +43,8 @@ Status LayerCache::init(const Config& cfg, int64_t ratio, int64_t n_ctx) {
         }
         if (ratio == 4) {
             index_keys.reserve(static_cast<size_t>(n_ctx / 4 * DI));
-            index_packed.reserve(static_cast<size_t>((n_ctx / 4 + attn::kIndexKeyBlock - 1) / attn::kIndexKeyBlock * attn::kIndexKeyBlock * DI));
+            const int64_t blocks = (n_ctx / 4 + attn::kIndexKeyBlock - 1) / attn::kIndexKeyBlock;
+            index_packed.reserve(static_cast<size_t>(blocks * attn::kIndexKeyBlock * DI));
             index_comp.kv.resize(static_cast<size_t>(8 * 2 * DI));
             index_comp.score.resize(index_comp.kv.size());
         }
@@ -385,7 +386,8 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
         }
         task0[s.T * 2] = n_tasks;
         // Sized once for the longest key list this cache can give (decode then allocates nothing).
-        const int64_t most = kPackedTokens * (W + std::max<int64_t>(topk, static_cast<int64_t>(cache.compressed.capacity()) / D));
+        const int64_t entries = a.ratio == 4 ? topk : static_cast<int64_t>(cache.compressed.capacity()) / D;
+        const int64_t most = kPackedTokens * (W + entries);
         rows = reinterpret_cast<uint16_t*>(i32_buf(c, kSlotKeyRows, (n_rows * D + 1) / 2, (most * D + 1) / 2));
         pairs = reinterpret_cast<uint32_t*>(i32_buf(c, kSlotKeyPairs, n_pairs * D, (most + 2) / 2 * D));
         parallel_for(c.session.context(), n_tasks, [&](int64_t task) {

@@ -506,8 +506,9 @@ TEST(V4AttentionFacts, PackedBf16KernelsEqualTheUnpackedOnes) {
 
 // The fused indexer kernel (released numerics, vdpbf16ps on the bf16 key blocks) against the
 // unfused arithmetic: fp32 q·k rows, then relu_acc_bf16 head by head and one bf16 rounding. With
-// FP4-simulated queries and keys, as the released indexer has them, every product and partial
-// sum is exact in fp32, so the scores must agree bit for bit; 64 and 8 heads, key counts that
+// FP4-simulated queries and keys, as the released indexer has them (block scales here within a
+// few powers of two), every product and partial sum is exact in fp32, so the scores must agree
+// bit for bit; 64 and 8 heads, key counts that
 // fill 1, 2 or 3 blocks of a tile and ones that leave a partial block.
 TEST(V4AttentionFacts, FusedIndexerScoresMatchTheUnfusedArithmetic) {
     namespace at = atelier::infer::v4::attn;
