@@ -53,18 +53,6 @@ bool thread_flushes_denormals() { return flushing(read_mode()); }
 
 uint64_t thread_float_mode() { return read_mode(); }
 
-FlushDenormalsScope::FlushDenormalsScope() {
-    if (!denormal_flushing_enabled()) return;
-    saved_ = read_mode();
-    if (flushing(saved_)) return;
-    write_mode(saved_ | kFlushBits);
-    changed_ = true;
-}
-
-FlushDenormalsScope::~FlushDenormalsScope() {
-    if (changed_) write_mode(saved_);
-}
-
 FloatModeScope::FloatModeScope(uint64_t mode) {
     saved_ = read_mode();
     if ((saved_ & kControlBits) == (mode & kControlBits)) return;  // differs in sticky flags at most
@@ -75,5 +63,8 @@ FloatModeScope::FloatModeScope(uint64_t mode) {
 FloatModeScope::~FloatModeScope() {
     if (changed_) write_mode(saved_);
 }
+
+FlushDenormalsScope::FlushDenormalsScope()
+    : FloatModeScope(denormal_flushing_enabled() ? read_mode() | kFlushBits : read_mode()) {}
 
 }  // namespace atelier

@@ -28,20 +28,8 @@ bool thread_flushes_denormals();
 // This thread's whole float control word (x86 MXCSR, ARM64 FPCR; 0 elsewhere).
 uint64_t thread_float_mode();
 
-// Flushes denormals on this thread for the scope's lifetime (unless disabled), then restores.
-class FlushDenormalsScope {
-public:
-    FlushDenormalsScope();
-    ~FlushDenormalsScope();
-    FlushDenormalsScope(const FlushDenormalsScope&) = delete;
-    FlushDenormalsScope& operator=(const FlushDenormalsScope&) = delete;
-
-private:
-    uint64_t saved_ = 0;
-    bool changed_ = false;
-};
-
-// Puts this thread in `mode` (a thread_float_mode() value) for the scope's lifetime.
+// Puts this thread in `mode` (a thread_float_mode() value) for the scope's lifetime, then
+// restores what was there (no write when only the sticky exception flags differ).
 class FloatModeScope {
 public:
     explicit FloatModeScope(uint64_t mode);
@@ -52,6 +40,12 @@ public:
 private:
     uint64_t saved_ = 0;
     bool changed_ = false;
+};
+
+// Flushes denormals on this thread for the scope's lifetime (unless disabled), then restores.
+class FlushDenormalsScope : public FloatModeScope {
+public:
+    FlushDenormalsScope();
 };
 
 }  // namespace atelier

@@ -397,9 +397,9 @@ ATELIER_V4_BF16 void qk_bf16_rows_avx512(const float* q, const uint16_t* rows, i
 }
 // Longer key lists go 64 keys a call.
 ATELIER_V4_BF16 void pv_bf16_avx512(float* acc, const float* p, int64_t ps, const float* const* k, int64_t nk, int64_t D) {
-    const F32Keys keys{nullptr, _mm512_load_si512(kPairInterleave)};
+    const __m512i inter = _mm512_load_si512(kPairInterleave);
     for (int64_t j0 = 0; j0 < nk; j0 += 64)
-        pv_bf16_tiles(acc, p + j0, ps, F32Keys{k + j0, keys.inter}, nk - j0 < 64 ? nk - j0 : 64, D);
+        pv_bf16_tiles(acc, p + j0, ps, F32Keys{k + j0, inter}, nk - j0 < 64 ? nk - j0 : 64, D);
 }
 ATELIER_V4_BF16 void pv_bf16_pairs_avx512(float* acc, const float* p, int64_t ps, const uint32_t* pairs, int64_t nk, int64_t D) {
     for (int64_t j0 = 0; j0 < nk; j0 += 64)

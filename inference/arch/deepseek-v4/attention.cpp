@@ -76,7 +76,8 @@ uint64_t LayerCache::bytes() const {
 
 uint64_t LayerCache::bytes_per_token(const Config& cfg, int64_t ratio) {
     if (ratio <= 0) return 0;
-    const int64_t per_entry = (cfg.head_dim + (ratio == 4 ? cfg.index_head_dim : 0)) * 4 + (ratio == 4 ? cfg.index_head_dim * 2 : 0);
+    // an entry in f32; on CSA layers also its index key in f32 and in bf16
+    const int64_t per_entry = cfg.head_dim * 4 + (ratio == 4 ? cfg.index_head_dim * (4 + 2) : 0);
     return static_cast<uint64_t>((per_entry + ratio - 1) / ratio);
 }
 
@@ -208,8 +209,13 @@ struct GroupAcc {
     bool bf16_dot = false;  // released numerics: q, keys and p are bf16 values (VecKernels::qk_bf16)
     float m[kHeadGroup], l[kHeadGroup];
 
+    // The bf16 kernels serve this group: released numerics, 4 heads, D a multiple of 64 up to 1024.
+    static bool bf16_dot_for(const VecKernels& k, bool bf16_p, int nh, int64_t D) {
+        return bf16_p && nh == 4 && D % 64 == 0 && D <= kMaxHeadDim && k.qk_bf16 && k.pv_bf16;
+    }
+
     void start() {
-        bf16_dot = bf16_p && nh == 4 && D % 64 == 0 && D <= 1024 && vk.qk_bf16 && vk.pv_bf16;
+        bf16_dot = bf16_dot_for(vk, bf16_p, nh, D);
         std::fill(m, m + kHeadGroup, -std::numeric_limits<float>::infinity());
         std::fill(l, l + kHeadGroup, 0.0f);
         std::fill(acc, acc + nh * D, 0.0f);
@@ -364,26 +370,23 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
     };
 
     const VecKernels& vk = vec_kernels();
-    const bool packed = c.pack_decode_keys && bf16_p && nh == 4 && D % 64 == 0 && D <= kMaxHeadDim && vk.qk_bf16 && vk.pv_bf16 &&
-                        vk.pack_keys_bf16 && s.T <= kPackedTokens;
+    const bool packed =
+        c.pack_decode_keys && s.T <= kPackedTokens && vk.pack_keys_bf16 && GroupAcc::bf16_dot_for(vk, bf16_p, nh, D);
     int64_t cnt[kPackedTokens][2] = {}, row0[kPackedTokens][2] = {}, pair0[kPackedTokens][2] = {};
     uint16_t* rows = nullptr;
     uint32_t* pairs = nullptr;
     if (packed) {
-        int64_t n_rows = 0, n_pairs = 0, task0[kPackedTokens * 2 + 1];
+        int64_t n_rows = 0, n_pairs = 0, n_tasks = 0, task0[kPackedTokens * 2 + 1];  // task0[t·2 + seg]
         for (int64_t t = 0; t < s.T; ++t)
             for (int seg = 0; seg < 2; ++seg) {
                 cnt[t][seg] = count(t, seg);
                 row0[t][seg] = n_rows;
                 pair0[t][seg] = n_pairs;
+                task0[t * 2 + seg] = n_tasks;
                 n_rows += cnt[t][seg];
                 n_pairs += (cnt[t][seg] + 1) / 2;
+                n_tasks += (cnt[t][seg] + kPackChunk - 1) / kPackChunk;
             }
-        int64_t n_tasks = 0;
-        for (int64_t i = 0; i < s.T * 2; ++i) {
-            task0[i] = n_tasks;
-            n_tasks += (cnt[i / 2][i % 2] + kPackChunk - 1) / kPackChunk;
-        }
         task0[s.T * 2] = n_tasks;
         // Sized once for the longest key list this cache can give (decode then allocates nothing).
         const int64_t entries = a.ratio == 4 ? topk : static_cast<int64_t>(cache.compressed.capacity()) / D;
@@ -415,7 +418,7 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
         ga.bf16_p = bf16_p;
         ga.start();
         for (int seg = 0; seg < 2; ++seg) {
-            if (packed && ga.bf16_dot) ga.segment_packed(cnt[t][seg], rows + row0[t][seg] * D, pairs + pair0[t][seg] * D);
+            if (packed) ga.segment_packed(cnt[t][seg], rows + row0[t][seg] * D, pairs + pair0[t][seg] * D);
             else ga.segment(count(t, seg), [&](int64_t i) { return key(t, seg, i); });
         }
         ga.finish(sinks + h0, out);

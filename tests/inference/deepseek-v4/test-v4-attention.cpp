@@ -434,6 +434,13 @@ TEST(V4AttentionFacts, VectorKernelVariantsAgree) {
     }
 }
 
+// n normal draws rounded to bf16 (held in f32), the operands of the bf16 kernels.
+std::vector<float> bf16_normals(std::mt19937& rng, std::normal_distribution<float>& nd, int64_t n) {
+    std::vector<float> x(static_cast<size_t>(n));
+    for (float& e : x) e = atelier::infer::v4::attn::bf16_scalar(nd(rng));
+    return x;
+}
+
 // The released-numerics kernels (vdpbf16ps) on bf16 values held in f32: products are exact, so
 // they must match the fp32 loops up to summation order, with 1..70 keys (odd counts, a short
 // 4-key tile, more than one 64-key piece in pv) and D 64 / 512.
@@ -443,11 +450,7 @@ TEST(V4AttentionFacts, Bf16KernelsMatchFp32OnBf16Values) {
     if (!v.qk_bf16 || !v.pv_bf16) GTEST_SKIP() << "no AVX-512 BF16 on this CPU: released attention uses the fp32 loops";
     std::mt19937 rng(11);
     std::normal_distribution<float> nd(0.0f, 1.0f);
-    auto fill = [&](int64_t n) {
-        std::vector<float> x(static_cast<size_t>(n));
-        for (float& e : x) e = at::bf16_scalar(nd(rng));
-        return x;
-    };
+    auto fill = [&](int64_t n) { return bf16_normals(rng, nd, n); };
     for (int64_t D : {64, 512})
         for (int64_t nk : {1, 2, 3, 5, 64, 70}) {
             const std::vector<float> q = fill(4 * D), keys = fill(nk * D), acc0 = fill(4 * D);
@@ -477,11 +480,7 @@ TEST(V4AttentionFacts, PackedBf16KernelsEqualTheUnpackedOnes) {
     if (!v.qk_bf16_rows || !v.pv_bf16_pairs || !v.pack_keys_bf16) GTEST_SKIP() << "no AVX-512 BF16 on this CPU";
     std::mt19937 rng(29);
     std::normal_distribution<float> nd(0.0f, 1.0f);
-    auto fill = [&](int64_t n) {
-        std::vector<float> x(static_cast<size_t>(n));
-        for (float& e : x) e = at::bf16_scalar(nd(rng));
-        return x;
-    };
+    auto fill = [&](int64_t n) { return bf16_normals(rng, nd, n); };
     for (int64_t D : {64, 512})
         for (int64_t nk : {1, 2, 3, 5, 63, 64, 70, 129}) {
             const std::vector<float> q = fill(4 * D), keys = fill(nk * D), acc0 = fill(4 * D);
