@@ -9,6 +9,11 @@
 #include <sstream>
 #include <thread>
 
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #define ATELIER_X86 1
@@ -49,6 +54,8 @@ CpuFeatures detect() {
         f.avx512_vnni = f.avx512f && (c & (1u << 11));
         f.avx512_vbmi = f.avx512f && (c & (1u << 1));
         f.amx_tile = d & (1u << 24);
+        const bool os_amx = (xcr0 & 0x60000) == 0x60000;  // XTILECFG and XTILEDATA state
+        f.amx_bf16 = f.amx_tile && os_amx && (d & (1u << 22));
     }
     if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
         f.avx_vnni = f.avx && (a & (1u << 4));
@@ -100,6 +107,7 @@ std::string CpuFeatures::summary() const {
     add(avx512_bf16, "avx512_bf16");
     add(avx_vnni, "avx_vnni");
     add(amx_tile, "amx_tile");
+    add(amx_bf16, "amx_bf16");
     return s.empty() ? "scalar" : s;
 }
 
@@ -111,7 +119,7 @@ void apply_disable(CpuFeatures& f, const char* list) {
         bool CpuFeatures::*flag;
     } names[] = {{"avx512_vnni", &CpuFeatures::avx512_vnni}, {"avx512_vbmi", &CpuFeatures::avx512_vbmi},
                  {"avx512_bf16", &CpuFeatures::avx512_bf16}, {"avx_vnni", &CpuFeatures::avx_vnni},
-                 {"amx_tile", &CpuFeatures::amx_tile}};
+                 {"amx_tile", &CpuFeatures::amx_tile}, {"amx_bf16", &CpuFeatures::amx_bf16}};
     std::stringstream ss(list);
     std::string item;
     while (std::getline(ss, item, ','))
@@ -127,6 +135,20 @@ const CpuFeatures& cpu_features() {
         return d;
     }();
     return f;
+}
+
+bool amx_enabled() {
+    static const bool on = [] {
+        const CpuFeatures& f = cpu_features();
+        if (!f.amx_tile || !f.amx_bf16) return false;
+#if defined(__x86_64__) && defined(__linux__) && defined(SYS_arch_prctl)
+        constexpr long kReqXcompPerm = 0x1023, kXfeatureTileData = 18;  // <asm/prctl.h>
+        return syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureTileData) == 0;
+#else
+        return false;
+#endif
+    }();
+    return on;
 }
 
 const PrefetchDistance& prefetch_distance() {

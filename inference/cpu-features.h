@@ -14,6 +14,9 @@ struct CpuFeatures {
     bool sse42 = false, avx = false, avx2 = false, fma = false, f16c = false;
     bool avx512f = false, avx512bw = false, avx512dq = false, avx512vl = false;
     bool avx512_vnni = false, avx512_bf16 = false, avx512_vbmi = false, avx_vnni = false, amx_tile = false;
+    // AMX with bf16 tile products, the CPU and the OS (XCR0 tile state) both offering it; usable only
+    // once amx_enabled() has asked Linux for the tile data permission.
+    bool amx_bf16 = false;
     bool intel = false;  // vendor GenuineIntel (prefetch_distance())
     std::string brand;  // e.g. "AMD EPYC 9R45"
     std::string summary() const;  // "avx2 fma f16c avx512f ... "
@@ -26,6 +29,11 @@ struct SystemInfo {
 };
 
 const CpuFeatures& cpu_features();
+
+// AMX tiles usable by this process: cpu_features().amx_bf16 and, on Linux, the kernel granted the
+// tile data state (arch_prctl ARCH_REQ_XCOMP_PERM, asked once, for every thread of the process).
+// False elsewhere, and where ATELIER_CPU_DISABLE names amx_bf16.
+bool amx_enabled();
 
 // How far ahead of the read position (bytes) the matvec kernels software-prefetch a weight
 // stream: `packed` for 4-bit weights (Q4_K, Q4_K_R16, MXFP4, FP4), `wide` for Q8_0 and F8, into

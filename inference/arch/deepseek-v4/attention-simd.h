@@ -39,6 +39,13 @@ struct VecKernels {
     // order: relu_acc_bf16 over q·k rows, without the rows. Null where the CPU lacks AVX-512 BF16.
     void (*index_scores_bf16)(const uint32_t* qp, const float* w, int nh, int64_t n_pairs, const uint16_t* kb,
                               int64_t nb, float* out) = nullptr;
+    // The same scores on AMX tiles (nh % 16 == 0, n_pairs % 16 == 0): TDPBF16PS on 16 heads x 16
+    // keys x 32 dims a step, then the same epilogue, head by head in order. Exact products and fp32
+    // sums, so the same bits wherever index_scores_bf16's sums are exact (the released indexer's
+    // FP4 values); elsewhere only the summation order differs. About 30x the vdpbf16ps rate on the
+    // Xeon of docs/PERFORMANCE.md's machine B. Null where amx_enabled() is false.
+    void (*index_scores_amx)(const uint32_t* qp, const float* w, int nh, int64_t n_pairs, const uint16_t* kb,
+                             int64_t nb, float* out) = nullptr;
     // qk_bf16 and pv_bf16 on keys converted once (pack_keys_bf16): `rows` [nk][D] bf16 and `pairs`
     // [ceil(nk/2)][D] of (k_j[d], k_j+1[d]) bf16 pairs, an odd last key paired with itself. The same
     // operations on the same values as qk_bf16 / pv_bf16, so the same bits; for decode, where the 16
@@ -407,8 +414,16 @@ ATELIER_V4_BF16 void pv_bf16_pairs_avx512(float* acc, const float* p, int64_t ps
 }
 ATELIER_V4_BF16 void pack_keys_bf16_avx512(const float* const* k, int64_t n, int64_t D, uint16_t* rows, uint32_t* pairs) {
     const F32Keys keys{k, _mm512_load_si512(kPairInterleave)};
-    for (int64_t j = 0; j < n; ++j)
+    // The keys are cache entries picked by the indexer, scattered over the layer's cache (16 MB at
+    // a 32K context): fetch two keys ahead (the first pass reads each key once from memory).
+    constexpr int64_t kAhead = 2;
+    for (int64_t j = 0; j < kAhead && j < n; ++j)
+        for (int64_t d = 0; d < D; d += 16) _mm_prefetch(reinterpret_cast<const char*>(k[j] + d), _MM_HINT_T0);
+    for (int64_t j = 0; j < n; ++j) {
+        if (j + kAhead < n)
+            for (int64_t d = 0; d < D; d += 16) _mm_prefetch(reinterpret_cast<const char*>(k[j + kAhead] + d), _MM_HINT_T0);
         for (int64_t d = 0; d < D; d += 32) _mm512_storeu_si512(rows + j * D + d, (__m512i)keys.dims32(k[j], d));
+    }
     for (int64_t j = 0; j < n; j += 2)
         for (int64_t d = 0; d < D; d += 16) _mm512_storeu_si512(pairs + (j / 2) * D + d, (__m512i)keys.pair16(j, j + 1 < n, d));
 }
@@ -463,6 +478,98 @@ ATELIER_V4_BF16 void index_scores_bf16_avx512(const uint32_t* qp, const float* w
 }
 #undef ATELIER_V4_BF16
 
+// ---- AMX (tiles) ----
+// Palette 1 with tiles 0-7 all 16 rows x 64 bytes: 0-3 accumulators, 4-5 queries (16 heads x 16
+// dim pairs), 6-7 keys (16 dim pairs x 16 keys x 2). Loaded at the start of each call and released
+// at its end, so a thread holds no tile state between calls.
+#define ATELIER_V4_AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512bf16,fma")))
+struct alignas(64) AmxTileConfig {
+    uint8_t palette = 1, start_row = 0;
+    uint8_t reserved[14] = {};
+    uint16_t colsb[16] = {};
+    uint8_t rows[16] = {};
+};
+// The fused indexer on AMX, in steps of NB (1-2) blocks of 16 keys x NG (1-2) groups of 16 heads:
+// the tile products of a step (queries qp as bf16 pairs [head][pair]), stored to a buffer
+// [group·2 + block][head][key]; then the step's epilogue (index_tile_bf16's, on the stored
+// tiles): sc[b] += the heads' ReLU-weighted bf16 terms, group by group and head by head in order.
+// Steps are software-pipelined: a step's epilogue runs on the vector units after the next step's
+// products are issued, so the tile unit and the vector units work at the same time.
+template <int NB, int NG>
+ATELIER_V4_AMX inline void index_amx_products(const uint32_t* qp, int64_t np, const uint16_t* kb, int64_t bstride,
+                                              float (*ct)[16 * 16]) {
+    _tile_zero(0);
+    if constexpr (NB > 1) _tile_zero(1);
+    if constexpr (NG > 1) _tile_zero(2);
+    if constexpr (NG > 1 && NB > 1) _tile_zero(3);
+    const int64_t qstride = np * 4;
+    for (int64_t p = 0; p < np; p += 16) {
+        _tile_loadd(4, qp + p, qstride);
+        _tile_loadd(6, kb + p * 2 * kIndexKeyBlock, 64);
+        if constexpr (NB > 1) _tile_loadd(7, kb + bstride + p * 2 * kIndexKeyBlock, 64);
+        if constexpr (NG > 1) _tile_loadd(5, qp + 16 * np + p, qstride);
+        _tile_dpbf16ps(0, 4, 6);
+        if constexpr (NB > 1) _tile_dpbf16ps(1, 4, 7);
+        if constexpr (NG > 1) _tile_dpbf16ps(2, 5, 6);
+        if constexpr (NG > 1 && NB > 1) _tile_dpbf16ps(3, 5, 7);
+    }
+    _tile_stored(0, ct[0], 64);
+    if constexpr (NB > 1) _tile_stored(1, ct[1], 64);
+    if constexpr (NG > 1) _tile_stored(2, ct[2], 64);
+    if constexpr (NG > 1 && NB > 1) _tile_stored(3, ct[3], 64);
+}
+template <int NB, int NG>
+ATELIER_V4_AMX inline void index_amx_epilogue(const float (*ct)[16 * 16], const float* w, __m512 (&sc)[2]) {
+#pragma GCC unroll 2
+    for (int g = 0; g < NG; ++g)
+#pragma GCC unroll 4
+        for (int h = 0; h < 16; ++h) {
+            const __m512 wv = _mm512_set1_ps(w[g * 16 + h]);
+#pragma GCC unroll 2
+            for (int b = 0; b < NB; ++b) {
+                const __m512 r = relu_avx512(bf16_avx512(_mm512_load_ps(ct[g * 2 + b] + h * 16)));
+                sc[b] = _mm512_add_ps(sc[b], bf16_avx512(_mm512_mul_ps(r, wv)));
+            }
+        }
+}
+// All head groups of NB blocks: each group pair's products, then the previous pair's epilogue
+// (the tile unit works on the next products while the vector units sum the last ones).
+template <int NB>
+ATELIER_V4_AMX inline void index_amx_blocks(const uint32_t* qp, const float* w, int nh, int64_t np, const uint16_t* kb,
+                                            int64_t bstride, float* out) {
+    alignas(64) float ct[2][4][16 * 16];
+    __m512 sc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+    int prev_ng = 0, prev_h0 = 0, n = 0;
+    for (int h0 = 0; h0 < nh; h0 += 32, ++n) {
+        const int ng = nh - h0 >= 32 ? 2 : 1;
+        if (ng == 2) index_amx_products<NB, 2>(qp + h0 * np, np, kb, bstride, ct[n & 1]);
+        else index_amx_products<NB, 1>(qp + h0 * np, np, kb, bstride, ct[n & 1]);
+        if (prev_ng == 2) index_amx_epilogue<NB, 2>(ct[(n - 1) & 1], w + prev_h0, sc);
+        else if (prev_ng == 1) index_amx_epilogue<NB, 1>(ct[(n - 1) & 1], w + prev_h0, sc);
+        prev_ng = ng;
+        prev_h0 = h0;
+    }
+    if (prev_ng == 2) index_amx_epilogue<NB, 2>(ct[(n - 1) & 1], w + prev_h0, sc);
+    else if (prev_ng == 1) index_amx_epilogue<NB, 1>(ct[(n - 1) & 1], w + prev_h0, sc);
+#pragma GCC unroll 2
+    for (int b = 0; b < NB; ++b) _mm512_storeu_ps(out + 16 * b, bf16_avx512(sc[b]));
+}
+ATELIER_V4_AMX void index_scores_amx(const uint32_t* qp, const float* w, int nh, int64_t np, const uint16_t* kb,
+                                     int64_t nb, float* out) {
+    AmxTileConfig cfg;
+    for (int i = 0; i < 8; ++i) {
+        cfg.colsb[i] = 64;
+        cfg.rows[i] = 16;
+    }
+    _tile_loadconfig(&cfg);
+    const int64_t bstride = np * 2 * kIndexKeyBlock;
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) index_amx_blocks<2>(qp, w, nh, np, kb + b * bstride, bstride, out + b * kIndexKeyBlock);
+    if (b < nb) index_amx_blocks<1>(qp, w, nh, np, kb + b * bstride, bstride, out + b * kIndexKeyBlock);
+    _tile_release();
+}
+#undef ATELIER_V4_AMX
+
 const VecKernels& vec_kernels() {
     static const VecKernels k = [] {
         const CpuFeatures& f = cpu_features();
@@ -486,6 +593,7 @@ const VecKernels& vec_kernels() {
             v.qk_bf16_rows = qk_bf16_rows_avx512;
             v.pv_bf16_pairs = pv_bf16_pairs_avx512;
             v.pack_keys_bf16 = pack_keys_bf16_avx512;
+            if (amx_enabled()) v.index_scores_amx = index_scores_amx;
         }
         return v;
     }();

@@ -91,6 +91,11 @@ void pack_new_keys(LayerCache& cache, int64_t hd, int64_t n_keys) {
     cache.index_packed_n = n_keys;
 }
 
+// The AMX form of the fused scores serves this shape (heads padded to 16, 32-dim steps).
+bool use_amx(const VecKernels& vk, int64_t nh_padded, int64_t np) {
+    return vk.index_scores_amx && nh_padded % 16 == 0 && np % 16 == 0;
+}
+
 // scores[t][e] for the batch's queries from the bf16 key blocks: tasks of kFusedChunk blocks per
 // query, -inf past what each query sees.
 constexpr int64_t kFusedChunk = 16;  // blocks of 16 keys per parallel task (256 keys)
@@ -98,6 +103,7 @@ void fused_scores(const Ctx& c, const LayerCache& cache, const uint32_t* qp, con
                   int64_t n_vis, const int64_t* vis, float* scores) {
     const int64_t np = c.cfg.index_head_dim / 2;
     const VecKernels& vk = vec_kernels();
+    const auto kernel = use_amx(vk, nh, np) ? vk.index_scores_amx : vk.index_scores_bf16;
     const int64_t blocks = (n_vis + kIndexKeyBlock - 1) / kIndexKeyBlock;
     const int64_t chunks = (blocks + kFusedChunk - 1) / kFusedChunk;
     parallel_for(c.session.context(), Tq * chunks, [&](int64_t task) {
@@ -108,7 +114,7 @@ void fused_scores(const Ctx& c, const LayerCache& cache, const uint32_t* qp, con
         if (ev > e0) {
             alignas(64) float tmp[kFusedChunk * kIndexKeyBlock];
             const int64_t nb = (ev - e0 + kIndexKeyBlock - 1) / kIndexKeyBlock;
-            vk.index_scores_bf16(qp + t * nh * np, w + t * nh, static_cast<int>(nh), np,
+            kernel(qp + t * nh * np, w + t * nh, static_cast<int>(nh), np,
                                  cache.index_packed.data() + b0 * kIndexKeyBlock * 2 * np, nb, tmp);
             std::copy(tmp, tmp + (ev - e0), out + e0);
         }
@@ -158,23 +164,24 @@ Status indexer_select(Ctx& c, const Indexer& ix, LayerCache& cache, const float*
     const int64_t max_entries = static_cast<int64_t>(cache.index_keys.capacity()) / hd;
     int64_t vis[kStepTokens];
     if (T > kStepTokens) return make_error(ErrorCode::Internal, "indexer: too many tokens in one step", "report this bug");
-    // Fused (released numerics, AVX-512 BF16): heads in groups of 8, the last group padded with
-    // zero queries and zero weights (a padded head adds +0 to every score: the same sums).
+    // Fused (released numerics, AVX-512 BF16): heads in groups of 8 (16 on AMX), the last group
+    // padded with zero queries and zero weights (a padded head adds +0 to every score: the same sums).
     const bool fused = c.numerics == Numerics::Released && vec_kernels().index_scores_bf16 && hd % 2 == 0;
-    const int64_t nh8 = (nh + 7) / 8 * 8, np = hd / 2;
-    uint32_t* qp = nullptr;  // the queries as bf16 pairs [t][nh8][dim pair]
-    float* wp = nullptr;     // the head weights [t][nh8]
+    const int64_t np = hd / 2;
+    const int64_t nhp = use_amx(vec_kernels(), (nh + 15) / 16 * 16, np) ? (nh + 15) / 16 * 16 : (nh + 7) / 8 * 8;
+    uint32_t* qp = nullptr;  // the queries as bf16 pairs [t][nhp][dim pair]
+    float* wp = nullptr;     // the head weights [t][nhp]
     if (fused) {
         pack_new_keys(cache, hd, n_keys);
-        qp = reinterpret_cast<uint32_t*>(i32_buf(c, kSlotIqPairs, T * nh8 * np, kStepTokens * nh8 * np));
-        wp = f32_buf(c, kSlotIwPadded, T * nh8, kStepTokens * nh8);
+        qp = reinterpret_cast<uint32_t*>(i32_buf(c, kSlotIqPairs, T * nhp * np, kStepTokens * nhp * np));
+        wp = f32_buf(c, kSlotIwPadded, T * nhp, kStepTokens * nhp);
         for (int64_t t = 0; t < T; ++t)
-            for (int64_t h = 0; h < nh8; ++h) {
-                uint32_t* dst = qp + (t * nh8 + h) * np;
+            for (int64_t h = 0; h < nhp; ++h) {
+                uint32_t* dst = qp + (t * nhp + h) * np;
                 const float* src = q + (t * nh + h) * hd;
                 for (int64_t i = 0; i < np; ++i)
                     dst[i] = h < nh ? f32_to_bf16(src[2 * i]) | uint32_t{f32_to_bf16(src[2 * i + 1])} << 16 : 0u;
-                wp[t * nh8 + h] = h < nh ? w[t * nh + h] : 0.0f;
+                wp[t * nhp + h] = h < nh ? w[t * nh + h] : 0.0f;
             }
     }
     for (int64_t t0 = 0; t0 < T;) {
@@ -192,7 +199,7 @@ Status indexer_select(Ctx& c, const Indexer& ix, LayerCache& cache, const float*
         for (int64_t t = 0; t < Tq; ++t) vis[t] = (pos0 + t0 + t + 1) / 4;
         if (fused) {
             float* scores = f32_buf(c, kSlotScores, n_vis_max * Tq, std::min(max_entries * kStepTokens, kMaxHeadScores / nh));
-            fused_scores(c, cache, qp + t0 * nh8 * np, wp + t0 * nh8, nh8, Tq, n_vis_max, vis, scores);
+            fused_scores(c, cache, qp + t0 * nhp * np, wp + t0 * nhp, nhp, Tq, n_vis_max, vis, scores);
             ATELIER_TRY(select_rows(c, scores, Tq, n_vis_max, vis, sel + t0 * cfg.index_topk, n_sel + t0));
             t0 += Tq;
             continue;

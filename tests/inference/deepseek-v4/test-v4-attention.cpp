@@ -507,8 +507,9 @@ TEST(V4AttentionFacts, PackedBf16KernelsEqualTheUnpackedOnes) {
 // unfused arithmetic: fp32 q·k rows, then relu_acc_bf16 head by head and one bf16 rounding. With
 // FP4-simulated queries and keys, as the released indexer has them (block scales here within a
 // few powers of two), every product and partial sum is exact in fp32, so the scores must agree
-// bit for bit; 64 and 8 heads, key counts that
-// fill 1, 2 or 3 blocks of a tile and ones that leave a partial block.
+// bit for bit; 64, 48 and 8 heads, key counts that fill 1, 2 or 3 blocks of a tile and ones that
+// leave a partial block. Where AMX is usable, the tile form (index_scores_amx) must give the same
+// bits (48 heads: one odd group of 16; 8: padded to 16).
 TEST(V4AttentionFacts, FusedIndexerScoresMatchTheUnfusedArithmetic) {
     namespace at = atelier::infer::v4::attn;
     const at::VecKernels& v = at::vec_kernels();
@@ -522,8 +523,8 @@ TEST(V4AttentionFacts, FusedIndexerScoresMatchTheUnfusedArithmetic) {
         EXPECT_TRUE(atelier::infer::fake_quant_fp4_act(x.data(), n, 32).ok());
         return x;
     };
-    int checked = 0, nonzero = 0;
-    for (int64_t nh : {64, 8})
+    int checked = 0, nonzero = 0, amx_checked = 0;
+    for (int64_t nh : {64, 8, 48})
         for (int64_t nk : {1, 16, 32, 47, 48, 300}) {
             const std::vector<float> q = fp4(nh * hd, 1.0f), keys = fp4(nk * hd, 0.3f);
             std::vector<float> w(static_cast<size_t>(nh));
@@ -551,8 +552,24 @@ TEST(V4AttentionFacts, FusedIndexerScoresMatchTheUnfusedArithmetic) {
                 ++checked;
                 nonzero += ref[e] != 0.0f;
             }
+            if (!v.index_scores_amx) continue;
+            // the AMX form, heads padded to 16 with zero queries and weights as the indexer pads them
+            const int64_t nhp = (nh + 15) / 16 * 16;
+            qp.resize(static_cast<size_t>(nhp * np), 0u);
+            w.resize(static_cast<size_t>(nhp), 0.0f);
+            std::fill(got.begin(), got.end(), -1.0f);
+            v.index_scores_amx(qp.data(), w.data(), static_cast<int>(nhp), np, packed.data(), nb, got.data());
+            for (int64_t e = 0; e < nk; ++e) {
+                EXPECT_EQ(0, std::memcmp(&got[e], &ref[e], 4)) << "AMX: nh " << nh << " nk " << nk << " key " << e
+                                                               << ": " << got[e] << " vs " << ref[e];
+                ++amx_checked;
+            }
         }
     EXPECT_GT(nonzero, checked / 2) << "the fixture should give mostly nonzero scores";
+    if (v.index_scores_amx) {
+        EXPECT_EQ(amx_checked, checked);
+    }
+    std::printf("fused indexer: %d scores checked, %d of them on AMX tiles too\n", checked, amx_checked);
 }
 
 // One call against the dense recomputation: outputs, compressed entries, index keys.
