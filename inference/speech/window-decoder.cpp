@@ -117,6 +117,8 @@ struct Candidate {
 Result<std::vector<StatePtr>> rearrange(std::vector<StatePtr>& states, const std::vector<size_t>& source) {
     std::vector<int> uses(states.size(), 0);
     for (size_t s : source) ++uses[s];
+    for (size_t s = 0; s < states.size(); ++s)  // dropped beams go before any clone is made
+        if (uses[s] == 0) states[s].reset();
     std::vector<StatePtr> out;
     for (size_t s : source) {
         if (--uses[s] > 0) {
