@@ -42,8 +42,9 @@ struct VecKernels {
     // The same scores on AMX tiles (nh % 16 == 0, n_pairs % 16 == 0): TDPBF16PS on 16 heads x 16
     // keys x 32 dims a step, then the same epilogue, head by head in order. Exact products and fp32
     // sums, so the same bits wherever index_scores_bf16's sums are exact (the released indexer's
-    // FP4 values); elsewhere only the summation order differs. About 30x the vdpbf16ps rate on the
-    // Xeon of docs/PERFORMANCE.md's machine B. Null where amx_enabled() is false.
+    // FP4 values); elsewhere only the summation order differs. ~5x index_scores_bf16 on the Xeon
+    // of docs/PERFORMANCE.md's machine B (a tile product does 30x the multiply-adds of vdpbf16ps
+    // per second there). Null where amx_enabled() is false.
     void (*index_scores_amx)(const uint32_t* qp, const float* w, int nh, int64_t n_pairs, const uint16_t* kb,
                              int64_t nb, float* out) = nullptr;
     // qk_bf16 and pv_bf16 on keys converted once (pack_keys_bf16): `rows` [nk][D] bf16 and `pairs`
