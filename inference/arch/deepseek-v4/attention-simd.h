@@ -494,8 +494,8 @@ struct alignas(64) AmxTileConfig {
 // the tile products of a step (queries qp as bf16 pairs [head][pair]), stored to a buffer
 // [group·2 + block][head][key]; then the step's epilogue (index_tile_bf16's, on the stored
 // tiles): sc[b] += the heads' ReLU-weighted bf16 terms, group by group and head by head in order.
-// Steps are software-pipelined: a step's epilogue runs on the vector units after the next step's
-// products are issued, so the tile unit and the vector units work at the same time.
+// A step's epilogue comes after the next step's products are issued, so the tile unit and the
+// vector units may overlap (on machine B this measured within the noise of the plain order).
 template <int NB, int NG>
 ATELIER_V4_AMX inline void index_amx_products(const uint32_t* qp, int64_t np, const uint16_t* kb, int64_t bstride,
                                               float (*ct)[16 * 16]) {
@@ -533,8 +533,12 @@ ATELIER_V4_AMX inline void index_amx_epilogue(const float (*ct)[16 * 16], const 
             }
         }
 }
-// All head groups of NB blocks: each group pair's products, then the previous pair's epilogue
-// (the tile unit works on the next products while the vector units sum the last ones).
+template <int NB>
+ATELIER_V4_AMX inline void index_amx_epilogue_of(int ng, const float (*ct)[16 * 16], const float* w, __m512 (&sc)[2]) {
+    if (ng == 2) index_amx_epilogue<NB, 2>(ct, w, sc);
+    else if (ng == 1) index_amx_epilogue<NB, 1>(ct, w, sc);
+}
+// All head groups of NB blocks: each group pair's products, then the previous pair's epilogue.
 template <int NB>
 ATELIER_V4_AMX inline void index_amx_blocks(const uint32_t* qp, const float* w, int nh, int64_t np, const uint16_t* kb,
                                             int64_t bstride, float* out) {
@@ -545,13 +549,11 @@ ATELIER_V4_AMX inline void index_amx_blocks(const uint32_t* qp, const float* w, 
         const int ng = nh - h0 >= 32 ? 2 : 1;
         if (ng == 2) index_amx_products<NB, 2>(qp + h0 * np, np, kb, bstride, ct[n & 1]);
         else index_amx_products<NB, 1>(qp + h0 * np, np, kb, bstride, ct[n & 1]);
-        if (prev_ng == 2) index_amx_epilogue<NB, 2>(ct[(n - 1) & 1], w + prev_h0, sc);
-        else if (prev_ng == 1) index_amx_epilogue<NB, 1>(ct[(n - 1) & 1], w + prev_h0, sc);
+        index_amx_epilogue_of<NB>(prev_ng, ct[(n - 1) & 1], w + prev_h0, sc);  // none before the first
         prev_ng = ng;
         prev_h0 = h0;
     }
-    if (prev_ng == 2) index_amx_epilogue<NB, 2>(ct[(n - 1) & 1], w + prev_h0, sc);
-    else if (prev_ng == 1) index_amx_epilogue<NB, 1>(ct[(n - 1) & 1], w + prev_h0, sc);
+    index_amx_epilogue_of<NB>(prev_ng, ct[(n - 1) & 1], w + prev_h0, sc);
 #pragma GCC unroll 2
     for (int b = 0; b < NB; ++b) _mm512_storeu_ps(out + 16 * b, bf16_avx512(sc[b]));
 }

@@ -91,19 +91,13 @@ void pack_new_keys(LayerCache& cache, int64_t hd, int64_t n_keys) {
     cache.index_packed_n = n_keys;
 }
 
-// The AMX form of the fused scores serves this shape (heads padded to 16, 32-dim steps).
-bool use_amx(const VecKernels& vk, int64_t nh_padded, int64_t np) {
-    return vk.index_scores_amx && nh_padded % 16 == 0 && np % 16 == 0;
-}
-
 // scores[t][e] for the batch's queries from the bf16 key blocks: tasks of kFusedChunk blocks per
 // query, -inf past what each query sees.
 constexpr int64_t kFusedChunk = 16;  // blocks of 16 keys per parallel task (256 keys)
-void fused_scores(const Ctx& c, const LayerCache& cache, const uint32_t* qp, const float* w, int64_t nh, int64_t Tq,
-                  int64_t n_vis, const int64_t* vis, float* scores) {
+using IndexKernel = decltype(VecKernels::index_scores_bf16);
+void fused_scores(const Ctx& c, const LayerCache& cache, IndexKernel kernel, const uint32_t* qp, const float* w,
+                  int64_t nh, int64_t Tq, int64_t n_vis, const int64_t* vis, float* scores) {
     const int64_t np = c.cfg.index_head_dim / 2;
-    const VecKernels& vk = vec_kernels();
-    const auto kernel = use_amx(vk, nh, np) ? vk.index_scores_amx : vk.index_scores_bf16;
     const int64_t blocks = (n_vis + kIndexKeyBlock - 1) / kIndexKeyBlock;
     const int64_t chunks = (blocks + kFusedChunk - 1) / kFusedChunk;
     parallel_for(c.session.context(), Tq * chunks, [&](int64_t task) {
@@ -115,7 +109,7 @@ void fused_scores(const Ctx& c, const LayerCache& cache, const uint32_t* qp, con
             alignas(64) float tmp[kFusedChunk * kIndexKeyBlock];
             const int64_t nb = (ev - e0 + kIndexKeyBlock - 1) / kIndexKeyBlock;
             kernel(qp + t * nh * np, w + t * nh, static_cast<int>(nh), np,
-                                 cache.index_packed.data() + b0 * kIndexKeyBlock * 2 * np, nb, tmp);
+                   cache.index_packed.data() + b0 * kIndexKeyBlock * 2 * np, nb, tmp);
             std::copy(tmp, tmp + (ev - e0), out + e0);
         }
         std::fill(out + ev, out + e1, -std::numeric_limits<float>::infinity());
@@ -166,9 +160,12 @@ Status indexer_select(Ctx& c, const Indexer& ix, LayerCache& cache, const float*
     if (T > kStepTokens) return make_error(ErrorCode::Internal, "indexer: too many tokens in one step", "report this bug");
     // Fused (released numerics, AVX-512 BF16): heads in groups of 8 (16 on AMX), the last group
     // padded with zero queries and zero weights (a padded head adds +0 to every score: the same sums).
-    const bool fused = c.numerics == Numerics::Released && vec_kernels().index_scores_bf16 && hd % 2 == 0;
+    const VecKernels& vk = vec_kernels();
+    const bool fused = c.numerics == Numerics::Released && vk.index_scores_bf16 && hd % 2 == 0;
     const int64_t np = hd / 2;
-    const int64_t nhp = use_amx(vec_kernels(), (nh + 15) / 16 * 16, np) ? (nh + 15) / 16 * 16 : (nh + 7) / 8 * 8;
+    const bool amx = vk.index_scores_amx && np % 16 == 0;  // the tiles step 16 dim pairs
+    const IndexKernel kernel = amx ? vk.index_scores_amx : vk.index_scores_bf16;
+    const int64_t nhp = amx ? (nh + 15) / 16 * 16 : (nh + 7) / 8 * 8;
     uint32_t* qp = nullptr;  // the queries as bf16 pairs [t][nhp][dim pair]
     float* wp = nullptr;     // the head weights [t][nhp]
     if (fused) {
@@ -199,7 +196,7 @@ Status indexer_select(Ctx& c, const Indexer& ix, LayerCache& cache, const float*
         for (int64_t t = 0; t < Tq; ++t) vis[t] = (pos0 + t0 + t + 1) / 4;
         if (fused) {
             float* scores = f32_buf(c, kSlotScores, n_vis_max * Tq, std::min(max_entries * kStepTokens, kMaxHeadScores / nh));
-            fused_scores(c, cache, qp + t0 * nhp * np, wp + t0 * nhp, nhp, Tq, n_vis_max, vis, scores);
+            fused_scores(c, cache, kernel, qp + t0 * nhp * np, wp + t0 * nhp, nhp, Tq, n_vis_max, vis, scores);
             ATELIER_TRY(select_rows(c, scores, Tq, n_vis_max, vis, sel + t0 * cfg.index_topk, n_sel + t0));
             t0 += Tq;
             continue;
