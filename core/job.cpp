@@ -1,6 +1,7 @@
 // Job scheduler and context. Invariants: an entry's state moves Queued -> Running ->
-// (Cancelling ->) Done|Failed|Cancelled, or Queued -> Cancelled; events for one job are delivered
-// in that order; the mutex is never held while a callback or a job function runs.
+// (Cancelling ->) Done|Failed|Cancelled, or Queued -> Cancelled; state events are delivered in
+// the order the states changed (one FIFO, see post_state_locked); wait() returns once the job's
+// final event has been delivered; the mutex is never held while a callback or a job function runs.
 #include "core/job.h"
 
 #include <algorithm>
@@ -102,18 +103,17 @@ JobScheduler::JobScheduler(size_t n_workers, JobEvents events) : events_(std::mo
 }
 
 JobScheduler::~JobScheduler() {
-    std::vector<JobInfo> dropped;
     {
         std::lock_guard lock(mutex_);
         for (JobId id : queue_) {
             auto& e = entries_.at(id);
             e.info.state = JobState::Cancelled;
-            dropped.push_back(e.info);
+            post_state_locked(e);
         }
         queue_.clear();
         for (auto& [id, e] : entries_) e.stop.request_stop();
     }
-    for (auto& info : dropped) emit_state(info);
+    deliver_states();
     for (auto& w : workers_) w.request_stop();
     cv_.notify_all();
     workers_.clear();  // joins
@@ -134,9 +134,29 @@ JobEvents JobScheduler::events_copy() const {
     return events_;
 }
 
-void JobScheduler::emit_state(const JobInfo& info) {
-    auto ev = events_copy();
-    if (ev.on_state) ev.on_state(info);
+void JobScheduler::post_state_locked(Entry& e) {
+    state_events_.push_back(e.info);
+    ++e.undelivered;
+}
+
+void JobScheduler::deliver_states() {
+    std::unique_lock lock(mutex_);
+    if (delivering_) return;  // the current deliverer drains what was just posted
+    delivering_ = true;
+    deliverer_ = std::this_thread::get_id();
+    while (!state_events_.empty()) {
+        JobInfo info = std::move(state_events_.front());
+        state_events_.pop_front();
+        auto on_state = events_.on_state;
+        lock.unlock();
+        if (on_state) on_state(info);
+        lock.lock();
+        if (auto it = entries_.find(info.id); it != entries_.end()) --it->second.undelivered;
+    }
+    delivering_ = false;
+    deliverer_ = {};
+    lock.unlock();
+    done_cv_.notify_all();
 }
 
 JobId JobScheduler::submit(JobSpec spec, JobFn fn) {
@@ -152,16 +172,15 @@ JobId JobScheduler::submit(JobSpec spec, JobFn fn) {
         e.info.queued_at = std::chrono::system_clock::now();
         e.fn = std::move(fn);
         snapshot = e.info;
-        entries_.emplace(id, std::move(e));
+        post_state_locked(entries_.emplace(id, std::move(e)).first->second);
         queue_.push_back(id);
     }
-    emit_state(snapshot);
+    deliver_states();
     cv_.notify_one();
     return snapshot.id;
 }
 
 bool JobScheduler::cancel(JobId id) {
-    JobInfo snapshot;
     {
         std::lock_guard lock(mutex_);
         auto it = entries_.find(id);
@@ -178,9 +197,9 @@ bool JobScheduler::cancel(JobId id) {
         } else {
             return false;
         }
-        snapshot = e.info;
+        post_state_locked(e);
     }
-    emit_state(snapshot);
+    deliver_states();
     done_cv_.notify_all();
     return true;
 }
@@ -217,15 +236,20 @@ size_t JobScheduler::active_count() const {
 
 bool JobScheduler::wait(JobId id, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
+    // From inside an on_state callback the caller is the deliverer: waiting for delivery there
+    // would wait for itself, so it waits for the state only.
+    const bool is_deliverer = delivering_ && deliverer_ == std::this_thread::get_id();
     return done_cv_.wait_for(lock, timeout, [&] {
         auto it = entries_.find(id);
-        return it == entries_.end() || job_state_is_final(it->second.info.state);
+        if (it == entries_.end()) return true;
+        return job_state_is_final(it->second.info.state) && (is_deliverer || it->second.undelivered == 0);
     });
 }
 
 void JobScheduler::wait_idle() {
     std::unique_lock lock(mutex_);
-    done_cv_.wait(lock, [&] { return queue_.empty() && running_ == 0; });
+    const bool is_deliverer = delivering_ && deliverer_ == std::this_thread::get_id();
+    done_cv_.wait(lock, [&] { return queue_.empty() && running_ == 0 && (is_deliverer || (!delivering_ && state_events_.empty())); });
 }
 
 void JobScheduler::worker_loop(std::stop_token worker_stop) {
@@ -234,7 +258,6 @@ void JobScheduler::worker_loop(std::stop_token worker_stop) {
         JobFn fn;
         JobSpec spec;
         std::stop_token job_stop;
-        JobInfo snapshot;
         {
             std::unique_lock lock(mutex_);
             if (!cv_.wait(lock, worker_stop, [&] { return !queue_.empty(); })) return;
@@ -247,10 +270,10 @@ void JobScheduler::worker_loop(std::stop_token worker_stop) {
             e.fn = nullptr;
             spec = e.info.spec;
             job_stop = e.stop.get_token();
-            snapshot = e.info;
+            post_state_locked(e);
             ++running_;
         }
-        emit_state(snapshot);
+        deliver_states();
         JobContext ctx(*this, id, std::move(spec), job_stop);
         Status status;
         try {
@@ -266,7 +289,6 @@ void JobScheduler::worker_loop(std::stop_token worker_stop) {
 }
 
 void JobScheduler::finish(JobId id, Status status) {
-    JobInfo snapshot;
     {
         std::lock_guard lock(mutex_);
         Entry& e = entries_.at(id);
@@ -281,9 +303,9 @@ void JobScheduler::finish(JobId id, Status status) {
         }
         e.info.finished_at = std::chrono::system_clock::now();
         --running_;
-        snapshot = e.info;
+        post_state_locked(e);
     }
-    emit_state(snapshot);
+    deliver_states();
     done_cv_.notify_all();
 }
 

@@ -139,11 +139,17 @@ private:
         JobInfo info;
         JobFn fn;
         std::stop_source stop;
+        int undelivered = 0;  // state events posted but not yet handed to on_state
     };
 
     void worker_loop(std::stop_token worker_stop);
     void finish(JobId id, Status status);
-    void emit_state(const JobInfo& info);
+    // State events go through one FIFO, filled under mutex_ in the order the states changed, so
+    // on_state sees each job's states in order even when cancel() and the worker race. Whichever
+    // thread posts while nobody delivers becomes the deliverer and drains the FIFO; the mutex is
+    // released around each callback (a callback may call back into the scheduler).
+    void post_state_locked(Entry& e);
+    void deliver_states();
     JobEvents events_copy() const;
 
     mutable std::mutex mutex_;
@@ -155,6 +161,9 @@ private:
     size_t running_ = 0;
     JobEvents events_;
     std::chrono::milliseconds progress_interval_{50};
+    std::deque<JobInfo> state_events_;
+    bool delivering_ = false;
+    std::thread::id deliverer_;
     std::vector<std::jthread> workers_;
 };
 

@@ -96,6 +96,55 @@ TEST(Jobs, CancelRunningJobStopsIt) {
                                                         JobState::Cancelled}));
 }
 
+// cancel() and the worker race: the worker may see the stop and finish while cancel() is still
+// about to report "cancelling". on_state must still see the states in the order they changed,
+// and wait() must not return before the final state has been delivered.
+TEST(Jobs, StateEventsStayInOrderWhenCancelRacesTheEnd) {
+    Recorder rec;
+    JobScheduler sched(2, rec.events());
+    for (int round = 0; round < 300; ++round) {
+        std::atomic<bool> started{false};
+        JobId id = sched.submit({.kind = "race"}, [&](JobContext& ctx) -> Status {
+            started = true;
+            while (!ctx.cancelled()) std::this_thread::yield();
+            return make_error(ErrorCode::Cancelled, "stopped");
+        });
+        while (!started) std::this_thread::yield();
+        ASSERT_TRUE(sched.cancel(id));
+        ASSERT_TRUE(sched.wait(id, 10s));
+        ASSERT_EQ(rec.states_of(id), (std::vector<JobState>{JobState::Queued, JobState::Running,
+                                                            JobState::Cancelling, JobState::Cancelled}))
+            << "round " << round;
+    }
+}
+
+// A callback may call back into the scheduler (submit, cancel, wait) without deadlocking.
+TEST(Jobs, CallbacksMayCallTheScheduler) {
+    JobScheduler* self = nullptr;
+    std::atomic<JobId> follow_up{0};
+    std::atomic<bool> waited{false};
+    JobEvents ev;
+    ev.on_state = [&](const JobInfo& info) {
+        if (info.spec.kind == "first" && info.state == JobState::Done) {
+            JobId f = self->submit({.kind = "second"}, [](JobContext&) { return ok_status(); });
+            follow_up = f;
+        }
+        if (info.spec.kind == "second" && info.state == JobState::Done) {
+            waited = self->wait(info.id, 10s);
+            self->cancel(info.id);  // already final: false, no event
+        }
+    };
+    JobScheduler sched(1, ev);
+    self = &sched;
+    JobId first = sched.submit({.kind = "first"}, [](JobContext&) { return ok_status(); });
+    ASSERT_TRUE(sched.wait(first, 10s));
+    while (follow_up == 0) std::this_thread::yield();
+    ASSERT_TRUE(sched.wait(follow_up, 10s));
+    sched.wait_idle();
+    EXPECT_TRUE(waited.load());
+    EXPECT_EQ(sched.info(follow_up)->state, JobState::Done);
+}
+
 TEST(Jobs, ProgressIsThrottledCoalescedAndFinal) {
     Recorder rec;
     JobScheduler sched(1, rec.events());
