@@ -55,6 +55,16 @@ struct VecKernels {
     void (*pv_bf16_pairs)(float* acc, const float* p, int64_t ps, const uint32_t* pairs, int64_t nk, int64_t D) = nullptr;
     // Keys k[0..n) (bf16 values in f32, D % 32 == 0) into rows + pairs, pairs counted from k[0].
     void (*pack_keys_bf16)(const float* const* k, int64_t n, int64_t D, uint16_t* rows, uint32_t* pairs) = nullptr;
+    // Decode attention of 16 heads on AMX tiles, on packed keys (released numerics, D % 64 == 0).
+    // qk_amx16: sT[64][16] = the 64 keys of `rows` from its start against the 16 queries qT, held as
+    // bf16 pairs [D/2][16 heads]; all 64 rows are read (the caller keeps them readable: scores of
+    // keys past its block are garbage it ignores). Exact products, fp32 sums in the tile's order (not
+    // qk_bf16_rows' lane order, so not its bits). pv_amx16: acc[16][D] += P·keys for nk <= 64 keys,
+    // P as bf16 [16 heads][64] with zeros from nk on; pairs are read to the 32-key boundary past nk
+    // (finite values the caller keeps readable, met by p = 0). Per (head, dim) the same key-pair
+    // steps in the same order as pv_bf16_pairs. Null where amx_enabled() is false.
+    void (*qk_amx16)(const uint32_t* qT, const uint16_t* rows, int64_t D, float* sT) = nullptr;
+    void (*pv_amx16)(float* acc, const uint16_t* pb, const uint32_t* pairs, int64_t nk, int64_t D) = nullptr;
 };
 
 // The indexer's bf16 key layout: blocks of 16 keys, each [dim pair][key][2] bf16 (so one 512-bit
@@ -571,6 +581,71 @@ ATELIER_V4_AMX void index_scores_amx(const uint32_t* qp, const float* w, int nh,
     if (b < nb) index_amx_blocks<1>(qp, w, nh, np, kb + b * bstride, bstride, out + b * kIndexKeyBlock);
     _tile_release();
 }
+ATELIER_V4_AMX inline void amx_load_uniform_config() {
+    AmxTileConfig cfg;
+    for (int i = 0; i < 8; ++i) {
+        cfg.colsb[i] = 64;
+        cfg.rows[i] = 16;
+    }
+    _tile_loadconfig(&cfg);
+}
+// Tiles 0-3: sT of keys 0-15 ... 48-63 (16 keys x 16 heads); 4 and 6: key rows (16 keys x 32
+// dims, alternating so a load can overlap the previous product); 5: the queries' dim pairs.
+ATELIER_V4_AMX void qk_amx16(const uint32_t* qT, const uint16_t* rows, int64_t D, float* sT) {
+    amx_load_uniform_config();
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    const int64_t stride = D * 2;  // bytes per key row
+    for (int64_t c = 0; c < D / 32; ++c) {
+        const uint16_t* r = rows + 32 * c;
+        _tile_loadd(5, qT + c * 16 * 16, 64);
+        _tile_loadd(4, r, stride);
+        _tile_dpbf16ps(0, 4, 5);
+        _tile_loadd(6, r + 16 * D, stride);
+        _tile_dpbf16ps(1, 6, 5);
+        _tile_loadd(4, r + 32 * D, stride);
+        _tile_dpbf16ps(2, 4, 5);
+        _tile_loadd(6, r + 48 * D, stride);
+        _tile_dpbf16ps(3, 6, 5);
+    }
+    _tile_stored(0, sT, 64);
+    _tile_stored(1, sT + 256, 64);
+    _tile_stored(2, sT + 512, 64);
+    _tile_stored(3, sT + 768, 64);
+    _tile_release();
+}
+// Per 64 output dims: tiles 0-3 hold acc[16 heads][16 dims] x 4 across the key chunks of 32; 4 is
+// P's chunk (16 heads x 32 keys), 5-6 the keys' pairs (16 key pairs x 16 dims x 2), alternating.
+ATELIER_V4_AMX void pv_amx16(float* acc, const uint16_t* pb, const uint32_t* pairs, int64_t nk, int64_t D) {
+    amx_load_uniform_config();
+    const int64_t astride = D * 4, pstride = D * 4;
+    const int64_t nkc = (nk + 31) / 32;
+    for (int64_t d0 = 0; d0 < D; d0 += 64) {
+        _tile_loadd(0, acc + d0, astride);
+        _tile_loadd(1, acc + d0 + 16, astride);
+        _tile_loadd(2, acc + d0 + 32, astride);
+        _tile_loadd(3, acc + d0 + 48, astride);
+        for (int64_t kc = 0; kc < nkc; ++kc) {
+            const uint32_t* pr = pairs + kc * 16 * D + d0;
+            _tile_loadd(4, pb + 32 * kc, 128);
+            _tile_loadd(5, pr, pstride);
+            _tile_dpbf16ps(0, 4, 5);
+            _tile_loadd(6, pr + 16, pstride);
+            _tile_dpbf16ps(1, 4, 6);
+            _tile_loadd(5, pr + 32, pstride);
+            _tile_dpbf16ps(2, 4, 5);
+            _tile_loadd(6, pr + 48, pstride);
+            _tile_dpbf16ps(3, 4, 6);
+        }
+        _tile_stored(0, acc + d0, astride);
+        _tile_stored(1, acc + d0 + 16, astride);
+        _tile_stored(2, acc + d0 + 32, astride);
+        _tile_stored(3, acc + d0 + 48, astride);
+    }
+    _tile_release();
+}
 #undef ATELIER_V4_AMX
 
 const VecKernels& vec_kernels() {
@@ -596,7 +671,11 @@ const VecKernels& vec_kernels() {
             v.qk_bf16_rows = qk_bf16_rows_avx512;
             v.pv_bf16_pairs = pv_bf16_pairs_avx512;
             v.pack_keys_bf16 = pack_keys_bf16_avx512;
-            if (amx_enabled()) v.index_scores_amx = index_scores_amx;
+            if (amx_enabled()) {
+                v.index_scores_amx = index_scores_amx;
+                v.qk_amx16 = qk_amx16;
+                v.pv_amx16 = pv_amx16;
+            }
         }
         return v;
     }();

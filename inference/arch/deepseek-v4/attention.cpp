@@ -197,17 +197,28 @@ namespace {
 // numerics the unnormalised probabilities are rounded to bf16 before P·V (§3.12 item 2). The
 // heads share every key, so the vector kernels load each key once for the group.
 constexpr int kHeadGroup = 4;
+// Decode on AMX tiles (released numerics, packed keys): groups of 16 heads, a smaller head count
+// padded with zero queries (their rows are computed and dropped).
+constexpr int kAmxGroup = 16;
 
 struct GroupAcc {
     const VecKernels& vk = vec_kernels();
     int nh = 1;
     const float* q = nullptr;  // [nh][D]
-    float* acc = nullptr;      // [nh][D]
+    float* acc = nullptr;      // [nh][D]; [kAmxGroup][D] for segment_amx
     int64_t D = 0;
     float scale = 0;
     bool bf16_p = false;
     bool bf16_dot = false;  // released numerics: q, keys and p are bf16 values (VecKernels::qk_bf16)
-    float m[kHeadGroup], l[kHeadGroup];
+    const uint32_t* qT = nullptr;  // segment_amx: the queries as bf16 pairs [D/2][kAmxGroup]
+    float m[kAmxGroup], l[kAmxGroup];
+
+    // Decode on AMX serves this step: packed keys, kernels present, heads in whole groups of 16
+    // (or fewer than 16, padded), D a multiple of 64 up to kMaxHeadDim.
+    static bool amx_for(const VecKernels& k, bool packed, int64_t H, int64_t D) {
+        return packed && k.qk_amx16 && k.pv_amx16 && (H <= kAmxGroup || H % kAmxGroup == 0) && D % 64 == 0 &&
+               D <= kMaxHeadDim;
+    }
 
     // The bf16 kernels serve this group: released numerics, 4 heads, D a multiple of 64 up to 1024.
     static bool bf16_dot_for(const VecKernels& k, bool bf16_p, int nh, int64_t D) {
@@ -216,9 +227,9 @@ struct GroupAcc {
 
     void start() {
         bf16_dot = bf16_dot_for(vk, bf16_p, nh, D);
-        std::fill(m, m + kHeadGroup, -std::numeric_limits<float>::infinity());
-        std::fill(l, l + kHeadGroup, 0.0f);
-        std::fill(acc, acc + nh * D, 0.0f);
+        std::fill(m, m + kAmxGroup, -std::numeric_limits<float>::infinity());
+        std::fill(l, l + kAmxGroup, 0.0f);
+        std::fill(acc, acc + (qT ? kAmxGroup : nh) * D, 0.0f);
     }
 
     // Online softmax over one block's scores s[h][j] (j < nb): scale, running max and sum, the
@@ -265,6 +276,28 @@ struct GroupAcc {
             vk.qk_bf16_rows(q, rows + b0 * D, nb, D, s, kKeyBlock);
             softmax_block(s, nb);
             vk.pv_bf16_pairs(acc, s, kKeyBlock, pairs + b0 / 2 * D, nb, D);
+        }
+    }
+
+    // segment_packed on AMX tiles (qk_amx16, pv_amx16): the same blocks, online softmax and bf16
+    // P; q·k sums in another order, so close to segment_packed, not its bits. `rows` and `pairs`
+    // stay readable 64 keys past n (attend() sizes them so).
+    void segment_amx(int64_t n, const uint16_t* rows, const uint32_t* pairs) {
+        alignas(64) float sT[kKeyBlock * kAmxGroup];
+        alignas(64) uint16_t pb[kAmxGroup * kKeyBlock];
+        float s[kAmxGroup * kKeyBlock];
+        std::fill(pb, pb + kAmxGroup * kKeyBlock, uint16_t{0});  // padded heads keep p = 0
+        for (int64_t b0 = 0; b0 < n; b0 += kKeyBlock) {
+            const int64_t nb = std::min(kKeyBlock, n - b0);
+            vk.qk_amx16(qT, rows + b0 * D, D, sT);
+            for (int h = 0; h < nh; ++h)
+                for (int64_t j = 0; j < nb; ++j) s[h * kKeyBlock + j] = sT[j * kAmxGroup + h];
+            softmax_block(s, nb);
+            for (int h = 0; h < nh; ++h) {
+                for (int64_t j = 0; j < nb; ++j) pb[h * kKeyBlock + j] = f32_to_bf16(s[h * kKeyBlock + j]);
+                for (int64_t j = nb; j < kKeyBlock; ++j) pb[h * kKeyBlock + j] = 0;
+            }
+            vk.pv_amx16(acc, pb, pairs + b0 / 2 * D, nb, D);
         }
     }
 
@@ -372,6 +405,12 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
     const VecKernels& vk = vec_kernels();
     const bool packed =
         c.pack_decode_keys && s.T <= kPackedTokens && vk.pack_keys_bf16 && GroupAcc::bf16_dot_for(vk, bf16_p, nh, D);
+    // AMX serves decode (packed above, heads split over the pool) and longer steps (each token's
+    // keys packed by its own task) alike, so decode and prefill keep the same arithmetic.
+    const bool amx = c.amx_attention && vk.pack_keys_bf16 && GroupAcc::bf16_dot_for(vk, bf16_p, nh, D) &&
+                     GroupAcc::amx_for(vk, true, H, D);
+    const int anh = static_cast<int>(std::min<int64_t>(H, kAmxGroup));  // heads per AMX group
+    const int64_t agroups = amx ? H / anh : groups;
     int64_t cnt[kPackedTokens][2] = {}, row0[kPackedTokens][2] = {}, pair0[kPackedTokens][2] = {};
     uint16_t* rows = nullptr;
     uint32_t* pairs = nullptr;
@@ -390,9 +429,12 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
         task0[s.T * 2] = n_tasks;
         // Sized once for the longest key list this cache can give (decode then allocates nothing).
         const int64_t entries = a.ratio == 4 ? topk : static_cast<int64_t>(cache.compressed.capacity()) / D;
-        const int64_t most = kPackedTokens * (W + entries);
-        rows = reinterpret_cast<uint16_t*>(i32_buf(c, kSlotKeyRows, (n_rows * D + 1) / 2, (most * D + 1) / 2));
-        pairs = reinterpret_cast<uint32_t*>(i32_buf(c, kSlotKeyPairs, n_pairs * D, (most + 2) / 2 * D));
+        // + kKeyBlock keys of slack: the AMX kernels read whole blocks (the slack holds zeros or
+        // earlier keys, finite values; their scores are dropped and they meet p = 0).
+        const int64_t most = kPackedTokens * (W + entries) + kKeyBlock;
+        rows = reinterpret_cast<uint16_t*>(
+            i32_buf(c, kSlotKeyRows, ((n_rows + kKeyBlock) * D + 1) / 2, (most * D + 1) / 2));
+        pairs = reinterpret_cast<uint32_t*>(i32_buf(c, kSlotKeyPairs, (n_pairs + kKeyBlock / 2) * D, (most + 2) / 2 * D));
         parallel_for(c.session.context(), n_tasks, [&](int64_t task) {
             int64_t i = 0;
             while (task0[i + 1] <= task) ++i;
@@ -403,6 +445,62 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
             for (int64_t j = 0; j < nj; ++j) kp[j] = key(t, seg, j0 + j);
             vk.pack_keys_bf16(kp, nj, D, rows + (row0[t][seg] + j0) * D, pairs + (pair0[t][seg] + j0 / 2) * D);
         });
+    }
+    // One AMX group of token t: heads h0.. (anh of them), keys from the packed rows and pairs of
+    // its two segments.
+    auto amx_group = [&](int64_t t, int64_t h0, const uint16_t* const (&seg_rows)[2],
+                         const uint32_t* const (&seg_pairs)[2], const int64_t (&n)[2]) {
+        alignas(64) uint32_t qT[kMaxHeadDim / 2 * kAmxGroup];
+        alignas(64) float acc[kAmxGroup * kMaxHeadDim];
+        float* out = s.q + (t * H + h0) * D;
+        for (int64_t dp = 0; dp < D / 2; ++dp)
+            for (int h = 0; h < kAmxGroup; ++h)
+                qT[dp * kAmxGroup + h] =
+                    h < anh ? f32_to_bf16(out[h * D + 2 * dp]) | uint32_t{f32_to_bf16(out[h * D + 2 * dp + 1])} << 16 : 0u;
+        GroupAcc ga;
+        ga.nh = anh;
+        ga.q = out;
+        ga.qT = qT;
+        ga.acc = acc;
+        ga.D = D;
+        ga.scale = scale;
+        ga.bf16_p = bf16_p;
+        ga.start();
+        for (int seg = 0; seg < 2; ++seg) ga.segment_amx(n[seg], seg_rows[seg], seg_pairs[seg]);
+        ga.finish(sinks + h0, out);
+    };
+    if (amx && packed) {
+        parallel_for(c.session.context(), s.T * agroups, [&](int64_t task) {
+            const int64_t t = task / agroups, h0 = (task % agroups) * anh;
+            const uint16_t* const r[2] = {rows + row0[t][0] * D, rows + row0[t][1] * D};
+            const uint32_t* const p[2] = {pairs + pair0[t][0] * D, pairs + pair0[t][1] * D};
+            const int64_t n[2] = {cnt[t][0], cnt[t][1]};
+            amx_group(t, h0, r, p, n);
+        });
+        return;
+    }
+    if (amx) {
+        // A task per token: its keys packed once into this thread's buffers (+ one block of slack,
+        // zeros), then every head group.
+        parallel_for(c.session.context(), s.T, [&](int64_t t) {
+            thread_local std::vector<const float*> kp;
+            thread_local std::vector<uint16_t> trows;
+            thread_local std::vector<uint32_t> tpairs;
+            const int64_t n[2] = {count(t, 0), count(t, 1)};
+            const int64_t np0 = (n[0] + 1) / 2, np1 = (n[1] + 1) / 2;
+            kp.resize(static_cast<size_t>(std::max(n[0], n[1])));
+            trows.resize(static_cast<size_t>((n[0] + n[1] + kKeyBlock) * D));
+            tpairs.resize(static_cast<size_t>((np0 + np1 + kKeyBlock / 2) * D));
+            const uint16_t* const r[2] = {trows.data(), trows.data() + n[0] * D};
+            const uint32_t* const p[2] = {tpairs.data(), tpairs.data() + np0 * D};
+            for (int seg = 0; seg < 2; ++seg) {
+                for (int64_t i = 0; i < n[seg]; ++i) kp[static_cast<size_t>(i)] = key(t, seg, i);
+                if (n[seg] > 0)
+                    vk.pack_keys_bf16(kp.data(), n[seg], D, const_cast<uint16_t*>(r[seg]), const_cast<uint32_t*>(p[seg]));
+            }
+            for (int64_t g = 0; g < agroups; ++g) amx_group(t, g * anh, r, p, n);
+        });
+        return;
     }
     parallel_for(c.session.context(), s.T * groups, [&](int64_t task) {
         const int64_t t = task / groups, h0 = (task % groups) * nh;

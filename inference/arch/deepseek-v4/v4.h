@@ -273,6 +273,8 @@ struct Ctx {
                               // expert) so a cancel lands within one of those, not one layer
     bool pack_decode_keys = true;  // attention: decode converts each token's keys to bf16 once
                                    // (false: per head group, as prefill; tests compare the two)
+    bool amx_attention = true;  // attention (released numerics): q·k and P·V on AMX tiles where the
+                                // CPU has them, decode and prefill alike (false: vdpbf16ps; tests)
 };
 
 // Cancelled when c.stop was requested; `where` names the point for the message. Safe anywhere

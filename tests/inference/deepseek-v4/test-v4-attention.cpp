@@ -329,12 +329,13 @@ std::unique_ptr<Session> make_session(int threads) {
 
 // Feeds L tokens in pieces of `chunk` (0: one call) on a fresh cache.
 Fed run(Session& session, const v4::Config& c, const v4::Attention& a, Numerics num, const std::vector<float>& x,
-        int64_t L, int64_t chunk, int64_t n_ctx = 1024, bool pack_decode_keys = true) {
+        int64_t L, int64_t chunk, int64_t n_ctx = 1024, bool pack_decode_keys = true, bool amx = true) {
     Fed r;
     EXPECT_TRUE(r.cache.init(c, a.ratio, n_ctx).ok());
     r.out.assign(static_cast<size_t>(L * c.dim), NAN);
     v4::Ctx ctx{c, num, session};
     ctx.pack_decode_keys = pack_decode_keys;
+    ctx.amx_attention = amx;
     for (int64_t p = 0; p < L;) {
         const int64_t n = chunk ? std::min(chunk, L - p) : L;
         auto st = v4::attention_forward(ctx, a, r.cache, {x.data() + p * c.dim, static_cast<size_t>(n * c.dim)}, p, n,
@@ -352,10 +353,17 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
 }
 
 // Random weights of one layer of compress ratio `ratio`, its inputs, and a session.
-struct Layer {
-    Layer(int64_t ratio, uint64_t seed, int64_t n_tokens, int threads = 2)
-        : w(seed), a(w.attention(c, ratio)), x(w.inputs(n_tokens * c.dim)), session(make_session(threads)) {}
+v4::Config config_with_heads(int64_t heads) {
     v4::Config c = tiny_config();
+    c.n_heads = heads;
+    return c;
+}
+
+struct Layer {
+    Layer(int64_t ratio, uint64_t seed, int64_t n_tokens, int threads = 2, int64_t heads = 4)
+        : c(config_with_heads(heads)), w(seed), a(w.attention(c, ratio)), x(w.inputs(n_tokens * c.dim)),
+          session(make_session(threads)) {}
+    v4::Config c;
     RandomWeights w;
     v4::Attention a;
     std::vector<float> x;
@@ -503,6 +511,72 @@ TEST(V4AttentionFacts, PackedBf16KernelsEqualTheUnpackedOnes) {
         }
 }
 
+// The AMX decode kernels against double-precision sums of the same bf16 values: qk_amx16's
+// 64 x 16 scores (keys past nk are garbage the caller drops), and pv_amx16 for key counts that end
+// inside a 32-key chunk (p = 0 past nk, the pairs there finite) and a whole block of 64.
+TEST(V4AttentionFacts, AmxDecodeKernelsMatchDoubleSums) {
+    namespace at = atelier::infer::v4::attn;
+    const at::VecKernels& v = at::vec_kernels();
+    if (!v.qk_amx16 || !v.pack_keys_bf16) GTEST_SKIP() << "no usable AMX on this CPU";
+    std::mt19937 rng(31);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto fill = [&](int64_t n) { return bf16_normals(rng, nd, n); };
+    int checked = 0;
+    for (int64_t D : {64, 512})
+        for (int64_t nk : {1, 5, 32, 33, 63, 64}) {
+            const int64_t H = 16, slack = 64;
+            const std::vector<float> q = fill(H * D), keys = fill((nk + slack) * D), acc0 = fill(H * D);
+            std::vector<const float*> kp(static_cast<size_t>(nk + slack));
+            for (int64_t j = 0; j < nk + slack; ++j) kp[static_cast<size_t>(j)] = keys.data() + j * D;
+            std::vector<uint16_t> rows(static_cast<size_t>((nk + slack) * D));
+            std::vector<uint32_t> pairs(static_cast<size_t>((nk + slack + 1) / 2 * D));
+            v.pack_keys_bf16(kp.data(), nk + slack, D, rows.data(), pairs.data());
+            std::vector<uint32_t> qT(static_cast<size_t>(D / 2 * H));
+            for (int64_t dp = 0; dp < D / 2; ++dp)
+                for (int64_t h = 0; h < H; ++h)
+                    qT[static_cast<size_t>(dp * H + h)] =
+                        atelier::infer::f32_to_bf16(q[static_cast<size_t>(h * D + 2 * dp)]) |
+                        uint32_t{atelier::infer::f32_to_bf16(q[static_cast<size_t>(h * D + 2 * dp + 1)])} << 16;
+            alignas(64) float sT[64 * 16];
+            v.qk_amx16(qT.data(), rows.data(), D, sT);
+            for (int64_t j = 0; j < nk; ++j)
+                for (int64_t h = 0; h < H; ++h) {
+                    double want = 0, mag = 0;
+                    for (int64_t d = 0; d < D; ++d) {
+                        const double pr = static_cast<double>(q[static_cast<size_t>(h * D + d)]) * keys[static_cast<size_t>(j * D + d)];
+                        want += pr;
+                        mag += std::fabs(pr);
+                    }
+                    EXPECT_NEAR(sT[j * 16 + h], want, 1e-5 * mag + 1e-30) << "qk D " << D << " key " << j << " head " << h;
+                    ++checked;
+                }
+            // P: non-negative bf16 values, zero past nk.
+            std::vector<uint16_t> pb(static_cast<size_t>(H * 64), 0);
+            std::vector<float> p(static_cast<size_t>(H * 64), 0.0f);
+            for (int64_t h = 0; h < H; ++h)
+                for (int64_t j = 0; j < nk; ++j) {
+                    const float x = std::fabs(fill(1)[0]);
+                    p[static_cast<size_t>(h * 64 + j)] = x;
+                    pb[static_cast<size_t>(h * 64 + j)] = atelier::infer::f32_to_bf16(x);
+                }
+            std::vector<float> acc = acc0;
+            v.pv_amx16(acc.data(), pb.data(), pairs.data(), nk, D);
+            for (int64_t h = 0; h < H; ++h)
+                for (int64_t d = 0; d < D; ++d) {
+                    double want = acc0[static_cast<size_t>(h * D + d)], mag = std::fabs(want);
+                    for (int64_t j = 0; j < nk; ++j) {
+                        const double pr = static_cast<double>(p[static_cast<size_t>(h * 64 + j)]) * keys[static_cast<size_t>(j * D + d)];
+                        want += pr;
+                        mag += std::fabs(pr);
+                    }
+                    EXPECT_NEAR(acc[static_cast<size_t>(h * D + d)], want, 1e-5 * mag + 1e-30)
+                        << "pv D " << D << " nk " << nk << " head " << h << " dim " << d;
+                    ++checked;
+                }
+        }
+    EXPECT_GT(checked, 0);
+}
+
 // The fused indexer kernel (released numerics, vdpbf16ps on the bf16 key blocks) against the
 // unfused arithmetic: fp32 q·k rows, then relu_acc_bf16 head by head and one bf16 rounding. With
 // FP4-simulated queries and keys, as the released indexer has them (block scales here within a
@@ -630,11 +704,49 @@ TEST_P(V4Attention, ReleasedPackedDecodeEqualsUnpacked) {
     Layer l(ratio, 7000 + static_cast<uint64_t>(ratio), L);
     const v4::Config& c = l.c;
     for (int64_t chunk : {1, 2}) {
-        const Fed packed = run(*l.session, c, l.a, Numerics::Released, l.x, L, chunk, 1024, true);
-        const Fed plain = run(*l.session, c, l.a, Numerics::Released, l.x, L, chunk, 1024, false);
+        const Fed packed = run(*l.session, c, l.a, Numerics::Released, l.x, L, chunk, 1024, true, false);
+        const Fed plain = run(*l.session, c, l.a, Numerics::Released, l.x, L, chunk, 1024, false, false);
         EXPECT_EQ(max_abs_diff(packed.out, plain.out), 0.0) << "chunk " << chunk;
         EXPECT_EQ(max_abs_diff(packed.cache.compressed, plain.cache.compressed), 0.0) << "chunk " << chunk;
         EXPECT_EQ(max_abs_diff(packed.cache.index_keys, plain.cache.index_keys), 0.0) << "chunk " << chunk;
+    }
+}
+
+// Released numerics, token by token and two at a time, 16 and 4 heads (one AMX group; 4 padded
+// to 16): attention on AMX tiles (Ctx::amx_attention) against the vdpbf16ps kernels on the same
+// packed keys. The tiles sum q·k in another order, so a probability can round to a neighbouring
+// bf16; the outputs agree to a small fraction of their scale, the caches to the bit. And on AMX,
+// decode's packed keys (heads split over the pool) give the bits of the per-token packing that
+// longer steps use, so decode's attention arithmetic stays prefill's.
+TEST_P(V4Attention, ReleasedAmxDecodeIsCloseToTheBf16Kernels) {
+    namespace at = atelier::infer::v4::attn;
+    if (!at::vec_kernels().qk_amx16) GTEST_SKIP() << "no usable AMX on this CPU: decode takes the vdpbf16ps kernels";
+    const int64_t ratio = GetParam(), L = 300;
+    for (int64_t heads : {16, 4}) {
+        Layer l(ratio, 7100 + static_cast<uint64_t>(ratio), L, 2, heads);
+        const v4::Config& c = l.c;
+        for (int64_t chunk : {1, 2}) {
+            const Fed amx = run(*l.session, c, l.a, Numerics::Released, l.x, L, chunk, 1024, true, true);
+            const Fed plain = run(*l.session, c, l.a, Numerics::Released, l.x, L, chunk, 1024, true, false);
+            double scale = 0, sum_sq = 0, diff_sq = 0;
+            for (size_t i = 0; i < plain.out.size(); ++i) {
+                scale = std::max(scale, std::fabs(static_cast<double>(plain.out[i])));
+                sum_sq += static_cast<double>(plain.out[i]) * plain.out[i];
+                const double d = static_cast<double>(amx.out[i]) - plain.out[i];
+                diff_sq += d * d;
+            }
+            const double max_rel = max_abs_diff(amx.out, plain.out) / scale, rel = std::sqrt(diff_sq / sum_sq);
+            EXPECT_GT(scale, 0.0);
+            EXPECT_LE(max_rel, 2e-3) << heads << " heads, chunk " << chunk;
+            EXPECT_LE(rel, 4e-4) << heads << " heads, chunk " << chunk;
+            std::printf("ratio %lld, %lld heads, chunk %lld: max |amx - bf16| / max |bf16| %.3g, relative (Frobenius) %.3g\n",
+                        static_cast<long long>(ratio), static_cast<long long>(heads), static_cast<long long>(chunk),
+                        max_rel, rel);
+            EXPECT_EQ(max_abs_diff(amx.cache.compressed, plain.cache.compressed), 0.0);
+            EXPECT_EQ(max_abs_diff(amx.cache.index_keys, plain.cache.index_keys), 0.0);
+            const Fed per_token = run(*l.session, c, l.a, Numerics::Released, l.x, L, chunk, 1024, false, true);
+            EXPECT_EQ(max_abs_diff(amx.out, per_token.out), 0.0) << heads << " heads, chunk " << chunk;
+        }
     }
 }
 
