@@ -446,6 +446,18 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
             vk.pack_keys_bf16(kp, nj, D, rows + (row0[t][seg] + j0) * D, pairs + (pair0[t][seg] + j0 / 2) * D);
         });
     }
+    auto group_acc = [&](int n_heads, const float* q, float* acc, const uint32_t* qT) {
+        GroupAcc ga;
+        ga.nh = n_heads;
+        ga.q = q;
+        ga.qT = qT;
+        ga.acc = acc;
+        ga.D = D;
+        ga.scale = scale;
+        ga.bf16_p = bf16_p;
+        ga.start();
+        return ga;
+    };
     // One AMX group of token t: heads h0.. (anh of them), keys from the packed rows and pairs of
     // its two segments.
     auto amx_group = [&](int64_t t, int64_t h0, const uint16_t* const (&seg_rows)[2],
@@ -457,15 +469,7 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
             for (int h = 0; h < kAmxGroup; ++h)
                 qT[dp * kAmxGroup + h] =
                     h < anh ? f32_to_bf16(out[h * D + 2 * dp]) | uint32_t{f32_to_bf16(out[h * D + 2 * dp + 1])} << 16 : 0u;
-        GroupAcc ga;
-        ga.nh = anh;
-        ga.q = out;
-        ga.qT = qT;
-        ga.acc = acc;
-        ga.D = D;
-        ga.scale = scale;
-        ga.bf16_p = bf16_p;
-        ga.start();
+        GroupAcc ga = group_acc(anh, out, acc, qT);
         for (int seg = 0; seg < 2; ++seg) ga.segment_amx(n[seg], seg_rows[seg], seg_pairs[seg]);
         ga.finish(sinks + h0, out);
     };
@@ -507,14 +511,7 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
         float qh[kHeadGroup * kMaxHeadDim], acc[kHeadGroup * kMaxHeadDim];
         float* out = s.q + (t * H + h0) * D;
         std::copy(out, out + nh * D, qh);
-        GroupAcc ga;
-        ga.nh = nh;
-        ga.q = qh;
-        ga.acc = acc;
-        ga.D = D;
-        ga.scale = scale;
-        ga.bf16_p = bf16_p;
-        ga.start();
+        GroupAcc ga = group_acc(nh, qh, acc, nullptr);
         for (int seg = 0; seg < 2; ++seg) {
             if (packed) ga.segment_packed(cnt[t][seg], rows + row0[t][seg] * D, pairs + pair0[t][seg] * D);
             else ga.segment(count(t, seg), [&](int64_t i) { return key(t, seg, i); });
