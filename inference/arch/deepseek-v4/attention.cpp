@@ -197,8 +197,8 @@ namespace {
 // numerics the unnormalised probabilities are rounded to bf16 before P·V (§3.12 item 2). The
 // heads share every key, so the vector kernels load each key once for the group.
 constexpr int kHeadGroup = 4;
-// Decode on AMX tiles (released numerics, packed keys): groups of 16 heads, a smaller head count
-// padded with zero queries (their rows are computed and dropped).
+// Attention on AMX tiles (released numerics, packed keys): groups of 16 heads, a smaller head
+// count padded with zero queries (their rows are computed and dropped).
 constexpr int kAmxGroup = 16;
 
 struct GroupAcc {
@@ -213,11 +213,10 @@ struct GroupAcc {
     const uint32_t* qT = nullptr;  // segment_amx: the queries as bf16 pairs [D/2][kAmxGroup]
     float m[kAmxGroup], l[kAmxGroup];
 
-    // Decode on AMX serves this step: packed keys, kernels present, heads in whole groups of 16
-    // (or fewer than 16, padded), D a multiple of 64 up to kMaxHeadDim.
-    static bool amx_for(const VecKernels& k, bool packed, int64_t H, int64_t D) {
-        return packed && k.qk_amx16 && k.pv_amx16 && (H <= kAmxGroup || H % kAmxGroup == 0) && D % 64 == 0 &&
-               D <= kMaxHeadDim;
+    // The AMX kernels serve H heads of D dims: kernels present, heads in whole groups of 16 (or
+    // fewer than 16, padded), D a multiple of 64 up to kMaxHeadDim.
+    static bool amx_for(const VecKernels& k, int64_t H, int64_t D) {
+        return k.qk_amx16 && k.pv_amx16 && (H <= kAmxGroup || H % kAmxGroup == 0) && D % 64 == 0 && D <= kMaxHeadDim;
     }
 
     // The bf16 kernels serve this group: released numerics, 4 heads, D a multiple of 64 up to 1024.
@@ -408,7 +407,7 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
     // AMX serves decode (packed above, heads split over the pool) and longer steps (each token's
     // keys packed by its own task) alike, so decode and prefill keep the same arithmetic.
     const bool amx = c.amx_attention && vk.pack_keys_bf16 && GroupAcc::bf16_dot_for(vk, bf16_p, nh, D) &&
-                     GroupAcc::amx_for(vk, true, H, D);
+                     GroupAcc::amx_for(vk, H, D);
     const int anh = static_cast<int>(std::min<int64_t>(H, kAmxGroup));  // heads per AMX group
     const int64_t agroups = amx ? H / anh : groups;
     int64_t cnt[kPackedTokens][2] = {}, row0[kPackedTokens][2] = {}, pair0[kPackedTokens][2] = {};
@@ -484,8 +483,9 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
         return;
     }
     if (amx) {
-        // A task per token: its keys packed once into this thread's buffers (+ one block of slack,
-        // zeros), then every head group.
+        // A task per token: its keys packed once into this thread's buffers (+ one block of slack:
+        // zeros or an earlier token's keys, finite), then every head group. The buffers keep their
+        // size for the thread's next steps (at most (window + entries) x D x 4 bytes).
         parallel_for(c.session.context(), s.T, [&](int64_t t) {
             thread_local std::vector<const float*> kp;
             thread_local std::vector<uint16_t> trows;
