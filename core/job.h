@@ -4,10 +4,11 @@
 //    results and a log. Progress reaches observers at most every 50 ms (<= 20 Hz), coalesced.
 //  - JobScheduler owns N worker threads and a FIFO queue. cancel() removes a queued job at once,
 //    or requests stop of a running one (state Cancelling until the function returns).
-// Thread-safety: JobScheduler methods may be called from any thread. JobEvents callbacks fire on
-// worker threads (or on the caller of cancel() for queued jobs); they must not call back into
-// the scheduler while holding their own locks, and must be quick. A JobContext belongs to the
-// job's worker thread.
+// Thread-safety: JobScheduler methods may be called from any thread. on_state fires in the order
+// the states changed, on whichever thread is delivering (a worker, or the caller of submit() or
+// cancel()); on_progress/on_partial/on_log on the job's worker. Callbacks may call back into the
+// scheduler, but not while holding a lock that a thread inside the scheduler waits for, and must
+// be quick. A JobContext belongs to the job's worker thread.
 #pragma once
 
 #include <chrono>
@@ -129,7 +130,8 @@ public:
     std::vector<JobInfo> jobs() const;  // in submission order
     size_t active_count() const;        // queued + running
 
-    // Block until the job is final or the timeout passes; true when final. Not for the GUI thread.
+    // Block until the job is final and its final state event delivered, or the timeout passes;
+    // true when final. Not for the GUI thread.
     bool wait(JobId id, std::chrono::milliseconds timeout = std::chrono::hours(24));
     void wait_idle();
 
