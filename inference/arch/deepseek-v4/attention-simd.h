@@ -490,9 +490,10 @@ ATELIER_V4_BF16 void index_scores_bf16_avx512(const uint32_t* qp, const float* w
 #undef ATELIER_V4_BF16
 
 // ---- AMX (tiles) ----
-// Palette 1 with tiles 0-7 all 16 rows x 64 bytes: 0-3 accumulators, 4-5 queries (16 heads x 16
-// dim pairs), 6-7 keys (16 dim pairs x 16 keys x 2). Loaded at the start of each call and released
-// at its end, so a thread holds no tile state between calls.
+// Palette 1 with tiles 0-7 all 16 rows x 64 bytes (amx_load_uniform_config). The indexer's tiles:
+// 0-3 accumulators, 4-5 queries (16 heads x 16 dim pairs), 6-7 keys (16 dim pairs x 16 keys x 2);
+// qk_amx16 and pv_amx16 state their own. Loaded at the start of each call and released at its
+// end, so a thread holds no tile state between calls.
 #define ATELIER_V4_AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512bf16,fma")))
 struct alignas(64) AmxTileConfig {
     uint8_t palette = 1, start_row = 0;
@@ -500,6 +501,14 @@ struct alignas(64) AmxTileConfig {
     uint16_t colsb[16] = {};
     uint8_t rows[16] = {};
 };
+ATELIER_V4_AMX inline void amx_load_uniform_config() {
+    AmxTileConfig cfg;
+    for (int i = 0; i < 8; ++i) {
+        cfg.colsb[i] = 64;
+        cfg.rows[i] = 16;
+    }
+    _tile_loadconfig(&cfg);
+}
 // The fused indexer on AMX, in steps of NB (1-2) blocks of 16 keys x NG (1-2) groups of 16 heads:
 // the tile products of a step (queries qp as bf16 pairs [head][pair]), stored to a buffer
 // [group·2 + block][head][key]; then the step's epilogue (index_tile_bf16's, on the stored
@@ -569,25 +578,12 @@ ATELIER_V4_AMX inline void index_amx_blocks(const uint32_t* qp, const float* w, 
 }
 ATELIER_V4_AMX void index_scores_amx(const uint32_t* qp, const float* w, int nh, int64_t np, const uint16_t* kb,
                                      int64_t nb, float* out) {
-    AmxTileConfig cfg;
-    for (int i = 0; i < 8; ++i) {
-        cfg.colsb[i] = 64;
-        cfg.rows[i] = 16;
-    }
-    _tile_loadconfig(&cfg);
+    amx_load_uniform_config();
     const int64_t bstride = np * 2 * kIndexKeyBlock;
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) index_amx_blocks<2>(qp, w, nh, np, kb + b * bstride, bstride, out + b * kIndexKeyBlock);
     if (b < nb) index_amx_blocks<1>(qp, w, nh, np, kb + b * bstride, bstride, out + b * kIndexKeyBlock);
     _tile_release();
-}
-ATELIER_V4_AMX inline void amx_load_uniform_config() {
-    AmxTileConfig cfg;
-    for (int i = 0; i < 8; ++i) {
-        cfg.colsb[i] = 64;
-        cfg.rows[i] = 16;
-    }
-    _tile_loadconfig(&cfg);
 }
 // Tiles 0-3: sT of keys 0-15 ... 48-63 (16 keys x 16 heads); 4 and 6: key rows (16 keys x 32
 // dims, alternating so a load can overlap the previous product); 5: the queries' dim pairs.

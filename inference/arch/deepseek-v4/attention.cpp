@@ -492,16 +492,17 @@ void attend(Ctx& c, const Attention& a, const LayerCache& cache, const Step& s) 
             thread_local std::vector<uint32_t> tpairs;
             const int64_t n[2] = {count(t, 0), count(t, 1)};
             const int64_t np0 = (n[0] + 1) / 2, np1 = (n[1] + 1) / 2;
+            const int64_t row_at[2] = {0, n[0] * D}, pair_at[2] = {0, np0 * D};
             kp.resize(static_cast<size_t>(std::max(n[0], n[1])));
             trows.resize(static_cast<size_t>((n[0] + n[1] + kKeyBlock) * D));
             tpairs.resize(static_cast<size_t>((np0 + np1 + kKeyBlock / 2) * D));
-            const uint16_t* const r[2] = {trows.data(), trows.data() + n[0] * D};
-            const uint32_t* const p[2] = {tpairs.data(), tpairs.data() + np0 * D};
             for (int seg = 0; seg < 2; ++seg) {
                 for (int64_t i = 0; i < n[seg]; ++i) kp[static_cast<size_t>(i)] = key(t, seg, i);
                 if (n[seg] > 0)
-                    vk.pack_keys_bf16(kp.data(), n[seg], D, const_cast<uint16_t*>(r[seg]), const_cast<uint32_t*>(p[seg]));
+                    vk.pack_keys_bf16(kp.data(), n[seg], D, trows.data() + row_at[seg], tpairs.data() + pair_at[seg]);
             }
+            const uint16_t* const r[2] = {trows.data() + row_at[0], trows.data() + row_at[1]};
+            const uint32_t* const p[2] = {tpairs.data() + pair_at[0], tpairs.data() + pair_at[1]};
             for (int64_t g = 0; g < agroups; ++g) amx_group(t, g * anh, r, p, n);
         });
         return;
