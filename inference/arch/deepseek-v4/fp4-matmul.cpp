@@ -4,9 +4,15 @@
 // FP8-quantised activations exactly. Those int8 roundings made decode drift from prefill by more
 // than the reference's own difference (cosine 0.97 vs 0.99 on the tiny model), so here every
 // product is exact and only the summation order differs from the GEMM path:
+//  - AVX-512 VNNI, when every block of 32 activations is a power of two times integers below 2^20
+//    (FP8-quantised ones are) and the row has whole groups of 4 blocks: three 7-bit limbs of the
+//    activations, vpdpbusd against the codes as small integers, exact int32 sums per 4 codes, one
+//    f32 conversion and scale per lane (details at xi_layout). The fastest: memory-bound at decode
+//    on an AMX Xeon, where the vdpbf16ps kernel below ran at about half the read rate;
 //  - AVX-512 BF16, when every activation is exact in bf16 (FP8-quantised ones are): codes become
 //    bf16 E2M1 values with one vpermw per 32, vdpbf16ps multiplies and sums pairs in f32, one FMA
-//    per two blocks applies the UE8M0 scales; memory-bound at decode (one column);
+//    per two blocks applies the UE8M0 scales; memory-bound at decode on AMD Zen 5, but not on
+//    that Xeon (one vdpbf16ps per 2.2 cycles there, 8.5 cycles' latency);
 //  - otherwise each block of 32 codes is looked up as f32 (x·code is exact in f32), summed per
 //    block, then scaled by the block's scale (AVX-512 / AVX2+FMA / portable).
 // From 16 columns the op's GEMM (exact products too: bf16 weights and FP8-valued activations) is
@@ -21,7 +27,10 @@
 #endif
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "inference/arch/deepseek-v4/v4.h"
@@ -67,6 +76,17 @@ struct Kernels {
     void (*row)(const uint8_t* q, int64_t qs, const float* sc, int64_t nb, const float* xs, int64_t K, int64_t M,
                 float* y, int64_t y_stride);
 };
+
+// Runs a column kernel cols(G, m) over M columns in groups of 4, 2, then 1 (the vector kernels'
+// register blocking; each call covers columns m..m+G-1). The kernels keep their own target
+// attributes: this only calls them.
+template <class Cols>
+inline void by_columns(int64_t M, Cols&& cols) {
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4) cols(std::integral_constant<int, 4>{}, m);
+    for (; m + 2 <= M; m += 2) cols(std::integral_constant<int, 2>{}, m);
+    for (; m < M; ++m) cols(std::integral_constant<int, 1>{}, m);
+}
 
 // ---- portable ----
 void row_ref(const uint8_t* q, int64_t qs, const float* sc, int64_t nb, const float* xs, int64_t K, int64_t M,
@@ -128,10 +148,7 @@ __attribute__((target("avx2,fma"))) void cols_avx2(const uint8_t* q, int64_t qs,
 }
 __attribute__((target("avx2,fma"))) void row_avx2(const uint8_t* q, int64_t qs, const float* sc, int64_t nb,
                                                   const float* xs, int64_t K, int64_t M, float* y, int64_t y_stride) {
-    int64_t m = 0;
-    for (; m + 4 <= M; m += 4) cols_avx2<4>(q, qs, sc, nb, xs + m * K, K, y + m * y_stride, y_stride);
-    for (; m + 2 <= M; m += 2) cols_avx2<2>(q, qs, sc, nb, xs + m * K, K, y + m * y_stride, y_stride);
-    for (; m < M; ++m) cols_avx2<1>(q, qs, sc, nb, xs + m * K, K, y + m * y_stride, y_stride);
+    by_columns(M, [&](auto G, int64_t m) { cols_avx2<G()>(q, qs, sc, nb, xs + m * K, K, y + m * y_stride, y_stride); });
 }
 
 // ---- AVX-512 (masked intrinsic forms: GCC 12's unmasked ones trip -Wuninitialized, PR 105593) ----
@@ -168,10 +185,7 @@ __attribute__((target("avx512f"))) void cols_avx512(const uint8_t* q, int64_t qs
 }
 __attribute__((target("avx512f"))) void row_avx512(const uint8_t* q, int64_t qs, const float* sc, int64_t nb,
                                                    const float* xs, int64_t K, int64_t M, float* y, int64_t y_stride) {
-    int64_t m = 0;
-    for (; m + 4 <= M; m += 4) cols_avx512<4>(q, qs, sc, nb, xs + m * K, K, y + m * y_stride, y_stride);
-    for (; m + 2 <= M; m += 2) cols_avx512<2>(q, qs, sc, nb, xs + m * K, K, y + m * y_stride, y_stride);
-    for (; m < M; ++m) cols_avx512<1>(q, qs, sc, nb, xs + m * K, K, y + m * y_stride, y_stride);
+    by_columns(M, [&](auto G, int64_t m) { cols_avx512<G()>(q, qs, sc, nb, xs + m * K, K, y + m * y_stride, y_stride); });
 }
 
 // ---- AVX-512 BF16 (the fast path when the activations are exact in bf16, as FP8-quantised
@@ -246,13 +260,142 @@ ATELIER_BF16 void cols_bf16(const uint8_t* q, int64_t qs, const float* sc, int64
 
 ATELIER_BF16 void row_bf16(const uint8_t* q, int64_t qs, const float* sc, int64_t nb, const uint16_t* xb, int64_t ldx,
                            int64_t M, float* y, int64_t y_stride) {
-    int64_t m = 0;
-    for (; m + 4 <= M; m += 4) cols_bf16<4>(q, qs, sc, nb, xb + m * ldx, ldx, y + m * y_stride, y_stride);
-    for (; m + 2 <= M; m += 2) cols_bf16<2>(q, qs, sc, nb, xb + m * ldx, ldx, y + m * y_stride, y_stride);
-    for (; m < M; ++m) cols_bf16<1>(q, qs, sc, nb, xb + m * ldx, ldx, y + m * y_stride, y_stride);
+    by_columns(M, [&](auto G, int64_t m) { cols_bf16<G()>(q, qs, sc, nb, xb + m * ldx, ldx, y + m * y_stride, y_stride); });
 }
 
 #undef ATELIER_BF16
+
+// ---- AVX-512 VNNI, exact: the fast path when every activation is an integer multiple of a power
+// of two per block of 32 with at most 20 significant bits (FP8-quantised activations always are:
+// E4M3 spans 18 bits under one power-of-two scale). Then x = q_b · x_int with |x_int| < 2^20, and
+// x_int splits into three 7-bit limbs (two unsigned, the top one signed), so every product
+// code · x is exact in int32: vpdpbusd multiplies u = 2·code + 12 (unsigned, 0..24) by each limb
+// (signed bytes) and sums groups of 4; the +12 offset is removed with a per-lane correction that
+// depends on x only (-12 · Σ x_int, the accumulator's start). Each i32 lane covers 4 code bytes of
+// one block, so per group of 4 blocks (64 code bytes) lanes 4b..4b+3 belong to block b: the lane
+// sums are combined (limb shifts), converted to f32 once (the only rounding before the f32 sum),
+// and scaled by the weight block's UE8M0 scale times q_b / 2. vpdpbusd runs about 6× the MAC rate
+// of vdpbf16ps on this generation of Xeon (≥1.4 vs 0.45 instructions a cycle, 64 vs 32 MACs each).
+// Activation layout per group of 4 blocks (kXiGroup bytes): limb l, low nibbles at 128·l, high
+// nibbles at 128·l + 64 (byte p pairs with code byte p of the group), then the start values
+// (int32 ×16), then q_b / 2 per lane (f32 ×16).
+constexpr int64_t kXiGroup = 512;
+constexpr int kXiCorr = 384, kXiScale = 448;
+
+// xs (f32, code-lane order per block, see reorder_x; K % 128 == 0) -> xi (K / 128 groups);
+// false when some block is not such an integer multiple (or holds Inf/NaN).
+bool xi_layout(const float* xs, int64_t K, uint8_t* xi) {
+    for (int64_t g = 0; g < K / 128; ++g) {
+        uint8_t* dst = xi + g * kXiGroup;
+        int32_t corr[16] = {};
+        float qs[16];
+        for (int bb = 0; bb < 4; ++bb) {
+            const float* x = xs + (4 * g + bb) * 32;
+            float m = 0;
+            for (int j = 0; j < 32; ++j) {
+                if (!std::isfinite(x[j])) return false;
+                m = std::max(m, std::fabs(x[j]));
+            }
+            const float q = m > 0 ? std::ldexp(1.0f, std::ilogb(m) - 19) : 1.0f;
+            for (int j = 0; j < 32; ++j) {
+                const float v = x[j] / q;  // a power-of-two scaling: exact unless it leaves the range
+                if (v != std::nearbyint(v) || v * q != x[j]) return false;
+                const int32_t xi_v = static_cast<int32_t>(v);  // |v| < 2^20
+                const int p = bb * 16 + (j & 15), half = j >> 4;  // code byte p of the group, low/high nibble
+                dst[0 * 128 + 64 * half + p] = static_cast<uint8_t>(xi_v & 127);
+                dst[1 * 128 + 64 * half + p] = static_cast<uint8_t>((xi_v >> 7) & 127);
+                dst[2 * 128 + 64 * half + p] = static_cast<uint8_t>(static_cast<int8_t>(xi_v >> 14));
+                corr[p / 4] -= 12 * xi_v;
+            }
+            for (int i = 0; i < 4; ++i) qs[4 * bb + i] = q * 0.5f;  // u - 12 = 2·code
+        }
+        std::memcpy(dst + kXiCorr, corr, sizeof corr);
+        std::memcpy(dst + kXiScale, qs, sizeof qs);
+    }
+    return true;
+}
+
+#define ATELIER_VNNI __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
+
+// u = 2·E2M1(code) + 12 per code, repeated in each 128-bit lane (vpshufb looks up within lanes)
+alignas(64) constexpr int8_t kE2M1U[64] = {12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
+                                           12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
+                                           12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
+                                           12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0};
+
+// y[m] for G columns of one row: ng groups of 4 blocks; codes at q (block stride qs: 16, or 17 for
+// MXFP4 with its scale byte first), scale bytes sb[0..4·ng) (none of them 0).
+// Software prefetch of the code stream (one line per group, 64-68 bytes), at the distances the
+// engine's 4-bit matvec kernels use on this CPU (prefetch_distance(); an asm statement, as there:
+// GCC 12 drops _mm_prefetch from some inlined loops).
+struct Pf {
+    int ahead, far;
+};
+const Pf pf = [] {
+    const PrefetchDistance& d = prefetch_distance();
+    return Pf{d.packed, d.packed_far};
+}();
+
+template <int G>
+ATELIER_VNNI void cols_vnni(const uint8_t* q, int64_t qs, const uint8_t* sb, int64_t ng, const uint8_t* xi, int64_t ldxi,
+                            float* y, int64_t y_stride) {
+    const __m512i tab = _mm512_load_si512(kE2M1U);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    // byte b of a 32-bit value -> the low byte of dwords 4b..4b+3 (others zero)
+    const __m512i spread = _mm512_set_epi32(0x80808003, 0x80808003, 0x80808003, 0x80808003, 0x80808002, 0x80808002,
+                                            0x80808002, 0x80808002, 0x80808001, 0x80808001, 0x80808001, 0x80808001,
+                                            0x80808000, 0x80808000, 0x80808000, 0x80808000);
+    __m512 acc[G];
+    for (int c = 0; c < G; ++c) acc[c] = _mm512_setzero_ps();
+    for (int64_t g = 0; g < ng; ++g) {
+        __m512i w;
+        const uint8_t* b0 = q + 4 * g * qs;
+        if (pf.ahead) __asm__ volatile("prefetcht0 %0" : : "m"(b0[pf.ahead]));
+        if (pf.far) __asm__ volatile("prefetcht2 %0" : : "m"(b0[pf.far]));
+        if (qs == 16) {
+            w = _mm512_loadu_si512(b0);
+        } else {
+            w = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0)));
+            w = _mm512_inserti32x4(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + qs)), 1);
+            w = _mm512_inserti32x4(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + 2 * qs)), 2);
+            w = _mm512_inserti32x4(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + 3 * qs)), 3);
+        }
+        const __m512i ulo = _mm512_shuffle_epi8(tab, _mm512_and_si512(w, m4));
+        const __m512i uhi = _mm512_shuffle_epi8(tab, _mm512_and_si512(_mm512_srli_epi16(w, 4), m4));
+        int32_t s4;
+        std::memcpy(&s4, sb + 4 * g, 4);
+        const __m512 sw = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_shuffle_epi8(_mm512_set1_epi32(s4), spread), 23));
+        for (int c = 0; c < G; ++c) {
+            const uint8_t* xg = xi + c * ldxi + g * kXiGroup;
+            __m512i a0 = _mm512_loadu_si512(xg + kXiCorr);
+            a0 = _mm512_dpbusd_epi32(a0, ulo, _mm512_loadu_si512(xg));
+            a0 = _mm512_dpbusd_epi32(a0, uhi, _mm512_loadu_si512(xg + 64));
+            __m512i a1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ulo, _mm512_loadu_si512(xg + 128));
+            a1 = _mm512_dpbusd_epi32(a1, uhi, _mm512_loadu_si512(xg + 192));
+            __m512i a2 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ulo, _mm512_loadu_si512(xg + 256));
+            a2 = _mm512_dpbusd_epi32(a2, uhi, _mm512_loadu_si512(xg + 320));
+            const __m512i t = _mm512_add_epi32(a0, _mm512_slli_epi32(_mm512_add_epi32(a1, _mm512_slli_epi32(a2, 7)), 7));
+            const __m512 s = _mm512_mul_ps(sw, _mm512_loadu_ps(reinterpret_cast<const float*>(xg + kXiScale)));
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), s, acc[c]);
+        }
+    }
+    for (int c = 0; c < G; ++c) y[c * y_stride] = _mm512_reduce_add_ps(acc[c]);
+}
+
+ATELIER_VNNI void row_vnni(const uint8_t* q, int64_t qs, const uint8_t* sb, int64_t ng, const uint8_t* xi, int64_t ldxi,
+                           int64_t M, float* y, int64_t y_stride) {
+    by_columns(M, [&](auto G, int64_t m) { cols_vnni<G()>(q, qs, sb, ng, xi + m * ldxi, ldxi, y + m * y_stride, y_stride); });
+}
+
+#undef ATELIER_VNNI
+
+bool have_vnni_kernel() {
+    static const bool yes = [] {
+        const CpuFeatures& f = cpu_features();
+        return f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl && f.avx512_vnni;
+    }();
+    return yes;
+}
 
 bool have_bf16_kernel() {
     static const bool yes = [] {
@@ -294,16 +437,17 @@ Status fp4_matmul_group_f32(Ctx& c, std::span<const Fp4Product> ps) {
     // product reading it); in bf16 too when every value is exact there (then products are exact
     // either way). Buffers are kept per thread, so a warm decode allocates nothing.
     struct Prep {
-        size_t xs = 0, xb = 0;  // offsets into the buffers
-        bool bf16 = false;
+        size_t xs = 0, xb = 0, xi = 0;  // offsets into the buffers
+        bool bf16 = false, vnni = false;
         size_t owner = 0;  // the first product reading this x
         int64_t task_begin = 0;
     };
     thread_local std::vector<Prep> prep;
     thread_local std::vector<float> xs_buf;
     thread_local std::vector<uint16_t> xb_buf;
+    thread_local std::vector<uint8_t> xi_buf;
     prep.assign(ps.size(), Prep{});
-    size_t xs_len = 0, xb_len = 0;
+    size_t xs_len = 0, xb_len = 0, xi_len = 0;
     int64_t tasks = 0;
     for (size_t i = 0; i < ps.size(); ++i) {
         const int64_t K = ps[i].l->in();
@@ -313,24 +457,31 @@ Status fp4_matmul_group_f32(Ctx& c, std::span<const Fp4Product> ps) {
         if (j < i) {
             prep[i].xs = prep[j].xs, prep[i].xb = prep[j].xb;
         } else {
-            prep[i].xs = xs_len, prep[i].xb = xb_len;
+            prep[i].xs = xs_len, prep[i].xb = xb_len, prep[i].xi = xi_len;
             xs_len += static_cast<size_t>(ps[i].M * K);
             xb_len += static_cast<size_t>(ps[i].M * ((K + 63) / 64 * 64));
+            if (K % 128 == 0) xi_len += static_cast<size_t>(ps[i].M * (K / 128) * kXiGroup);
         }
         prep[i].task_begin = tasks;
         tasks += (ps[i].l->out() + kRowsPerTask - 1) / kRowsPerTask;
     }
     if (xs_buf.size() < xs_len) xs_buf.resize(xs_len);
     if (have_bf16_kernel() && xb_buf.size() < xb_len) xb_buf.resize(xb_len);
+    if (have_vnni_kernel() && xi_buf.size() < xi_len) xi_buf.resize(xi_len);
     for (size_t i = 0; i < ps.size(); ++i) {
         const int64_t K = ps[i].l->in(), M = ps[i].M, ldx = (K + 63) / 64 * 64;
         if (prep[i].owner != i) {
             prep[i].bf16 = prep[prep[i].owner].bf16;
+            prep[i].vnni = prep[prep[i].owner].vnni;
             continue;
         }
         const bool mx = ps[i].l->w->type == DType::MXFP4;
         float* xs = xs_buf.data() + prep[i].xs;
         for (int64_t m = 0; m < M; ++m) reorder_x(ps[i].x + m * K, K, mx, xs + m * K);
+        bool vnni = have_vnni_kernel() && K % 128 == 0;
+        for (int64_t m = 0; m < M && vnni; ++m)
+            vnni = xi_layout(xs + m * K, K, xi_buf.data() + prep[i].xi + static_cast<size_t>(m * (K / 128) * kXiGroup));
+        prep[i].vnni = vnni;
         bool bf16 = have_bf16_kernel();
         if (bf16) {
             uint16_t* xb = xb_buf.data() + prep[i].xb;
@@ -343,6 +494,7 @@ Status fp4_matmul_group_f32(Ctx& c, std::span<const Fp4Product> ps) {
     const Prep* pr = prep.data();
     const float* xs_all = xs_buf.data();
     const uint16_t* xb_all = xb_buf.data();
+    const uint8_t* xi_all = xi_buf.data();
     parallel_for(c.session.context(), tasks, [&](int64_t t) {
         size_t i = 0;
         while (i + 1 < ps.size() && pr[i + 1].task_begin <= t) ++i;
@@ -352,15 +504,26 @@ Status fp4_matmul_group_f32(Ctx& c, std::span<const Fp4Product> ps) {
         const bool mx = l.w->type == DType::MXFP4;
         const float* xs = xs_all + pr[i].xs;
         const uint16_t* xb = xb_all + pr[i].xb;
+        const uint8_t* xi = xi_all + pr[i].xi;
         const int64_t n0 = (t - pr[i].task_begin) * kRowsPerTask, n1 = std::min(N, n0 + kRowsPerTask);
         float sc[4096 / 32 * 8];  // scales of one row (K <= 32768)
+        uint8_t sbytes[4096 / 32 * 8];
+        const int64_t qs = mx ? static_cast<int64_t>(sizeof(BlockMxfp4)) : 16;
         for (int64_t n = n0; n < n1; ++n) {
             const auto* w = static_cast<const uint8_t*>(l.w->data) + n * l.w->nb[1];
             const auto* s = mx ? nullptr : static_cast<const uint8_t*>(l.scale->data) + n * l.scale->nb[1];
             if (s) _mm_prefetch(reinterpret_cast<const char*>(s + kScalePrefetchRows * l.scale->nb[1]), _MM_HINT_T0);
-            for (int64_t b = 0; b < nb; ++b) sc[b] = e8m0(mx ? w[b * static_cast<int64_t>(sizeof(BlockMxfp4))] : s[b]);
             const uint8_t* q = mx ? w + 1 : w;
-            const int64_t qs = mx ? static_cast<int64_t>(sizeof(BlockMxfp4)) : 16;
+            if (pr[i].vnni) {  // the exact integer kernel, unless a scale is 0 (2^-127: not a normal f32)
+                if (mx)
+                    for (int64_t b = 0; b < nb; ++b) sbytes[b] = w[b * qs];
+                const uint8_t* sb = mx ? sbytes : s;
+                if (std::memchr(sb, 0, static_cast<size_t>(nb)) == nullptr) {
+                    row_vnni(q, qs, sb, nb / 4, xi, (K / 128) * kXiGroup, M, p.y + n, N);
+                    continue;
+                }
+            }
+            for (int64_t b = 0; b < nb; ++b) sc[b] = e8m0(mx ? w[b * qs] : s[b]);
             if (pr[i].bf16) row_bf16(q, qs, sc, nb, xb, ldx, M, p.y + n, N);
             else k.row(q, qs, sc, nb, xs, K, M, p.y + n, N);
         }

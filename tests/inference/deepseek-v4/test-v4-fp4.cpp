@@ -1,13 +1,15 @@
 // fp4_matmul_f32 (inference/arch/deepseek-v4/fp4-matmul.cpp), the released-numerics product of FP4
 // experts on few tokens, against a double-precision product of the weights dequantised by
 // quant.h (an independent decoder): FP4_E2M1 with per-32 UE8M0 scales and GGUF MXFP4, 1..37
-// columns, odd row and block counts, activations exact in bf16 (FP8-valued) or not. The vector
-// variants this CPU picks are the ones tested.
+// columns, odd row and block counts, activations exact in bf16 (FP8-valued) or not, FP8 values
+// over E4M3's whole range, edge scales. The vector variants this CPU picks are the ones tested
+// (ctest runs it again with AVX-512 VNNI off: v4.fp4_without_vnni).
 // Thread-safety: test code, main thread.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "inference/arch/deepseek-v4/v4.h"
@@ -15,6 +17,24 @@
 
 namespace atelier::infer::v4 {
 namespace {
+
+// y [M][N] against the double product of w [N][K] (dequantised) and x [M][K]. Exact products,
+// fp32 sums of K terms: |error| <= ~K·2^-24·Σ|w·x|; 1e-6 relative to Σ|w·x| holds with margin up
+// to K = 4096 for these sums (observed ~1e-8). The absolute floor covers results near f32's
+// smallest normals (the edge-scale rows).
+void expect_double_product(const std::vector<float>& w, const std::vector<float>& x, const std::vector<float>& y, int64_t K,
+                           int64_t N, int64_t M, const std::string& what) {
+    for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) {
+            double dot = 0, mag = 0;
+            for (int64_t k = 0; k < K; ++k) {
+                const double p = static_cast<double>(w[static_cast<size_t>(n * K + k)]) * x[static_cast<size_t>(m * K + k)];
+                dot += p, mag += std::fabs(p);
+            }
+            EXPECT_LE(std::fabs(y[static_cast<size_t>(m * N + n)] - dot), 1e-6 * mag + 1e-37)
+                << what << " M=" << M << " m=" << m << " n=" << n;
+        }
+}
 
 struct Case {
     DType type;
@@ -62,18 +82,54 @@ TEST(V4Fp4Matmul, MatchesADoubleProductOfTheDequantisedWeights) {
                 ASSERT_TRUE(fake_quant_fp8_act(x.data(), M * K, 32).ok());
             }
             ASSERT_TRUE(fp4_matmul_f32(c, l, x.data(), M, y.data()).ok());
-            for (int64_t m = 0; m < M; ++m)
-                for (int64_t n = 0; n < N; ++n) {
-                    double dot = 0, mag = 0;
-                    for (int64_t k = 0; k < K; ++k) {
-                        dot += static_cast<double>(w[static_cast<size_t>(n * K + k)]) * x[static_cast<size_t>(m * K + k)];
-                        mag += std::fabs(static_cast<double>(w[static_cast<size_t>(n * K + k)]) * x[static_cast<size_t>(m * K + k)]);
-                    }
-                    // Exact products, fp32 sums of K terms: |error| <= ~K·2^-24·Σ|w·x|; 1e-6 relative to
-                    // Σ|w·x| holds with margin up to K = 4096 for these sums (observed ~1e-8).
-                    EXPECT_LE(std::fabs(y[static_cast<size_t>(m * N + n)] - dot), 1e-6 * mag + 1e-30)
-                        << dtype_name(cs.type) << " K=" << K << " M=" << M << " m=" << m << " n=" << n;
-                }
+            expect_double_product(w, x, y, K, N, M, std::string(dtype_name(cs.type)) + " K=" + std::to_string(K));
+        }
+    }
+}
+
+// FP8-valued activations over the whole E4M3 range in one block of 128 (subnormals, zeros, both
+// signs, whole zero blocks), where the integer kernel (AVX-512 VNNI: three 7-bit limbs of x per
+// block of 32) must still give exact products; plus rows whose scale byte is 0 (2^-127, which that
+// kernel hands to the others) and scales at both ends of the range it takes.
+TEST(V4Fp4Matmul, WideRangeFp8ActivationsAndEdgeScales) {
+    std::mt19937 rng(11);
+    for (const DType type : {DType::FP4_E2M1, DType::MXFP4}) {
+        const int64_t K = 2048, N = 21;
+        Tensor wt = *Tensor::make(type, {K, N}), st;
+        std::vector<float> w(static_cast<size_t>(K * N));
+        auto* wb = static_cast<uint8_t*>(wt.data);
+        for (int64_t i = 0; i < wt.n_bytes(); ++i) wb[i] = static_cast<uint8_t>(rng());
+        Linear l{.w = &wt};
+        if (type == DType::FP4_E2M1) {
+            st = *Tensor::make(DType::F8_E8M0, {K / 32, N});
+            auto* sb = static_cast<uint8_t*>(st.data);
+            for (int64_t i = 0; i < st.n_bytes(); ++i) sb[i] = static_cast<uint8_t>(110 + rng() % 30);
+            sb[3 * (K / 32) + 5] = 0;    // row 3: one scale 2^-127
+            sb[4 * (K / 32) + 0] = 1;    // row 4: the smallest normal scale
+            sb[5 * (K / 32) + 9] = 200;  // row 5: a large one (2^73; products stay finite)
+            ASSERT_TRUE(dequantize_fp4_expert(wb, sb, N, K, w.data()).ok());
+            l = Linear{.w = &wt, .scale = &st, .scale_block_k = 32, .scale_block_n = 1};
+        } else {
+            for (int64_t n = 0; n < N; ++n)
+                for (int64_t b = 0; b < K / 32; ++b) wb[n * wt.nb[1] + b * 17] = static_cast<uint8_t>(110 + rng() % 30);
+            wb[3 * wt.nb[1] + 5 * 17] = 0;
+            for (int64_t n = 0; n < N; ++n) ASSERT_TRUE(dequantize_row(DType::MXFP4, wt.row<void>(n), w.data() + n * K, K).ok());
+        }
+        auto session = Session::create({.n_threads = 2});
+        ASSERT_TRUE(session.ok());
+        Config cfg;
+        Ctx c{cfg, Numerics::Released, **session};
+        for (int64_t M : {1, 3, 6}) {
+            std::vector<float> x(static_cast<size_t>(M * K)), y(static_cast<size_t>(M * N));
+            for (int64_t i = 0; i < M * K; ++i) {
+                // magnitudes 2^-12 .. 2^9 (after the FP8 step: down to E4M3 subnormals of the block), both signs
+                const float mag = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, static_cast<int>(rng() % 22) - 12);
+                x[static_cast<size_t>(i)] = (rng() % 2 ? mag : -mag) * (rng() % 9 == 0 ? 0.0f : 1.0f);
+            }
+            std::fill(x.begin() + 256, x.begin() + 384, 0.0f);  // a whole zero block of 128
+            ASSERT_TRUE(fake_quant_fp8_act(x.data(), M * K, 128).ok());
+            ASSERT_TRUE(fp4_matmul_f32(c, l, x.data(), M, y.data()).ok());
+            expect_double_product(w, x, y, K, N, M, dtype_name(type));
         }
     }
 }
