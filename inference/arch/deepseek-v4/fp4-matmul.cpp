@@ -274,7 +274,10 @@ ATELIER_BF16 void row_bf16(const uint8_t* q, int64_t qs, const float* sc, int64_
 // depends on x only (-12 · Σ x_int, the accumulator's start). Each i32 lane covers 4 code bytes of
 // one block, so per group of 4 blocks (64 code bytes) lanes 4b..4b+3 belong to block b: the lane
 // sums are combined (limb shifts), converted to f32 once (the only rounding before the f32 sum),
-// and scaled by the weight block's UE8M0 scale times q_b / 2. vpdpbusd runs about 6× the MAC rate
+// and scaled by the weight block's UE8M0 scale times q_b / 2 (that product of powers of two is
+// exact unless it falls below f32's range, i.e. a weight scale near 2^-126 with activations far
+// below 1: lane sums under ~1e-38 would flush; rows with a scale byte of 0 take another kernel).
+// vpdpbusd runs about 6× the MAC rate
 // of vdpbf16ps on this generation of Xeon (≥1.4 vs 0.45 instructions a cycle, 64 vs 32 MACs each).
 // Activation layout per group of 4 blocks (kXiGroup bytes): limb l, low nibbles at 128·l, high
 // nibbles at 128·l + 64 (byte p pairs with code byte p of the group), then the start values
@@ -296,6 +299,7 @@ bool xi_layout(const float* xs, int64_t K, uint8_t* xi) {
                 if (!std::isfinite(x[j])) return false;
                 m = std::max(m, std::fabs(x[j]));
             }
+            if (m > 0 && std::ilogb(m) - 19 < -125) return false;  // keep q / 2 a normal f32
             const float q = m > 0 ? std::ldexp(1.0f, std::ilogb(m) - 19) : 1.0f;
             for (int j = 0; j < 32; ++j) {
                 const float v = x[j] / q;  // a power-of-two scaling: exact unless it leaves the range
