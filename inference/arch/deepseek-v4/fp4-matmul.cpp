@@ -277,8 +277,8 @@ ATELIER_BF16 void row_bf16(const uint8_t* q, int64_t qs, const float* sc, int64_
 // and scaled by the weight block's UE8M0 scale times q_b / 2 (that product of powers of two is
 // exact unless it falls below f32's range, i.e. a weight scale near 2^-126 with activations far
 // below 1: lane sums under ~1e-38 would flush; rows with a scale byte of 0 take another kernel).
-// vpdpbusd runs about 6× the MAC rate
-// of vdpbf16ps on this generation of Xeon (≥1.4 vs 0.45 instructions a cycle, 64 vs 32 MACs each).
+// vpdpbusd runs about 6× the MAC rate of vdpbf16ps on this generation of Xeon (≥1.4 vs 0.45
+// instructions a cycle, 64 vs 32 MACs each).
 // Activation layout per group of 4 blocks (kXiGroup bytes): limb l, low nibbles at 128·l, high
 // nibbles at 128·l + 64 (byte p pairs with code byte p of the group), then the start values
 // (int32 ×16), then q_b / 2 per lane (f32 ×16).
@@ -327,8 +327,6 @@ alignas(64) constexpr int8_t kE2M1U[64] = {12, 13, 14, 15, 16, 18, 20, 24, 12, 1
                                            12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
                                            12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0};
 
-// y[m] for G columns of one row: ng groups of 4 blocks; codes at q (block stride qs: 16, or 17 for
-// MXFP4 with its scale byte first), scale bytes sb[0..4·ng) (none of them 0).
 // Software prefetch of the code stream (one line per group, 64-68 bytes), at the distances the
 // engine's 4-bit matvec kernels use on this CPU (prefetch_distance(); an asm statement, as there:
 // GCC 12 drops _mm_prefetch from some inlined loops).
@@ -340,6 +338,8 @@ const Pf pf = [] {
     return Pf{d.packed, d.packed_far};
 }();
 
+// y[m] for G columns of one row: ng groups of 4 blocks; codes at q (block stride qs: 16, or 17 for
+// MXFP4 with its scale byte first), scale bytes sb[0..4·ng) (none of them 0).
 template <int G>
 ATELIER_VNNI void cols_vnni(const uint8_t* q, int64_t qs, const uint8_t* sb, int64_t ng, const uint8_t* xi, int64_t ldxi,
                             float* y, int64_t y_stride) {
@@ -459,7 +459,7 @@ Status fp4_matmul_group_f32(Ctx& c, std::span<const Fp4Product> ps) {
         while (j < i && !(ps[j].x == ps[i].x && ps[j].M == ps[i].M && ps[j].l->in() == K && ps[j].l->w->type == ps[i].l->w->type)) ++j;
         prep[i].owner = j;
         if (j < i) {
-            prep[i].xs = prep[j].xs, prep[i].xb = prep[j].xb;
+            prep[i].xs = prep[j].xs, prep[i].xb = prep[j].xb, prep[i].xi = prep[j].xi;
         } else {
             prep[i].xs = xs_len, prep[i].xb = xb_len, prep[i].xi = xi_len;
             xs_len += static_cast<size_t>(ps[i].M * K);

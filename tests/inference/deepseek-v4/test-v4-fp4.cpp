@@ -134,5 +134,45 @@ TEST(V4Fp4Matmul, WideRangeFp8ActivationsAndEdgeScales) {
     }
 }
 
+// fp4_matmul_group_f32 prepares each distinct x once and hands it to every product reading it;
+// a product sharing an x that is not the group's first must read that x, not the first one's
+// (the MoE decode group only shares the first). Each product must equal its own single call.
+TEST(V4Fp4Matmul, GroupProductsSharingALaterInputMatchSingleCalls) {
+    std::mt19937 rng(5);
+    const int64_t K = 256, N = 40;
+    std::vector<Tensor> ws, ss;
+    for (int i = 0; i < 3; ++i) {
+        ws.push_back(*Tensor::make(DType::FP4_E2M1, {K, N}));
+        ss.push_back(*Tensor::make(DType::F8_E8M0, {K / 32, N}));
+        for (int64_t b = 0; b < ws.back().n_bytes(); ++b) static_cast<uint8_t*>(ws.back().data)[b] = static_cast<uint8_t>(rng());
+        for (int64_t b = 0; b < ss.back().n_bytes(); ++b) static_cast<uint8_t*>(ss.back().data)[b] = static_cast<uint8_t>(118 + rng() % 8);
+    }
+    std::vector<Linear> ls;
+    for (int i = 0; i < 3; ++i) ls.push_back(Linear{.w = &ws[i], .scale = &ss[i], .scale_block_k = 32, .scale_block_n = 1});
+    auto session = Session::create({.n_threads = 2});
+    ASSERT_TRUE(session.ok());
+    Config cfg;
+    Ctx c{cfg, Numerics::Released, **session};
+    for (int64_t M : {1, 3}) {
+        std::vector<float> x1(static_cast<size_t>(M * K)), x2(x1.size());
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        for (auto& v : x1) v = nd(rng);
+        for (auto& v : x2) v = nd(rng) * 8.0f;
+        ASSERT_TRUE(fake_quant_fp8_act(x1.data(), M * K, 128).ok());
+        ASSERT_TRUE(fake_quant_fp8_act(x2.data(), M * K, 128).ok());
+        std::vector<std::vector<float>> yg(3, std::vector<float>(static_cast<size_t>(M * N))), y1 = yg;
+        const float* xin[3] = {x1.data(), x2.data(), x2.data()};
+        std::vector<Fp4Product> ps;
+        for (int i = 0; i < 3; ++i) ps.push_back({.l = &ls[static_cast<size_t>(i)], .x = xin[i], .y = yg[static_cast<size_t>(i)].data(), .M = M});
+        ASSERT_TRUE(fp4_matmul_group_f32(c, ps).ok());
+        for (int i = 0; i < 3; ++i) {
+            ASSERT_TRUE(fp4_matmul_f32(c, ls[static_cast<size_t>(i)], xin[i], M, y1[static_cast<size_t>(i)].data()).ok());
+            for (int64_t k = 0; k < M * N; ++k)
+                EXPECT_EQ(yg[static_cast<size_t>(i)][static_cast<size_t>(k)], y1[static_cast<size_t>(i)][static_cast<size_t>(k)])
+                    << "product " << i << " M=" << M << " at " << k;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace atelier::infer::v4
