@@ -21,7 +21,8 @@ namespace {
 
 constexpr const char* kChatUsage =
     "usage: atelier-cli chat --model PATH [--think] [--system TEXT] [--max-tokens N] [--temperature T]\n"
-    "                        [--top-p P] [--top-k K] [--min-p P] [--repeat-penalty X] [--seed S]\n"
+    "                        [--top-p P] [--top-k K] [--min-p P] [--repeat-penalty X]\n"
+    "                        [--presence-penalty X] [--frequency-penalty X] [--seed S]\n"
     "                        [--threads N] [--ctx N] [--numerics released|exact] [--ignore-eos]\n"
     "                        [--weights auto|resident|mapped]\n"
     "  Chats with a DeepSeek V4 model: type a message, the answer streams back. --think starts in\n"

@@ -20,7 +20,8 @@ namespace {
 constexpr const char* kGenerateUsage =
     "usage: atelier-cli generate --model PATH (--prompt TEXT | --prompt-tokens 0,15,27) [--chat] [--think]\n"
     "                            [--system TEXT] [--max-tokens N] [--temperature T] [--top-p P] [--top-k K]\n"
-    "                            [--min-p P] [--repeat-penalty X] [--seed S] [--threads N] [--ctx N]\n"
+    "                            [--min-p P] [--repeat-penalty X] [--presence-penalty X]\n"
+    "                            [--frequency-penalty X] [--seed S] [--threads N] [--ctx N]\n"
     "                            [--numerics released|exact] [--weights auto|resident|mapped]\n"
     "                            [--dump-logits FILE.npy] [--stop STR]... [--ignore-eos] [--json]\n"
     "  Generates text from a DeepSeek V4 model (.gguf file or safetensors folder) and streams it to stdout.\n"
@@ -31,6 +32,8 @@ constexpr const char* kGenerateUsage =
     "  --max-tokens N        tokens to generate at most (default 256)\n"
     "  --temperature T       0: greedy; default 1.0 (DeepSeek's recommendation). --top-p P (default 1),\n"
     "                        --top-k K (0: off), --min-p P (0: off), --repeat-penalty X (1: off)\n"
+    "  --presence-penalty X  subtracted from the logit of every token among the last 256 (prompt\n"
+    "                        included; 0: off); --frequency-penalty X: the same per occurrence\n"
     "  --seed S              the same seed gives the same text (default: a new seed, printed)\n"
     "  --ctx N               context length (default: enough for prompt + answer, at least 4096)\n"
     "  --numerics released   what the released model computes (default); exact: fp32, for verification\n"

@@ -18,8 +18,9 @@ namespace atelier::cli {
 using nlohmann::json;
 
 const std::set<std::string> kLmOptions{"--model", "--system", "--max-tokens", "--temperature", "--top-p",
-                                       "--top-k", "--min-p", "--repeat-penalty", "--seed", "--threads",
-                                       "--ctx", "--numerics", "--weights"};
+                                       "--top-k", "--min-p", "--repeat-penalty", "--presence-penalty",
+                                       "--frequency-penalty", "--seed", "--threads", "--ctx", "--numerics",
+                                       "--weights"};
 
 namespace {
 
@@ -74,6 +75,10 @@ Result<LmFlags> parse_lm_flags(const Args& args, int32_t default_max_tokens) {
     if (has) f.sampling.min_p = static_cast<float>(d);
     ATELIER_TRY_ASSIGN(has, number_flag(args, "--repeat-penalty", 0.01, 100, "a factor > 0 (1: off)", d));
     if (has) f.sampling.repeat_penalty = static_cast<float>(d);
+    ATELIER_TRY_ASSIGN(has, number_flag(args, "--presence-penalty", -100, 100, "a logit offset (0: off)", d));
+    if (has) f.sampling.presence_penalty = static_cast<float>(d);
+    ATELIER_TRY_ASSIGN(has, number_flag(args, "--frequency-penalty", -100, 100, "a logit offset per occurrence (0: off)", d));
+    if (has) f.sampling.frequency_penalty = static_cast<float>(d);
     ATELIER_TRY_ASSIGN(has, integer_flag(args, "--top-k", 0, std::numeric_limits<int32_t>::max(),
                                          "a token count >= 0 (0: off)", i));
     if (has) f.sampling.top_k = static_cast<int32_t>(i);

@@ -20,9 +20,9 @@ namespace ap = atelier::pipelines;
 
 const QList<SamplingPreset>& samplingPresets() {
     static const QList<SamplingPreset> presets = {
-        {QStringLiteral("precise"), QObject::tr("Precise"), 0.2f, 0.9f, 40, 0.05f, 1.05f},
-        {QStringLiteral("balanced"), QObject::tr("Balanced"), 0.7f, 0.95f, 0, 0.05f, 1.0f},
-        {QStringLiteral("creative"), QObject::tr("Creative"), 1.0f, 1.0f, 0, 0.0f, 1.0f},
+        {QStringLiteral("precise"), QObject::tr("Precise"), 0.2f, 0.9f, 40, 0.05f, 1.05f, 0.0f},
+        {QStringLiteral("balanced"), QObject::tr("Balanced"), 0.7f, 0.95f, 0, 0.05f, 1.0f, 0.0f},
+        {QStringLiteral("creative"), QObject::tr("Creative"), 1.0f, 1.0f, 0, 0.0f, 1.0f, 0.0f},
     };
     return presets;
 }
@@ -71,6 +71,10 @@ SamplingPanel::SamplingPanel(QWidget* parent) : QWidget(parent) {
     m_topK->setSpecialValueText(tr("off"));
     m_minP = doubleSpin(0.0, 1.0, 0.01, 2, "minP", this);
     m_repeat = doubleSpin(1.0, 2.0, 0.01, 2, "repeatPenalty", this);
+    m_presence = doubleSpin(0.0, 2.0, 0.05, 2, "presencePenalty", this);
+    m_presence->setSpecialValueText(tr("off"));
+    m_presence->setToolTip(tr("Lowers every token already used in the last 256 (prompt included), so the answer "
+                              "moves on to new words"));
     m_seed = intSpin(-1, std::numeric_limits<int>::max(), 1, "seed", this);
     m_seed->setSpecialValueText(tr("random"));
     m_seed->setToolTip(tr("The same seed gives the same answer; random picks a new one each time (recorded)"));
@@ -81,6 +85,7 @@ SamplingPanel::SamplingPanel(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Top-k"), m_topK);
     form->addRow(tr("Min-p"), m_minP);
     form->addRow(tr("Repeat penalty"), m_repeat);
+    form->addRow(tr("Presence penalty"), m_presence);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Max tokens"), m_maxTokens);
     form->addRow(tr("Context"), m_context);
@@ -94,7 +99,7 @@ SamplingPanel::SamplingPanel(QWidget* parent) : QWidget(parent) {
     m_system->setMinimumHeight(90);
     v->addWidget(m_system, 1);
 
-    for (QDoubleSpinBox* s : {m_temperature, m_topP, m_minP, m_repeat})
+    for (QDoubleSpinBox* s : {m_temperature, m_topP, m_minP, m_repeat, m_presence})
         connect(s, &QDoubleSpinBox::valueChanged, this, &SamplingPanel::userEdited);
     for (QSpinBox* s : {m_topK, m_seed, m_maxTokens, m_context}) connect(s, &QSpinBox::valueChanged, this, &SamplingPanel::userEdited);
     connect(m_system, &QPlainTextEdit::textChanged, this, &SamplingPanel::userEdited);
@@ -110,6 +115,7 @@ void SamplingPanel::applyPreset(const QString& key) {
         m_topK->setValue(p.top_k);
         m_minP->setValue(p.min_p);
         m_repeat->setValue(p.repeat_penalty);
+        m_presence->setValue(p.presence_penalty);
         m_loading = false;
     }
     syncPresetCombo();
@@ -125,7 +131,8 @@ void SamplingPanel::userEdited() {
 QString SamplingPanel::presetKey() const {
     for (const SamplingPreset& p : samplingPresets())
         if (near(m_temperature->value(), p.temperature) && near(m_topP->value(), p.top_p) && m_topK->value() == p.top_k &&
-            near(m_minP->value(), p.min_p) && near(m_repeat->value(), p.repeat_penalty))
+            near(m_minP->value(), p.min_p) && near(m_repeat->value(), p.repeat_penalty) &&
+            near(m_presence->value(), p.presence_penalty))
             return p.key;
     return QStringLiteral("custom");
 }
@@ -142,6 +149,7 @@ void SamplingPanel::setValues(const ap::ChatSettings& s, const QString& systemPr
     m_topK->setValue(s.sampling.top_k);
     m_minP->setValue(s.sampling.min_p);
     m_repeat->setValue(s.sampling.repeat_penalty);
+    m_presence->setValue(s.sampling.presence_penalty);
     m_seed->setValue(static_cast<int>(std::clamp<int64_t>(s.seed, -1, std::numeric_limits<int>::max())));
     m_maxTokens->setValue(s.max_tokens);
     m_context->setValue(static_cast<int>(std::clamp<int64_t>(s.n_ctx, 256, 1 << 20)));
@@ -156,6 +164,7 @@ ap::ChatSettings SamplingPanel::values(ap::ChatSettings base) const {
     base.sampling.top_k = m_topK->value();
     base.sampling.min_p = static_cast<float>(m_minP->value());
     base.sampling.repeat_penalty = static_cast<float>(m_repeat->value());
+    base.sampling.presence_penalty = static_cast<float>(m_presence->value());
     base.seed = m_seed->value();
     base.max_tokens = m_maxTokens->value();
     base.n_ctx = m_context->value();

@@ -1,7 +1,7 @@
 // SamplingPanel: how the current chat makes answers: a preset (Precise, Balanced, Creative or
-// Custom) and its values (temperature, top-p, top-k, min-p, repeat penalty, seed, max tokens),
-// the context length and the system prompt. Editing a value switches the preset to Custom
-// (or to the preset the values match). Emits changed() after every user edit.
+// Custom) and its values (temperature, top-p, top-k, min-p, repeat and presence penalties, seed,
+// max tokens), the context length and the system prompt. Editing a value switches the preset to
+// Custom (or to the preset the values match). Emits changed() after every user edit.
 // Thread-safety: GUI thread only.
 #pragma once
 
@@ -22,7 +22,7 @@ struct SamplingPreset {
     QString name;  // shown
     float temperature, top_p;
     int top_k;
-    float min_p, repeat_penalty;
+    float min_p, repeat_penalty, presence_penalty;
 };
 const QList<SamplingPreset>& samplingPresets();
 
@@ -45,6 +45,7 @@ public:
     QSpinBox* topKSpin() const { return m_topK; }
     QDoubleSpinBox* minPSpin() const { return m_minP; }
     QDoubleSpinBox* repeatPenaltySpin() const { return m_repeat; }
+    QDoubleSpinBox* presencePenaltySpin() const { return m_presence; }
     QSpinBox* seedSpin() const { return m_seed; }
     QSpinBox* maxTokensSpin() const { return m_maxTokens; }
     QSpinBox* contextSpin() const { return m_context; }
@@ -64,6 +65,7 @@ private:
     QSpinBox* m_topK;
     QDoubleSpinBox* m_minP;
     QDoubleSpinBox* m_repeat;
+    QDoubleSpinBox* m_presence;
     QSpinBox* m_seed;
     QSpinBox* m_maxTokens;
     QSpinBox* m_context;

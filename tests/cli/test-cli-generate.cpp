@@ -3,6 +3,7 @@
 // (made at test time by tools/deepseek-v4/make-tiny-v4.py, ctest fixture cli_tiny_v4): the greedy
 // --json tokens equal the argmax chain of the --dump-logits rows (read back with core/npy), the
 // same seed gives the same text, --prompt-tokens gives what --prompt gives, --stop cuts the text,
+// the presence and frequency penalties forbid repeats when large,
 // chat runs several turns with /think and /reset, and Ctrl+C cancels.
 #include <algorithm>
 
@@ -146,6 +147,38 @@ TEST(CliGenerateTinyV4, PromptTokensGiveWhatThePromptGives) {
                              "--temperature", "0", "--max-tokens", "8"});
     EXPECT_EQ(b["prompt_ids"], a["prompt_ids"]);
     EXPECT_EQ(b["tokens"], a["tokens"]);
+}
+
+// --presence-penalty / --frequency-penalty reach the sampler: with a penalty far larger than any
+// logit gap, greedy decoding can pick no token already in the window (the prompt included), so the
+// answer's tokens are all new; without it the tiny model repeats (checked, or the test proves
+// nothing). Bad values are refused.
+TEST(CliGenerateTinyV4, PresenceAndFrequencyPenaltiesForbidRepeats) {
+    auto run = [](std::vector<std::string> extra) {
+        std::vector<std::string> a{"generate", "--json", "--model", kFp8.string(), "--prompt-tokens", "0,5,6,7",
+                                   "--temperature", "0", "--max-tokens", "24", "--ignore-eos"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return cli_json(a);
+    };
+    auto repeats = [](const json& j) {
+        std::vector<int32_t> seen = j["prompt_ids"].get<std::vector<int32_t>>();
+        int n = 0;
+        for (int32_t t : j["tokens"].get<std::vector<int32_t>>()) {
+            n += std::count(seen.begin(), seen.end(), t) > 0;
+            seen.push_back(t);
+        }
+        return n;
+    };
+    const json plain = run({});
+    ASSERT_EQ(plain["tokens"].size(), 24u);
+    ASSERT_GT(repeats(plain), 0) << "the tiny model did not repeat; pick another prompt";
+    for (const char* flag : {"--presence-penalty", "--frequency-penalty"}) {
+        const json pen = run({flag, "100"});
+        ASSERT_EQ(pen["tokens"].size(), 24u) << flag;
+        EXPECT_EQ(repeats(pen), 0) << flag;
+    }
+    EXPECT_EQ(cli({"generate", "--model", kFp8.string(), "--prompt", "x", "--presence-penalty", "lots"}).code, 1);
+    EXPECT_EQ(cli({"generate", "--model", kFp8.string(), "--prompt", "x", "--frequency-penalty", "1e9"}).code, 1);
 }
 
 TEST(CliGenerateTinyV4, ChatEncodingWrapsThePrompt) {

@@ -163,17 +163,20 @@ TEST(GuiChat, PresetsAndSettingsAreSavedToTheChatAndRemembered) {
     panel->seedSpin()->setValue(77);
     panel->systemPromptEdit()->setPlainText(QStringLiteral("Answer in French."));
     panel->temperatureSpin()->setValue(0.33);
+    panel->presencePenaltySpin()->setValue(0.5);
     EXPECT_EQ(panel->presetCombo()->currentData().toString(), QStringLiteral("custom")) << "an edit leaves the preset";
     const std::string db = cw.w.session()->path().toStdString();
     const std::string where = " FROM chats WHERE uuid = '" + cw.ws()->currentChat().toStdString() + "'";
     EXPECT_EQ(atelier::test::sqlite_value(db, "SELECT json_extract(settings_json, '$.sampling.seed') || '|' || "
                                               "round(json_extract(settings_json, '$.sampling.temperature'), 2) || '|' || "
+                                              "round(json_extract(settings_json, '$.sampling.presence_penalty'), 2) || '|' || "
                                               "json_extract(settings_json, '$.model') || '|' || system_prompt" + where),
-              "77|0.33|toy:scripted|Answer in French.");
+              "77|0.33|0.5|toy:scripted|Answer in French.");
     // A new window (a new run) starts new chats from the remembered values.
     gui::MainWindow second;
     gui::SamplingPanel* p2 = second.chatWorkspace()->samplingPanel();
     EXPECT_DOUBLE_EQ(p2->temperatureSpin()->value(), 0.33);
+    EXPECT_DOUBLE_EQ(p2->presencePenaltySpin()->value(), 0.5);
     EXPECT_EQ(p2->seedSpin()->value(), 77);
     EXPECT_EQ(p2->systemPrompt(), QStringLiteral("Answer in French."));
 }
