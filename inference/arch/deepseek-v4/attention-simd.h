@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "inference/amx-tiles.h"
 #include "inference/cpu-features.h"
 #include "inference/quant/float-convert.h"
 
@@ -494,21 +495,7 @@ ATELIER_V4_BF16 void index_scores_bf16_avx512(const uint32_t* qp, const float* w
 // 0-3 accumulators, 4-5 queries (16 heads x 16 dim pairs), 6-7 keys (16 dim pairs x 16 keys x 2);
 // qk_amx16 and pv_amx16 state their own. Loaded at the start of each call and released at its
 // end, so a thread holds no tile state between calls.
-#define ATELIER_V4_AMX __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512bf16,fma")))
-struct alignas(64) AmxTileConfig {
-    uint8_t palette = 1, start_row = 0;
-    uint8_t reserved[14] = {};
-    uint16_t colsb[16] = {};
-    uint8_t rows[16] = {};
-};
-ATELIER_V4_AMX inline void amx_load_uniform_config() {
-    AmxTileConfig cfg;
-    for (int i = 0; i < 8; ++i) {
-        cfg.colsb[i] = 64;
-        cfg.rows[i] = 16;
-    }
-    _tile_loadconfig(&cfg);
-}
+#define ATELIER_V4_AMX ATELIER_AMX_TARGET
 // The fused indexer on AMX, in steps of NB (1-2) blocks of 16 keys x NG (1-2) groups of 16 heads:
 // the tile products of a step (queries qp as bf16 pairs [head][pair]), stored to a buffer
 // [group·2 + block][head][key]; then the step's epilogue (index_tile_bf16's, on the stored
