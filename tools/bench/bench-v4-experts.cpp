@@ -55,11 +55,6 @@ FpWeight make_weight(int64_t in, int64_t out, std::mt19937& rng) {
     return f;
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,7 +147,7 @@ int main(int argc, char** argv) {
         anchor_gbs.push_back(time_steps(anchor));
         stream();
     }
-    const double rd = median(read), cp = median(copy), o = median(ours_gbs), a = median(anchor_gbs);
+    const double rd = bench::median(read), cp = bench::median(copy), o = bench::median(ours_gbs), a = bench::median(anchor_gbs);
     std::printf("machine: %s; run on %d threads; %d experts (%.0f MB), %d steps x %d experts a step (%.1f MB of weights a step)\n"
                 "STREAM read median %.1f GB/s, copy median %.1f GB/s\n\n",
                 bench::machine_name().c_str(), threads, n_experts, step_bytes / kActive * n_experts / 1e6, steps,

@@ -299,8 +299,9 @@ bool xi_layout(const float* xs, int64_t K, uint8_t* xi) {
                 if (!std::isfinite(x[j])) return false;
                 m = std::max(m, std::fabs(x[j]));
             }
-            if (m > 0 && std::ilogb(m) - 19 < -125) return false;  // keep q / 2 a normal f32
-            const float q = m > 0 ? std::ldexp(1.0f, std::ilogb(m) - 19) : 1.0f;
+            const int e = m > 0 ? std::ilogb(m) - 19 : 0;  // q = 2^e
+            if (e < -125) return false;                     // keep q / 2 a normal f32
+            const float q = std::ldexp(1.0f, e);
             for (int j = 0; j < 32; ++j) {
                 const float v = x[j] / q;  // a power-of-two scaling: exact unless it leaves the range
                 if (v != std::nearbyint(v) || v * q != x[j]) return false;
@@ -328,15 +329,8 @@ alignas(64) constexpr int8_t kE2M1U[64] = {12, 13, 14, 15, 16, 18, 20, 24, 12, 1
                                            12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0};
 
 // Software prefetch of the code stream (one line per group, 64-68 bytes), at the distances the
-// engine's 4-bit matvec kernels use on this CPU (prefetch_distance(); an asm statement, as there:
-// GCC 12 drops _mm_prefetch from some inlined loops).
-struct Pf {
-    int ahead, far;
-};
-const Pf pf = [] {
-    const PrefetchDistance& d = prefetch_distance();
-    return Pf{d.packed, d.packed_far};
-}();
+// engine's 4-bit matvec kernels use on this CPU.
+const PrefetchDistance kPf = prefetch_distance();
 
 // y[m] for G columns of one row: ng groups of 4 blocks; codes at q (block stride qs: 16, or 17 for
 // MXFP4 with its scale byte first), scale bytes sb[0..4·ng) (none of them 0).
@@ -354,8 +348,7 @@ ATELIER_VNNI void cols_vnni(const uint8_t* q, int64_t qs, const uint8_t* sb, int
     for (int64_t g = 0; g < ng; ++g) {
         __m512i w;
         const uint8_t* b0 = q + 4 * g * qs;
-        if (pf.ahead) __asm__ volatile("prefetcht0 %0" : : "m"(b0[pf.ahead]));
-        if (pf.far) __asm__ volatile("prefetcht2 %0" : : "m"(b0[pf.far]));
+        prefetch_ahead(b0, 64, kPf.packed, kPf.packed_far);
         if (qs == 16) {
             w = _mm512_loadu_si512(b0);
         } else {
